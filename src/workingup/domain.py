@@ -1,0 +1,234 @@
+"""The vocabulary of a convergence dialogue, shared by every layer.
+
+Plain enums and frozen dataclasses only: nothing here knows about databases, the web or the math, so every
+other module can depend on it without dragging anything else along (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+
+class Phase(StrEnum):
+    """The phases of a convergence dialogue, in the order a dialogue moves through them (DESIGN.md §1)."""
+
+    ASSESSMENT = "assessment"
+    CONVENE = "convene"
+    COMMON_UNDERSTANDING = "common_understanding"
+    ACTION_AGENDA = "action_agenda"
+    RECOMMENDATIONS = "recommendations"
+    ACTION = "action"
+
+    @property
+    def label(self) -> str:
+        return _PHASE_LABELS[self]
+
+    def next(self) -> Phase | None:
+        """The phase that follows, or None at the end: phases only move forward."""
+        order = list(Phase)
+        index = order.index(self)
+        return order[index + 1] if index + 1 < len(order) else None
+
+
+_PHASE_LABELS = {
+    Phase.ASSESSMENT: "Assessment",
+    Phase.CONVENE: "Convene and build trust",
+    Phase.COMMON_UNDERSTANDING: "Common understanding",
+    Phase.ACTION_AGENDA: "Shared action agenda",
+    Phase.RECOMMENDATIONS: "Recommendations",
+    Phase.ACTION: "Action",
+}
+
+
+class Role(StrEnum):
+    """Why someone is in the dialogue; only stakeholders sit at the table and endorse recommendations."""
+
+    STAKEHOLDER = "stakeholder"
+    ADVISOR = "advisor"
+    COMMUNITY_VOICE = "community_voice"
+    PUBLIC = "public"
+
+
+class Leaning(StrEnum):
+    """Self-declared political leaning on a 5-point scale; "undisclosed" is a legitimate answer, not missing data."""
+
+    LEFT = "left"
+    CENTER_LEFT = "center_left"
+    CENTER = "center"
+    CENTER_RIGHT = "center_right"
+    RIGHT = "right"
+    UNDISCLOSED = "undisclosed"
+
+    @property
+    def score(self) -> int | None:
+        """-2 (left) … +2 (right), None when undisclosed: lets blocs be formed by side without string matching."""
+        return _LEANING_SCORES[self]
+
+    @property
+    def side(self) -> str | None:
+        """The coarse bloc used for cross-bloc support: "left", "right", "center", or None when undisclosed."""
+        score = self.score
+        if score is None:
+            return None
+        if score < 0:
+            return "left"
+        if score > 0:
+            return "right"
+        return "center"
+
+
+_LEANING_SCORES: dict[Leaning, int | None] = {
+    Leaning.LEFT: -2,
+    Leaning.CENTER_LEFT: -1,
+    Leaning.CENTER: 0,
+    Leaning.CENTER_RIGHT: 1,
+    Leaning.RIGHT: 2,
+    Leaning.UNDISCLOSED: None,
+}
+
+
+class StatementKind(StrEnum):
+    """Facts and principles build common understanding; proposals are what the action agenda is made of."""
+
+    FACT = "fact"
+    PRINCIPLE = "principle"
+    PROPOSAL = "proposal"
+
+
+class Moderation(StrEnum):
+    """A statement's moderation state; rejected statements keep their place so vote history stays intact."""
+
+    REJECTED = "rejected"
+    UNMODERATED = "unmoderated"
+    ACCEPTED = "accepted"
+
+    @property
+    def polis_value(self) -> int:
+        """Pol.is's `moderated` column: -1, 0, 1."""
+        return {"rejected": -1, "unmoderated": 0, "accepted": 1}[self.value]
+
+    @classmethod
+    def from_polis(cls, value: int) -> Moderation:
+        try:
+            return {-1: cls.REJECTED, 0: cls.UNMODERATED, 1: cls.ACCEPTED}[value]
+        except KeyError:
+            raise ValueError(f"moderation must be -1, 0 or 1, not {value}") from None
+
+
+class VoteValue(IntEnum):
+    """The sign convention at every boundary of this project: agree +1, disagree −1, pass 0 (DESIGN.md §3)."""
+
+    AGREE = 1
+    PASS = 0
+    DISAGREE = -1
+
+    @classmethod
+    def parse(cls, value: int | str) -> VoteValue:
+        """Accept 1/0/-1 as int or text; anything else is an error, never a silent coercion."""
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"vote must be -1, 0 or 1, not {value!r}") from None
+        if number not in (-1, 0, 1) or (isinstance(value, str) and value.strip() not in {"-1", "0", "1"}):
+            raise ValueError(f"vote must be -1, 0 or 1, not {value!r}")
+        return cls(number)
+
+
+class RecommendationType(StrEnum):
+    POLICY = "policy"
+    PROGRAMMATIC = "programmatic"
+    PRIVATE_SECTOR = "private_sector"
+
+
+class Horizon(StrEnum):
+    NEAR_TERM = "near_term"
+    NEW_APPROACHES = "new_approaches"
+
+
+@dataclass(frozen=True, slots=True)
+class Sector:
+    key: str
+    label: str
+    seats: int = 0
+    """How many stakeholder seats the balanced table plans for this sector (0: not a stakeholder sector)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InquiryArea:
+    key: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class FocusArea:
+    key: str
+    title: str
+    description: str = ""
+    inquiry_areas: tuple[InquiryArea, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SeedStatement:
+    """A statement written into a dialogue's definition, before anyone votes.
+
+    `appeal` records whom the wording was written to attract ("left", "right" or "both"); the demo generator
+    uses it as planted ground truth, and it is never shown to participants.
+    """
+
+    text: str
+    focus_area: str
+    kind: StatementKind
+    inquiry_area: str | None = None
+    appeal: str = "both"
+    horizon: Horizon | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueDefinition:
+    """Everything that defines a dialogue before it is convened: what a dialogue file holds."""
+
+    slug: str
+    title: str
+    description: str
+    ground_rules: tuple[str, ...]
+    focus_areas: tuple[FocusArea, ...]
+    sectors: tuple[Sector, ...]
+    statements: tuple[SeedStatement, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    id: int
+    dialogue_id: int
+    role: Role
+    leaning: Leaning = Leaning.UNDISCLOSED
+    sector: str | None = None
+    display_name: str | None = None
+    external_id: str | None = None
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    id: int
+    dialogue_id: int
+    text: str
+    kind: StatementKind
+    moderation: Moderation
+    created_at: datetime
+    author_id: int | None = None
+    focus_area: str | None = None
+    is_meta: bool = False
+    is_seed: bool = False
+    external_id: str | None = None
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    participant_id: int
+    statement_id: int
+    value: VoteValue
+    created_at: datetime

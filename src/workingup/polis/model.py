@@ -1,0 +1,84 @@
+"""What a Pol.is export holds, as plain data: the common ground of the reader, the writer and the importer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class PolisFormatError(ValueError):
+    """Bad input in an export, located to the file and line so a facilitator can fix it without a debugger."""
+
+    def __init__(self, file: str, line: int | None, problem: str) -> None:
+        self.file = file
+        self.line = line
+        self.problem = problem
+        where = f"{file} line {line}" if line is not None else file
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class PolisComment:
+    comment_id: int
+    author_id: int
+    text: str
+    moderated: int
+    """-1 rejected, 0 unmoderated, 1 accepted (Pol.is's own coding)."""
+    timestamp_ms: int | None = None
+    is_meta: bool = False
+    is_seed: bool = False
+    agrees: int | None = None
+    disagrees: int | None = None
+    group_informed_consensus: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolisParticipant:
+    participant_id: int
+    xid: str | None = None
+    group_id: int | None = None
+    """Pol.is's own opinion group for this participant, kept as a soft reference (None: not clustered)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolisConversation:
+    """One conversation. `vote_*` arrays are an event log in time order; the last event per pair counts."""
+
+    comments: tuple[PolisComment, ...]
+    participants: tuple[PolisParticipant, ...]
+    vote_participant: NDArray[np.int64]
+    vote_comment: NDArray[np.int64]
+    vote_value: NDArray[np.int8]
+    vote_timestamp_ms: NDArray[np.int64]
+    """-1 where the export carries no time (votes read from participants-votes.csv)."""
+    summary: dict[str, str] = field(default_factory=dict)
+    votes_source: str = "votes.csv"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.summary.get("topic", "").strip()
+
+    @property
+    def description(self) -> str:
+        return self.summary.get("conversation-description", "").strip()
+
+    def final_votes(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
+        """(participant, comment, value) of the vote that counts for every pair, sorted by participant then comment.
+
+        The event arrays are already in the order events happened (ties broken by file order), so the last
+        occurrence of a pair is its current vote.
+        """
+        n = len(self.vote_value)
+        if n == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty.copy(), np.empty(0, dtype=np.int8)
+        # Stable sort by (participant, comment) keeps event order within a pair; take each run's last element.
+        order = np.lexsort((np.arange(n), self.vote_comment, self.vote_participant))
+        p = self.vote_participant[order]
+        c = self.vote_comment[order]
+        last = np.ones(n, dtype=bool)
+        last[:-1] = (p[1:] != p[:-1]) | (c[1:] != c[:-1])
+        return p[last], c[last], self.vote_value[order][last]
