@@ -38,12 +38,15 @@ bootstrap() {
     fi
     local spec="."
     [ -n "$extras" ] && spec=".[$extras]"
-    local stamp
-    stamp="$VENV/.installed-$( (cat "$ROOT/pyproject.toml"; echo "$spec") | sha256sum | cut -c1-16)"
-    if [ ! -f "$stamp" ]; then
+    # A stamp per (pyproject.toml, extras); any install of this pyproject satisfies the runtime-only request.
+    local hash
+    hash="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
+    local stamp="$VENV/.installed-$hash-${extras:-runtime}"
+    if [ ! -f "$stamp" ] && ! { [ -z "$extras" ] && compgen -G "$VENV/.installed-$hash-*" >/dev/null; }; then
         echo "Installing Working Up and its dependencies into $VENV ($spec)…"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
         (cd "$ROOT" && "$VENV/bin/python" -m pip install --quiet -e "$spec")
+        rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
     # One BLAS/OpenMP thread per core and no nesting: oversubscribed pools were measured 5–10× slower here.

@@ -65,6 +65,7 @@ def simulate_dialogue(
     *,
     n_groups: int = 2,
     group_weights: Sequence[float] | None = None,
+    groups: Sequence[int] | None = None,
     statement_types: Sequence[str] | None = None,
     type_weights: Sequence[float] = (0.25, 0.45, 0.1, 0.2),
     favoured_group: Sequence[int] | None = None,
@@ -80,6 +81,9 @@ def simulate_dialogue(
 
     Parameters
     ----------
+    groups
+        Planted group of every participant, when the caller needs to decide who is where (e.g. a table with
+        seats for each side); otherwise groups are drawn with exact sizes from `group_weights`.
     statement_types
         One of STATEMENT_TYPES per statement; drawn with `type_weights` when omitted.
     favoured_group
@@ -104,14 +108,21 @@ def simulate_dialogue(
         raise ValueError("n_groups must be at least 1")
     rng = np.random.default_rng(seed)
 
-    weights = np.full(n_groups, 1.0 / n_groups) if group_weights is None else np.asarray(group_weights, float)
-    if len(weights) != n_groups or np.any(weights < 0) or weights.sum() <= 0:
-        raise ValueError("group_weights needs one non-negative weight per group")
-    weights = weights / weights.sum()
-    # Exact group sizes (largest remainder), then shuffled, so small dialogues still get every group.
-    sizes = np.floor(weights * n_participants).astype(int)
-    sizes[np.argsort(-(weights * n_participants - sizes))[: n_participants - sizes.sum()]] += 1
-    group = rng.permutation(np.repeat(np.arange(n_groups), sizes)).astype(np.int64)
+    if groups is not None:
+        group = np.asarray(groups, dtype=np.int64)
+        if group.shape != (n_participants,) or np.any((group < 0) | (group >= n_groups)):
+            raise ValueError(f"groups needs one group in 0..{n_groups - 1} per participant")
+    else:
+        weights = (
+            np.full(n_groups, 1.0 / n_groups) if group_weights is None else np.asarray(group_weights, float)
+        )
+        if len(weights) != n_groups or np.any(weights < 0) or weights.sum() <= 0:
+            raise ValueError("group_weights needs one non-negative weight per group")
+        weights = weights / weights.sum()
+        # Exact group sizes (largest remainder), then shuffled, so small dialogues still get every group.
+        sizes = np.floor(weights * n_participants).astype(int)
+        sizes[np.argsort(-(weights * n_participants - sizes))[: n_participants - sizes.sum()]] += 1
+        group = rng.permutation(np.repeat(np.arange(n_groups), sizes)).astype(np.int64)
 
     # Group centres: unit-norm vertices of a centred simplex (two groups: ±1 on one axis).
     n_dims = max(1, n_groups - 1)

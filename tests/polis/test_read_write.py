@@ -138,7 +138,7 @@ def test_missing_comments_file(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path)
     tmp_path.mkdir()
     (tmp_path / "votes.csv").write_text(VOTES)
-    with pytest.raises(PolisFormatError, match=r"comments.csv: is missing"):
+    with pytest.raises(PolisFormatError, match=r"comments.csv: is missing from "):
         read_polis(tmp_path)
 
 

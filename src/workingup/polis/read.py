@@ -76,7 +76,7 @@ def read_polis(folder: str | Path) -> PolisConversation:
 
 def _decode(path: Path) -> str:
     if not path.exists():
-        raise PolisFormatError(path.name, None, "is missing")
+        raise PolisFormatError(path.name, None, f"is missing from {path.parent}")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")

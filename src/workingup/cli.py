@@ -1,0 +1,257 @@
+"""The `workingup` command: thin wrappers over services, with Rich output and one-line errors.
+
+Every command reads the database URL from WORKINGUP_DATABASE_URL (or --database). Errors a user can fix are
+printed as one line naming the problem and exit with status 1; a traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from workingup.config import Settings
+from workingup.dialogues import WORKING_UP, DefinitionError, load_definition
+from workingup.domain import Moderation
+from workingup.polis import PolisFormatError
+from workingup.services.database import Database
+from workingup.services.errors import ServiceError
+
+app = typer.Typer(
+    name="workingup",
+    help="Working Up: run a convergence dialogue for action, from a balanced table's votes to a tracked agenda.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Messages are soft-wrapped: a path or an error must stay on one line, whatever the terminal width.
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database", help="Database URL; defaults to WORKINGUP_DATABASE_URL or sqlite:///workingup.db."
+    ),
+]
+DialogueOption = Annotated[
+    str | None, typer.Option("--dialogue", "-d", help="Slug of the dialogue; defaults to the first one.")
+]
+
+
+def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the errors a user can act on into one red line and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (ServiceError, PolisFormatError, DefinitionError, ValueError) as error:
+            errors.print(f"[bold red]error:[/] {error}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _open(database: str | None, *, migrate: bool = False) -> Database:
+    return Database.open(database or _settings().database_url, migrate=migrate)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar fed by the services' (task, advance, total) callbacks."""
+    tasks: dict[str, Any] = {}
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+    def report(task: str, advance: int, total: int) -> None:
+        if task not in tasks:
+            tasks[task] = bar.add_task(task, total=total)
+        bar.update(tasks[task], advance=advance, total=total)
+
+    with bar:
+        yield report
+
+
+@app.command()
+@friendly_errors
+def init(
+    database: DatabaseOption = None,
+    definition: Annotated[
+        str, typer.Option("--definition", help="Shipped dialogue name or path to a dialogue TOML file.")
+    ] = WORKING_UP,
+) -> None:
+    """Create or upgrade the database schema and load the Working Up dialogue (if not already there)."""
+    from workingup.services.dialogues import install_definition
+    from workingup.store.queries import dialogue_by_slug
+
+    loaded = load_definition(definition)
+    db = _open(database, migrate=True)
+    try:
+        with db.transaction() as session:
+            if dialogue_by_slug(session, loaded.slug) is None:
+                install_definition(session, loaded)
+                message = f"loaded dialogue [bold]{loaded.slug}[/] ({len(loaded.statements)} seed statements)"
+            else:
+                message = f"dialogue [bold]{loaded.slug}[/] already present"
+        console.print(f"Database ready at {Database.describe(db.url)}; {message}.")
+    finally:
+        db.close()
+
+
+@app.command()
+@friendly_errors
+def demo(
+    database: DatabaseOption = None,
+    dialogue: DialogueOption = None,
+    public: Annotated[int, typer.Option(min=0, help="Size of the simulated public round.")] = 2000,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the simulation: the same seed gives the same votes.")
+    ] = 0,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when the dialogue already has participants.")
+    ] = False,
+) -> None:
+    """Add clearly simulated participants and votes (a 30-seat table, advisors, community voices, the public)."""
+    from workingup.services.demo import has_participants, populate_demo
+    from workingup.services.dialogues import get_dialogue
+
+    db = _open(database)
+    try:
+        with db.transaction() as session:
+            target = get_dialogue(session, dialogue)
+            if if_empty and has_participants(session, target.id):
+                console.print(
+                    f"Dialogue [bold]{target.slug}[/] already has participants; demo data not added."
+                )
+                return
+            with _progress() as progress:
+                result = populate_demo(session, target, public=public, seed=seed, progress=progress)
+        console.print(
+            f"Added {len(result.participant_ids):,} simulated participants and "
+            f"{result.simulation.n_events:,} simulated votes to [bold]{target.slug}[/]."
+        )
+    finally:
+        db.close()
+
+
+@app.command("import-polis")
+@friendly_errors
+def import_polis_command(
+    folder: Annotated[Path, typer.Argument(help="Folder of a Pol.is export (comments.csv, votes.csv, …).")],
+    database: DatabaseOption = None,
+    slug: Annotated[
+        str | None, typer.Option(help="Slug for the new dialogue; defaults to the folder name.")
+    ] = None,
+) -> None:
+    """Import a Pol.is open-data export as a new dialogue, all or nothing."""
+    from workingup.services.polis_io import import_polis
+
+    db = _open(database)
+    try:
+        with db.transaction() as session, _progress() as progress:
+            summary = import_polis(session, folder, slug=slug, progress=progress)
+        for warning in summary.warnings:
+            errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(
+            f"Imported [bold]{summary.slug}[/]: {summary.participants:,} participants, "
+            f"{summary.statements:,} statements, {summary.vote_events:,} votes (from {summary.votes_source})."
+        )
+    finally:
+        db.close()
+
+
+@app.command("export-polis")
+@friendly_errors
+def export_polis_command(
+    folder: Annotated[Path, typer.Argument(help="Folder to write comments.csv, votes.csv, … into.")],
+    database: DatabaseOption = None,
+    dialogue: DialogueOption = None,
+) -> None:
+    """Export a dialogue in the Pol.is open-data format."""
+    from workingup.services.dialogues import get_dialogue
+    from workingup.services.polis_io import export_polis
+
+    db = _open(database)
+    try:
+        with db.sessions() as session:
+            target = get_dialogue(session, dialogue)
+            paths = export_polis(session, target, folder)
+        console.print(f"Wrote {', '.join(p.name for p in paths)} to {folder}.")
+    finally:
+        db.close()
+
+
+@app.command()
+@friendly_errors
+def stats(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
+    """Counts of participants, statements and votes per dialogue."""
+    from workingup.services.dialogues import get_dialogue
+    from workingup.store.queries import all_dialogues, dialogue_counts
+
+    db = _open(database)
+    try:
+        with db.sessions() as session:
+            targets = [get_dialogue(session, dialogue)] if dialogue else all_dialogues(session)
+            table = Table(title="Dialogues")
+            table.add_column("dialogue", overflow="fold")
+            table.add_column("phase", overflow="fold")
+            for column in ("people", "statements", "votes", "voters"):
+                table.add_column(column, justify="right")
+            table.add_column("data")
+            for target in targets:
+                counts = dialogue_counts(session, target.id)
+                table.add_row(
+                    target.slug,
+                    target.phase.label,
+                    f"{counts.participants:,}",
+                    f"{counts.statements_by_moderation[Moderation.ACCEPTED]:,} of {counts.statements:,}",
+                    f"{counts.current_votes:,}",
+                    f"{counts.voters:,}",
+                    "[yellow]simulated[/]" if counts.any_simulated else "real",
+                )
+        console.print(table)
+    finally:
+        db.close()
+
+
+@app.command()
+@friendly_errors
+def serve(
+    database: DatabaseOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (WORKINGUP_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (WORKINGUP_PORT).")] = None,
+) -> None:
+    """Serve the web application."""
+    import uvicorn
+
+    from workingup.web.app import create_app
+
+    settings = _settings()
+    db = _open(database)
+    console.print(f"Serving Working Up at http://{host or settings.host}:{port or settings.port}")
+    uvicorn.run(create_app(db), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

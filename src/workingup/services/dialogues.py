@@ -1,0 +1,77 @@
+"""Creating dialogues from their definitions and finding them again."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from workingup.domain import DialogueDefinition, Moderation, Phase
+from workingup.services.errors import Conflict, NotFound
+from workingup.store import models
+from workingup.store.bulk import insert_returning_ids
+from workingup.store.queries import all_dialogues, dialogue_by_slug
+
+
+def install_definition(session: Session, definition: DialogueDefinition) -> models.Dialogue:
+    """Create the dialogue a definition describes, with its focus areas, sectors and accepted seed statements."""
+    if dialogue_by_slug(session, definition.slug) is not None:
+        raise Conflict(f"a dialogue called {definition.slug!r} already exists")
+    dialogue = models.Dialogue(
+        slug=definition.slug,
+        title=definition.title,
+        description=definition.description,
+        ground_rules=list(definition.ground_rules),
+        phase=Phase.ASSESSMENT,
+        source=f"definition:{definition.slug}",
+    )
+    dialogue.phase_changes.append(models.PhaseChange(phase=Phase.ASSESSMENT))
+    for position, sector in enumerate(definition.sectors):
+        dialogue.sectors.append(
+            models.Sector(key=sector.key, label=sector.label, seats=sector.seats, position=position)
+        )
+    for position, focus in enumerate(definition.focus_areas):
+        row = models.FocusArea(
+            key=focus.key, title=focus.title, description=focus.description, position=position
+        )
+        row.inquiry_areas.extend(
+            models.InquiryArea(key=ia.key, title=ia.title, position=j)
+            for j, ia in enumerate(focus.inquiry_areas)
+        )
+        dialogue.focus_areas.append(row)
+    session.add(dialogue)
+    session.flush()
+
+    focus_ids = {fa.key: fa.id for fa in dialogue.focus_areas}
+    inquiry_ids = {(fa.key, ia.key): ia.id for fa in dialogue.focus_areas for ia in fa.inquiry_areas}
+    insert_returning_ids(
+        session,
+        models.Statement,
+        [
+            {
+                "dialogue_id": dialogue.id,
+                "text": seed.text,
+                "focus_area_id": focus_ids[seed.focus_area],
+                "inquiry_area_id": inquiry_ids.get((seed.focus_area, seed.inquiry_area or "")),
+                "kind": seed.kind,
+                "horizon": seed.horizon,
+                "moderation": Moderation.ACCEPTED,
+                "is_seed": True,
+                "created_at": dialogue.created_at,
+            }
+            for seed in definition.statements
+        ],
+    )
+    return dialogue
+
+
+def get_dialogue(session: Session, slug: str | None) -> models.Dialogue:
+    """The dialogue called `slug`, or the only/first one when no slug is given."""
+    if slug is not None:
+        dialogue = dialogue_by_slug(session, slug)
+        if dialogue is None:
+            known = ", ".join(d.slug for d in all_dialogues(session)) or "none yet"
+            raise NotFound(f"no dialogue called {slug!r} (known: {known})")
+        return dialogue
+    dialogues = all_dialogues(session)
+    if not dialogues:
+        raise NotFound("there is no dialogue yet; run `workingup init` or `workingup import-polis`")
+    return dialogues[0]

@@ -1,0 +1,207 @@
+"""Pol.is conversations in and out of the store: import is one transaction, export is lossless.
+
+The reader validates every file before a single row is written, and the import runs in one transaction, so a
+bad export either loads completely or leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workingup.domain import Moderation, Phase, Role
+from workingup.polis import PolisComment, PolisConversation, PolisParticipant, read_polis, write_polis
+from workingup.services.errors import Conflict
+from workingup.services.progress import Progress, no_progress
+from workingup.store import models
+from workingup.store.bulk import insert_returning_ids
+from workingup.store.queries import dialogue_by_slug, vote_history
+from workingup.store.votes import insert_vote_events
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    slug: str
+    participants: int
+    statements: int
+    vote_events: int
+    votes_source: str
+    warnings: tuple[str, ...]
+
+
+def slug_for(folder: Path) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-")
+    return slug[:100] or "polis"
+
+
+def _ms_to_datetime(ms: int | None) -> datetime | None:
+    return None if ms is None or ms < 0 else datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def import_polis(
+    session: Session, folder: str | Path, *, slug: str | None = None, progress: Progress = no_progress
+) -> ImportSummary:
+    """Read and validate `folder`, then write it as a new dialogue; the caller's transaction makes it atomic."""
+    folder = Path(folder)
+    conversation = read_polis(folder)
+    slug = slug or slug_for(folder)
+    if dialogue_by_slug(session, slug) is not None:
+        raise Conflict(f"a dialogue called {slug!r} already exists; choose another with --slug")
+
+    now = datetime.now(UTC)
+    dialogue = models.Dialogue(
+        slug=slug,
+        title=conversation.title or folder.name,
+        description=conversation.description,
+        ground_rules=[],
+        phase=Phase.ACTION_AGENDA,
+        source=f"polis:{folder.resolve().name}",
+    )
+    dialogue.phase_changes.append(models.PhaseChange(phase=Phase.ACTION_AGENDA, changed_at=now))
+    session.add(dialogue)
+    session.flush()
+
+    total = len(conversation.participants) + len(conversation.comments) + len(conversation.vote_value)
+    task = f"Importing {folder.name}"
+    progress(task, 0, total)
+    participant_ids = insert_returning_ids(
+        session,
+        models.Participant,
+        [
+            {
+                "dialogue_id": dialogue.id,
+                "external_id": str(p.participant_id),
+                "external_ref": p.xid,
+                "external_group": p.group_id,
+                "role": Role.PUBLIC,
+                "created_at": now,
+            }
+            for p in conversation.participants
+        ],
+        on_batch=lambda n: progress(task, n, total),
+    )
+    participant_map = dict(
+        zip((p.participant_id for p in conversation.participants), participant_ids, strict=True)
+    )
+    statement_ids = insert_returning_ids(
+        session,
+        models.Statement,
+        [
+            {
+                "dialogue_id": dialogue.id,
+                "external_id": str(c.comment_id),
+                "text": c.text,
+                "author_id": participant_map[c.author_id],
+                "moderation": Moderation.from_polis(c.moderated),
+                "is_meta": c.is_meta,
+                "is_seed": c.is_seed,
+                "created_at": _ms_to_datetime(c.timestamp_ms) or now,
+            }
+            for c in conversation.comments
+        ],
+        on_batch=lambda n: progress(task, n, total),
+    )
+    comment_map = dict(zip((c.comment_id for c in conversation.comments), statement_ids, strict=True))
+
+    to_participant = np.vectorize(participant_map.__getitem__, otypes=[np.int64])
+    to_statement = np.vectorize(comment_map.__getitem__, otypes=[np.int64])
+    n_votes = len(conversation.vote_value)
+    if n_votes:
+        insert_vote_events(
+            session,
+            dialogue_id=dialogue.id,
+            participant_ids=to_participant(conversation.vote_participant),
+            statement_ids=to_statement(conversation.vote_comment),
+            values=conversation.vote_value,
+            times=[_ms_to_datetime(t) for t in conversation.vote_timestamp_ms.tolist()],
+            on_batch=lambda n: progress(task, n, total),
+        )
+    return ImportSummary(
+        slug=slug,
+        participants=len(participant_ids),
+        statements=len(statement_ids),
+        vote_events=n_votes,
+        votes_source=conversation.votes_source,
+        warnings=conversation.warnings,
+    )
+
+
+def _polis_ids(external_ids: list[str | None], own_ids: list[int]) -> list[int]:
+    """Keep the source's integer ids when every row has a distinct one; otherwise number rows by our own ids."""
+    if external_ids and all(e is not None and e.isdigit() for e in external_ids):
+        numbers = [int(e) for e in external_ids if e is not None]
+        if len(set(numbers)) == len(numbers):
+            return numbers
+    return own_ids
+
+
+def conversation_from_store(session: Session, dialogue: models.Dialogue) -> PolisConversation:
+    """The dialogue as a Pol.is conversation: statements as comments, the full vote history as votes.csv."""
+    participants = list(
+        session.scalars(
+            select(models.Participant)
+            .where(models.Participant.dialogue_id == dialogue.id)
+            .order_by(models.Participant.id)
+        )
+    )
+    statements = list(
+        session.scalars(
+            select(models.Statement)
+            .where(models.Statement.dialogue_id == dialogue.id)
+            .order_by(models.Statement.id)
+        )
+    )
+    participant_numbers = dict(
+        zip(
+            (p.id for p in participants),
+            _polis_ids([p.external_id for p in participants], [p.id for p in participants]),
+            strict=True,
+        )
+    )
+    comment_numbers = dict(
+        zip(
+            (s.id for s in statements),
+            _polis_ids([s.external_id for s in statements], [s.id for s in statements]),
+            strict=True,
+        )
+    )
+    # Statements without an author (seed statements) are credited to the dialogue's moderators in Pol.is;
+    # we use participant number -1 only if needed and never collide with a real one.
+    orphan_author = min(participant_numbers.values(), default=0) - 1 if participant_numbers else -1
+    p, s, v, times = vote_history(session, dialogue.id)
+    to_p = np.vectorize(participant_numbers.__getitem__, otypes=[np.int64])
+    to_s = np.vectorize(comment_numbers.__getitem__, otypes=[np.int64])
+    ms = np.asarray([-1 if t is None else round(t.timestamp() * 1000) for t in times], dtype=np.int64)
+    return PolisConversation(
+        comments=tuple(
+            PolisComment(
+                comment_id=comment_numbers[st.id],
+                author_id=participant_numbers[st.author_id] if st.author_id is not None else orphan_author,
+                text=st.text,
+                moderated=st.moderation.polis_value,
+                timestamp_ms=round(st.created_at.timestamp() * 1000),
+                is_meta=st.is_meta,
+                is_seed=st.is_seed,
+            )
+            for st in sorted(statements, key=lambda st: comment_numbers[st.id])
+        ),
+        participants=tuple(
+            PolisParticipant(participant_numbers[pp.id], pp.external_ref, pp.external_group)
+            for pp in sorted(participants, key=lambda pp: participant_numbers[pp.id])
+        ),
+        vote_participant=to_p(p) if len(p) else p,
+        vote_comment=to_s(s) if len(s) else s,
+        vote_value=v,
+        vote_timestamp_ms=ms,
+        summary={"topic": dialogue.title, "conversation-description": dialogue.description},
+    )
+
+
+def export_polis(session: Session, dialogue: models.Dialogue, folder: str | Path) -> list[Path]:
+    return write_polis(conversation_from_store(session, dialogue), folder)

@@ -1,0 +1,6 @@
+"""The store: schema, migrations and the queries that speak SQL. Nothing else in the project writes SQL."""
+
+from workingup.store.engine import make_engine, make_sessionmaker
+from workingup.store.migrate import is_current, upgrade
+
+__all__ = ["is_current", "make_engine", "make_sessionmaker", "upgrade"]

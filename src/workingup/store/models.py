@@ -1,0 +1,241 @@
+"""The database schema as SQLAlchemy 2 mapped classes.
+
+The tables are created only by Alembic migrations (store/migrations); these classes describe them for queries
+and for autogenerate, and a test checks the two never drift apart.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from workingup.domain import Horizon, Leaning, Moderation, Phase, Role, StatementKind
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out on every backend (SQLite has no time zones; PostgreSQL does)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    """Enums stored as their readable values in a VARCHAR with a CHECK, the same on SQLite and PostgreSQL."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Dialogue(Base):
+    __tablename__ = "dialogue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    ground_rules: Mapped[list[str]] = mapped_column(JSON, default=list)
+    phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"), default=Phase.ASSESSMENT)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    focus_areas: Mapped[list[FocusArea]] = relationship(
+        back_populates="dialogue", order_by="FocusArea.position", cascade="all, delete-orphan"
+    )
+    sectors: Mapped[list[Sector]] = relationship(order_by="Sector.position", cascade="all, delete-orphan")
+    phase_changes: Mapped[list[PhaseChange]] = relationship(
+        order_by="PhaseChange.changed_at", cascade="all, delete-orphan"
+    )
+
+
+class PhaseChange(Base):
+    """When the dialogue entered each phase: the final report dates the process from these."""
+
+    __tablename__ = "phase_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FocusArea(Base):
+    __tablename__ = "focus_area"
+    __table_args__ = (UniqueConstraint("dialogue_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    dialogue: Mapped[Dialogue] = relationship(back_populates="focus_areas")
+    inquiry_areas: Mapped[list[InquiryArea]] = relationship(
+        order_by="InquiryArea.position", cascade="all, delete-orphan"
+    )
+
+
+class InquiryArea(Base):
+    __tablename__ = "inquiry_area"
+    __table_args__ = (UniqueConstraint("focus_area_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    focus_area_id: Mapped[int] = mapped_column(ForeignKey("focus_area.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Sector(Base):
+    __tablename__ = "sector"
+    __table_args__ = (UniqueConstraint("dialogue_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    label: Mapped[str] = mapped_column(String(200))
+    seats: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Participant(Base):
+    __tablename__ = "participant"
+    __table_args__ = (UniqueConstraint("dialogue_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.PUBLIC)
+    sector: Mapped[str | None] = mapped_column(String(100))
+    leaning: Mapped[Leaning] = mapped_column(_enum(Leaning, "leaning"), default=Leaning.UNDISCLOSED)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+    """The source system's own identifier for this person (Pol.is's xid), kept for round trips."""
+    external_group: Mapped[int | None] = mapped_column(Integer)
+    """The opinion group the source system gave this person (Pol.is's group-id), kept for round trips."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Statement(Base):
+    __tablename__ = "statement"
+    __table_args__ = (UniqueConstraint("dialogue_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    focus_area_id: Mapped[int | None] = mapped_column(ForeignKey("focus_area.id", ondelete="SET NULL"))
+    inquiry_area_id: Mapped[int | None] = mapped_column(ForeignKey("inquiry_area.id", ondelete="SET NULL"))
+    kind: Mapped[StatementKind] = mapped_column(
+        _enum(StatementKind, "statement_kind"), default=StatementKind.PROPOSAL
+    )
+    horizon: Mapped[Horizon | None] = mapped_column(_enum(Horizon, "horizon"))
+    moderation: Mapped[Moderation] = mapped_column(
+        _enum(Moderation, "moderation"), default=Moderation.UNMODERATED
+    )
+    is_meta: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_seed: Mapped[bool] = mapped_column(Boolean, default=False)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Vote(Base):
+    """Every vote ever cast, never updated or deleted: the history a dialogue's legitimacy rests on."""
+
+    __tablename__ = "vote"
+    __table_args__ = (
+        CheckConstraint("value IN (-1, 0, 1)", name="value"),
+        Index("ix_vote_participant_statement", "participant_id", "statement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime | None] = mapped_column()
+    """None when the source carried no time (a Pol.is participants-votes matrix)."""
+
+
+class CurrentVote(Base):
+    """The vote that counts per (participant, statement), kept in the same transaction as the history.
+
+    Derivable from `vote`, but every analysis reads the current matrix; keeping it here turns a window query
+    over millions of events into a plain table scan.
+    """
+
+    __tablename__ = "current_vote"
+    __table_args__ = (CheckConstraint("value IN (-1, 0, 1)", name="value"),)
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True
+    )
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+    vote_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    """The event that counts: the highest vote id for the pair, so concurrent writers cannot reorder history."""
+    updated_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,84 @@
+"""The CLI end to end on a real SQLite file: happy paths, and one-line errors with a non-zero exit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workingup.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("WORKINGUP_DATABASE_URL", url)
+    return url
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output  # Click 8.2+: output holds stdout and stderr interleaved
+
+
+def test_init_demo_stats(db_url: str) -> None:
+    code, out = run("init")
+    assert code == 0, out
+    assert "loaded dialogue working-up" in out
+    code, out = run("init")
+    assert code == 0
+    assert "already present" in out
+    code, out = run("demo", "--public", "50", "--if-empty")
+    assert code == 0, out
+    assert "98 simulated participants" in out
+    code, out = run("demo", "--if-empty")
+    assert "already has participants" in out
+    code, out = run("stats")
+    assert code == 0
+    assert "working-up" in out
+    assert "simulated" in out
+
+
+def test_import_export_and_errors(db_url: str, polis_root: Path, tmp_path: Path) -> None:
+    run("init")
+    code, out = run("import-polis", str(polis_root / "brexit-consensus"))
+    assert code == 0, out
+    assert "204 participants" in out
+    code, out = run("import-polis", str(polis_root / "brexit-consensus"))
+    assert code == 1
+    assert "error: a dialogue called 'brexit-consensus' already exists" in out
+    assert "Traceback" not in out
+    code, out = run("export-polis", str(tmp_path / "out"), "--dialogue", "brexit-consensus")
+    assert code == 0, out
+    assert (tmp_path / "out" / "participants-votes.csv").exists()
+    code, out = run("stats", "--dialogue", "nope")
+    assert code == 1
+    assert "no dialogue called 'nope'" in out
+
+
+def test_bad_polis_folder_is_one_line(db_url: str, polis_root: Path, tmp_path: Path) -> None:
+    run("init")
+    folder = tmp_path / "bad"
+    shutil.copytree(polis_root / "london.youth.policing", folder)
+    with (folder / "votes.csv").open("a") as handle:
+        handle.write("1,x,1,2,2\n")
+    code, out = run("import-polis", str(folder), "--slug", "bad")
+    assert code == 1
+    assert out.strip().splitlines() == ["error: votes.csv line 642: vote must be -1, 0 or 1, not 2"]
+
+
+def test_commands_before_init_say_what_to_do(db_url: str) -> None:
+    code, out = run("stats")
+    assert code == 1
+    assert "run `workingup init`" in out
+
+
+def test_unreachable_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKINGUP_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    code, out = run("stats")
+    assert code == 1
+    assert "cannot use the database at postgresql+psycopg://nobody@127.0.0.1:1/none" in out

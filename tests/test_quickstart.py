@@ -1,0 +1,90 @@
+"""The README's promise: two commands, the first of which serves the Working Up dialogue on SQLite."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from workingup.config import SETTINGS
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None, "the quick start has a sh code block"
+    return [
+        line.split("#", 1)[0].strip() for line in block.group(1).splitlines() if line.split("#", 1)[0].strip()
+    ]
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
+    commands = quick_start_commands()
+    assert commands == ["./run", "./test"]
+    for command in commands:
+        assert os.access(ROOT / command, os.X_OK)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^\./test\b", ci, re.M)
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    for setting in SETTINGS:
+        assert f"`{setting.name}`" in README, setting.name
+        assert setting.default in README, setting.default
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_run_serves_the_working_up_dialogue(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "WORKINGUP_DATABASE_URL": f"sqlite:///{tmp_path / 'quick.db'}",
+        "WORKINGUP_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [str(ROOT / "run")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        page = ""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    page = response.read().decode()
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.5)
+        output = ""
+        if not page:
+            os.killpg(process.pid, signal.SIGTERM)
+            output = process.communicate(timeout=30)[0].decode()
+        assert "Working Up: A Convergence Dialogue for Action" in page, output
+        assert "Work Opportunity and Workforce Development" in page
+        assert "Simulated data." in page
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
