@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from tests.analysis.reddwarf_reference import load, reddwarf_run_pipeline
-from workingup.analysis import GroupCounts, analyze, draw_next_statement, routing_priority
+from workingup.analysis import (
+    GroupCounts,
+    VoteMatrix,
+    analyze,
+    available_statements,
+    draw_next_statement,
+    routing_priority,
+)
 
 
 @pytest.mark.parametrize("name", ["bg2050-volunteers", "brexit-consensus"])
@@ -54,3 +61,15 @@ def test_draws_only_available_statements_in_proportion_to_priority() -> None:
     assert counts[1] / counts[0] == pytest.approx(3.0, rel=0.15)
     assert draw_next_statement(priority, np.zeros(4, dtype=bool), rng) is None
     assert draw_next_statement(np.zeros(4), available, rng) in {0, 1, 3}
+
+
+def test_available_statements_exclude_seen_passed_and_rejected() -> None:
+    m = VoteMatrix.from_arrays(
+        [1, 1, 2], [10, 11, 10], [1, 0, -1], statements=[10, 11, 12, 13], rejected=[13]
+    )
+    assert available_statements(m, 1).tolist() == [False, False, True, False]  # the pass on 11 counts as seen
+    assert available_statements(m, 2).tolist() == [False, True, True, False]
+    assert available_statements(m, 99).tolist() == [True, True, True, False]  # a newcomer
+    result = analyze(m)
+    rng = np.random.default_rng(0)
+    assert draw_next_statement(result.priority, available_statements(m, 1), rng) == 2

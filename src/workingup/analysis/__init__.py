@@ -22,7 +22,12 @@ from workingup.analysis.labels import match_labels
 from workingup.analysis.matrix import VoteMatrix
 from workingup.analysis.participation import clustered_participants
 from workingup.analysis.pipeline import STEPS, analyze
-from workingup.analysis.priority import META_PRIORITY, draw_next_statement, routing_priority
+from workingup.analysis.priority import (
+    META_PRIORITY,
+    available_statements,
+    draw_next_statement,
+    routing_priority,
+)
 from workingup.analysis.projection import SparsityAwarePCA
 from workingup.analysis.repness import (
     Z_90,
@@ -53,6 +58,7 @@ __all__ = [
     "SparsityAwarePCA",
     "VoteMatrix",
     "analyze",
+    "available_statements",
     "canonical_labels",
     "clustered_participants",
     "count_by_group",

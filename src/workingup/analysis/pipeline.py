@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -115,7 +116,9 @@ def analyze(
     representative = select_representative(
         table, matrix.statement_ids, eligible, pick_max=settings.pick_max, z=settings.z_threshold
     )
-    everyone = count_by_group(matrix, np.zeros(matrix.n_participants, dtype=np.int64), 1)
+    everyone = GroupCounts(  # majority consensus is over every participant, clustered or not
+        matrix.agree_count[None, :], matrix.disagree_count[None, :], matrix.seen_per_statement[None, :]
+    )
     consensus = majority_consensus(
         everyone,
         matrix.statement_ids,
@@ -143,7 +146,9 @@ def analyze(
         for g in order.tolist()
     )
     named = np.where(labels >= 0, names[np.maximum(labels, 0)] if n_groups else -1, -1)
-    ordered_counts = GroupCounts(counts.agree[order], counts.disagree[order], counts.seen[order])
+    ordered_counts = GroupCounts(
+        _frozen(counts.agree[order]), _frozen(counts.disagree[order]), _frozen(counts.seen[order])
+    )
 
     return AnalysisResult(
         settings=settings,
@@ -158,7 +163,7 @@ def analyze(
         clustered=_frozen(clustered),
         labels=_frozen(named.astype(np.int64)),
         groups=groups,
-        silhouettes=dict(silhouettes),
+        silhouettes=MappingProxyType(dict(silhouettes)),
         group_counts=ordered_counts,
         agree=matrix.agree_count,
         disagree=matrix.disagree_count,

@@ -8,12 +8,15 @@ new (the last factor starts at 9 and halves every 5 views) come first. Meta stat
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
 from workingup.analysis.counts import GroupCounts, probability
+from workingup.analysis.matrix import VoteMatrix
 
-__all__ = ["META_PRIORITY", "draw_next_statement", "routing_priority"]
+__all__ = ["META_PRIORITY", "available_statements", "draw_next_statement", "routing_priority"]
 
 META_PRIORITY = 7.0
 """Pol.is's meta-priority, before squaring."""
@@ -37,6 +40,19 @@ def routing_priority(
     importance = agree_rate * (1.0 - pass_rate) * (1.0 + np.asarray(extremity, dtype=np.float64))
     newness = 1.0 + 8.0 * np.power(2.0, -seen / 5.0)
     return np.asarray(np.where(meta, META_PRIORITY, importance * newness) ** 2)
+
+
+def available_statements(matrix: VoteMatrix, participant_id: Any) -> NDArray[np.bool_]:
+    """Statements `participant_id` may be shown: not yet seen (a pass counts as seen) and not rejected.
+
+    A participant the matrix does not know yet (a newcomer) may be shown every statement that is not rejected.
+    """
+    available = ~matrix.rejected
+    row = np.searchsorted(matrix.participant_ids, participant_id)
+    if row < matrix.n_participants and matrix.participant_ids[row] == participant_id:
+        start, end = matrix.votes.indptr[row], matrix.votes.indptr[row + 1]
+        available[matrix.votes.indices[start:end]] = False
+    return available
 
 
 def draw_next_statement(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,8 +74,8 @@ class AnalysisResult:
     labels: NDArray[np.int64]
     """Group label of every participant, -1 when not clustered."""
     groups: tuple[OpinionGroup, ...]
-    silhouettes: dict[int, float]
-    """Silhouette over base-cluster centres for every number of groups tried."""
+    silhouettes: Mapping[int, float]
+    """Silhouette over base-cluster centres for every number of groups tried (read-only)."""
     group_counts: GroupCounts
     """Agree/disagree/seen counts per group (rows in `groups` order) and statement."""
 
