@@ -82,7 +82,11 @@ def test_planted_groups_and_bridging_statements_are_recovered(params: dict[str, 
 def test_each_group_is_represented_by_what_its_planted_group_favours() -> None:
     sim = simulate_dialogue(400, 60, n_groups=3, votes_per_participant=(50, 60), spread=0.2, seed=1)
     result = analyze(VoteMatrix.from_simulation(sim))
-    for group in result.groups:
+    table = result.repness_table()
+    for row, group in enumerate(result.groups):
+        for s in group.representative:
+            figure = table.ra if s.repful_for == "agree" else table.rd
+            assert figure[row, s.statement_id] == s.repness
         members = result.labels == group.label
         planted = np.bincount(sim.group[members]).argmax()
         agrees = [s.statement_id for s in group.representative if s.repful_for == "agree"]

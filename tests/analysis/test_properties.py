@@ -52,6 +52,9 @@ def test_invariants(data: tuple[np.ndarray, np.ndarray, np.ndarray, list[int], i
     assert np.all(result.priority >= 0)
     assert np.all(np.isfinite(result.participant_xy))
 
+    # Matched to itself, every group keeps its label.
+    assert np.array_equal(analyze(matrix, previous=result).labels, result.labels)
+
     # The order in which votes arrive changes nothing.
     order = np.random.default_rng(seed).permutation(len(v))
     shuffled = VoteMatrix.from_arrays(

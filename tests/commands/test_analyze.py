@@ -73,6 +73,15 @@ def test_missing_folder_is_refused(tmp_path: Path) -> None:
     assert "does not exist" in " ".join(done.output.replace("│", " ").split())
 
 
+def test_malformed_export_is_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "comments.csv").write_text(
+        "comment-id,author-id,moderated,comment-body\n1,2,x,hello\n", encoding="utf-8"
+    )
+    done = runner.invoke(app, ["--polis", str(tmp_path)])
+    assert done.exit_code == 1
+    assert "comments.csv line 2" in done.output
+
+
 def test_every_option_and_setting_is_documented() -> None:
     command = typer.main.get_command(app)
     options = [p for p in command.params if p.name != "help"]

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from workingup.analysis.consensus import MajorityConsensus
 from workingup.analysis.counts import GroupCounts
-from workingup.analysis.repness import RepresentativeStatement
+from workingup.analysis.repness import RepnessTable, RepresentativeStatement, representativeness
 from workingup.analysis.settings import AnalysisSettings
 
 __all__ = ["FORMAT", "AnalysisResult", "OpinionGroup"]
@@ -99,6 +99,10 @@ class AnalysisResult:
     def selectable(self) -> NDArray[np.bool_]:
         """Statements that can be reported: voted on, neither rejected nor meta."""
         return np.asarray((self.agree + self.disagree + self.passes > 0) & ~self.rejected & ~self.meta)
+
+    def repness_table(self) -> RepnessTable:
+        """pa, pd, pat, pdt, ra, rd, rat, rdt for every group (rows in `groups` order) and statement."""
+        return representativeness(self.group_counts)
 
     def group(self, label: int) -> OpinionGroup:
         for g in self.groups:

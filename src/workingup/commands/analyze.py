@@ -22,7 +22,7 @@ from rich.table import Table
 
 from workingup.analysis import MAX_GROUPS, STEPS, AnalysisResult, AnalysisSettings, VoteMatrix
 from workingup.analysis import analyze as run_analysis
-from workingup.polis import read_polis
+from workingup.polis import PolisFormatError, read_polis
 
 __all__ = ["analyze", "load_polis", "print_summary", "run_with_progress"]
 
@@ -72,7 +72,13 @@ def analyze(
 ) -> None:
     """Analyse a Pol.is export: opinion groups, what sets them apart, and what they agree on."""
     console = Console(soft_wrap=True)
-    matrix, texts, title = load_polis(polis)
+    try:
+        matrix, texts, title = load_polis(polis)
+    except PolisFormatError as error:  # bad input: one line naming the file, line and problem
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(str(error))}", highlight=False
+        )
+        raise typer.Exit(1) from None
     settings = AnalysisSettings(max_groups=max_groups, pass_weight=pass_weight, random_state=seed)
     result = run_with_progress(matrix, settings)
     print_summary(result, texts, console=console, title=title, top=top)
