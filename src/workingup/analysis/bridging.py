@@ -68,6 +68,15 @@ class BridgingTable:
     n_high_side: NDArray[np.float64]
     status: NDArray[np.str_]
 
+    @classmethod
+    def unfitted(cls, matrix: VoteMatrix) -> BridgingTable:
+        """The table of a dialogue with nothing to fit yet: no figures, every statement needs votes."""
+        n = matrix.n_statements
+        nan = np.full(n, np.nan)
+        zero = np.zeros(n)
+        status = np.where(matrix.rejected | matrix.meta, "excluded", "needs_more_votes").astype("<U16")
+        return cls(matrix.statement_ids, nan, nan, nan, nan, nan, nan, nan, zero, zero, zero, status)
+
     def interval(self, which: str, z: float = Z_90) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Approximate (lower, upper) of "intercept", "support_low" or "support_high"."""
         value = getattr(self, which)

@@ -137,7 +137,11 @@ def convergence(
         matrix, labels, n_groups, n_boot=settings.n_boot, level=settings.level, random_state=settings.random_state
     )
     model = bridging_model or BridgingModel(random_state=settings.random_state)
-    bridging = model.fit(matrix, participant_weight=weight, orientation=orientation).table_
+    usable = ~(matrix.rejected | matrix.meta)
+    if matrix.n_votes and np.any(matrix.seen_per_statement[usable] > 0):
+        bridging = model.fit(matrix, participant_weight=weight, orientation=orientation).table_
+    else:
+        bridging = BridgingTable.unfitted(matrix)
 
     blocs = None
     if bloc is not None and len(bloc_names) > 0:
