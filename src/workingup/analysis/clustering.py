@@ -117,8 +117,12 @@ class OpinionClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]  # sk
         """The group of the nearest base-cluster centre."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        distances = ((X[:, None, :] - self.base_centers_[None, :, :]) ** 2).sum(axis=2)
-        return np.asarray(self.base_groups_[np.argmin(distances, axis=1)], dtype=np.int64)
+        nearest = np.empty(len(X), dtype=np.int64)
+        for start in range(0, len(X), 10_000):  # chunks keep the distance block small
+            block = X[start : start + 10_000]
+            distances = ((block[:, None, :] - self.base_centers_[None, :, :]) ** 2).sum(axis=2)
+            nearest[start : start + len(block)] = np.argmin(distances, axis=1)
+        return np.asarray(self.base_groups_[nearest], dtype=np.int64)
 
     # ---------------------------------------------------------------------------------------------- internals
 

@@ -4,10 +4,10 @@ Why pass needs care: agree = +1, disagree = −1, pass = 0 and unseen = missing 
 matrix's implicit zero would conflate "passed" with "never saw it", and the difference matters everywhere:
 a pass is a seen vote (it counts in `ns`, in who is clustered, in the sparsity-aware scaling), an unseen cell
 is imputed. So the matrix keeps **one stored entry per seen cell, a pass being an explicitly stored 0**: the
-sparsity pattern *is* the seen mask. Anything that drops explicit zeros (`eliminate_zeros()`, arithmetic such
-as `votes * 1`, `votes + other`) would silently turn passes into unseen cells, so the stored arrays are
-read-only and consumers use the masks this class derives (`seen`, `agree`, `disagree`) rather than the values'
-truthiness.
+sparsity pattern *is* the seen mask. Anything that drops explicit zeros would silently turn passes into unseen
+cells: `eliminate_zeros()`, sums, element-wise and matrix products of sparse matrices, a round trip through a
+dense array. So the stored arrays are read-only, and consumers use the masks this class derives (`seen`, `agree`,
+`disagree`) or its stored entries, never the values' truthiness.
 
 Rejected (moderated-out) and meta statements keep their column and their raw votes; the analysis decides
 what to do with them (Pol.is zeroes rejected columns for the projection and leaves them out of every
