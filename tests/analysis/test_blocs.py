@@ -46,7 +46,9 @@ def test_weights_make_a_bloc_count_once() -> None:
     s = np.zeros(12, int)
     v = np.r_[np.ones(10), -np.ones(2)].astype(int)
     weight = np.r_[np.full(10, 0.1), np.ones(2)]
-    support = bloc_support(VoteMatrix.from_arrays(p, s, v), np.zeros(12, int), ("all",), participant_weight=weight)
+    support = bloc_support(
+        VoteMatrix.from_arrays(p, s, v), np.zeros(12, int), ("all",), participant_weight=weight
+    )
     assert support.agree[0, 0] == pytest.approx(1.0)
     assert support.trials[0, 0] == pytest.approx(3.0)
 

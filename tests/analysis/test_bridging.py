@@ -20,7 +20,8 @@ def _planted_sign_agreement(sim, factor: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize(
-    ("n_participants", "n_statements", "seed"), [(1000, 60, 0), (1000, 60, 1), (5000, 200, 2), (20000, 400, 3)]
+    ("n_participants", "n_statements", "seed"),
+    [(1000, 60, 0), (1000, 60, 1), (5000, 200, 2), (20000, 400, 3)],
 )
 def test_planted_bridging_statements_are_recovered(n_participants: int, n_statements: int, seed: int) -> None:
     sim = simulate_dialogue(n_participants, n_statements, seed=seed)
@@ -60,7 +61,9 @@ def test_thin_statements_are_never_called_bridging() -> None:
     drop0 = np.flatnonzero(s == 0)[6:]
     drop1 = np.flatnonzero((s == 1) & (sim.group[p] == 1))
     keep = np.setdiff1d(np.arange(len(v)), np.r_[drop0, drop1])
-    matrix = VoteMatrix.from_arrays(p[keep], s[keep], v[keep], participants=np.arange(600), statements=np.arange(20))
+    matrix = VoteMatrix.from_arrays(
+        p[keep], s[keep], v[keep], participants=np.arange(600), statements=np.arange(20)
+    )
     table = BridgingModel().fit(matrix).table_
     assert table.status[0] == "needs_more_votes"
     assert table.n_votes[0] == 6

@@ -44,7 +44,9 @@ def test_coordinated_bloc_is_detected_and_flips_no_verdict_while_polis_gic_moves
 
     # The attack: 20% of all participants are scripted accounts that vote like the right-leaning group on
     # everything, declare themselves right-leaning, and agree with a proposal only the left supports.
-    target = int(np.flatnonzero((np.asarray(sim.statement_type) == "divisive") & (sim.favoured_group == 0))[0])
+    target = int(
+        np.flatnonzero((np.asarray(sim.statement_type) == "divisive") & (sim.favoured_group == 0))[0]
+    )
     right = (sim.group[p] == 1) & (v != 0)
     majority = np.where(np.bincount(s[right], weights=v[right], minlength=60) >= 0, 1, -1).astype(np.int8)
     script = majority.copy()
@@ -52,7 +54,9 @@ def test_coordinated_bloc_is_detected_and_flips_no_verdict_while_polis_gic_moves
     n_bots = 750  # 750 / 3750 = 20%
     bots = np.arange(3000, 3000 + n_bots)
     attacked = VoteMatrix.from_arrays(
-        np.r_[p, np.repeat(bots, 60)], np.r_[s, np.tile(np.arange(60), n_bots)], np.r_[v, np.tile(script, n_bots)]
+        np.r_[p, np.repeat(bots, 60)],
+        np.r_[s, np.tile(np.arange(60), n_bots)],
+        np.r_[v, np.tile(script, n_bots)],
     )
     labels = np.r_[sim.group, np.ones(n_bots, dtype=np.int64)]  # they pass for members of the right group
     bloc = np.r_[declared, np.ones(n_bots, dtype=np.int64)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.optimize import approx_fprime
@@ -53,7 +55,7 @@ def test_solution_is_a_stationary_point_of_the_community_notes_loss(weighted: bo
 def test_more_sweeps_never_increase_the_loss() -> None:
     rows, cols, r, shape = _problem(seed=3)
     losses = [fit_factorization(rows, cols, r, shape, max_iter=n, tol=0).loss for n in (1, 2, 4, 8, 16, 64)]
-    assert all(b <= a + 1e-12 for a, b in zip(losses, losses[1:], strict=False))
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(losses))
 
 
 def test_same_input_same_output_and_orientation_rule() -> None:
@@ -85,6 +87,8 @@ def test_two_factors_fit_at_least_as_well_as_one() -> None:
 )
 def test_bad_arguments(kwargs, message) -> None:
     with pytest.raises(ValueError, match=message):
-        fit_factorization(np.array([0, 1, 1]), np.array([0, 0, 1]), np.array([1.0, 0.0, 1.0]), (2, 2), **kwargs)
+        fit_factorization(
+            np.array([0, 1, 1]), np.array([0, 0, 1]), np.array([1.0, 0.0, 1.0]), (2, 2), **kwargs
+        )
     with pytest.raises(ValueError, match="no ratings"):
         fit_factorization(np.array([], int), np.array([], int), np.array([]), (2, 2))

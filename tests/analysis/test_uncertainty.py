@@ -16,7 +16,10 @@ def _sample(rng: np.random.Generator, true: np.ndarray, per_group: int) -> tuple
     agree = rng.random(len(participants)) < true[group[participants], statements]
     shown = rng.random(len(participants)) < 0.6
     return VoteMatrix.from_arrays(
-        participants[shown], statements[shown], np.where(agree, 1, -1)[shown], participants=np.arange(len(group))
+        participants[shown],
+        statements[shown],
+        np.where(agree, 1, -1)[shown],
+        participants=np.arange(len(group)),
     ), group
 
 

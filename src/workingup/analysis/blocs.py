@@ -93,7 +93,11 @@ def bloc_support(
         raise ValueError(f"bloc indices must be -1 or in 0..{n_blocs - 1}")
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1")
-    weight = np.ones(matrix.n_participants) if participant_weight is None else np.asarray(participant_weight, float)
+    weight = (
+        np.ones(matrix.n_participants)
+        if participant_weight is None
+        else np.asarray(participant_weight, float)
+    )
 
     n_s = matrix.n_statements
     rows = matrix.row_of_vote
@@ -105,10 +109,14 @@ def bloc_support(
     w = weight[rows][keep]
     v = values[keep]
     size = n_blocs * n_s
-    agree = np.bincount(key, weights=w * (v == 1), minlength=size).reshape(n_blocs, n_s)
-    trials = np.bincount(
-        key, weights=w * np.where(v == 0, pass_weight, 1.0), minlength=size
-    ).reshape(n_blocs, n_s)
+
+    def count(weights: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(np.bincount(key, weights=weights, minlength=size), dtype=np.float64).reshape(
+            n_blocs, n_s
+        )
+
+    agree = count(w * (v == 1))
+    trials = count(w * np.where(v == 0, pass_weight, 1.0))
 
     a, b = agree + 1.0, trials - agree + 1.0
     tail = (1.0 - level) / 2.0

@@ -103,7 +103,7 @@ class BridgingTable:
         }
 
 
-class BridgingModel(BaseEstimator):
+class BridgingModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     """Community Notes' bridging model fitted by alternating ridge solves.
 
     Parameters
@@ -188,7 +188,9 @@ class BridgingModel(BaseEstimator):
         """
         matrix = X
         rows, cols, ratings = self._ratings(matrix)
-        weight = np.ones(matrix.n_participants) if participant_weight is None else np.asarray(participant_weight)
+        weight = (
+            np.ones(matrix.n_participants) if participant_weight is None else np.asarray(participant_weight)
+        )
         if weight.shape != (matrix.n_participants,):
             raise ValueError("participant_weight needs one weight per participant")
         weights = weight[rows]
@@ -214,7 +216,9 @@ class BridgingModel(BaseEstimator):
         self.table_ = self._table(matrix, fit, rows, cols, weights, weight)
         return self
 
-    def _ratings(self, matrix: VoteMatrix) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    def _ratings(
+        self, matrix: VoteMatrix
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         values = matrix.votes.data
         rows = matrix.row_of_vote
         cols = matrix.votes.indices.astype(np.int64)
@@ -241,7 +245,9 @@ class BridgingModel(BaseEstimator):
         people = factor_u[voted]
         median = float(np.median(people))
         q_low, q_high = np.quantile(people, [self.side_quantile, 1.0 - self.side_quantile])
-        base = fit.global_intercept + float(np.average(fit.participant_intercept[voted], weights=participant_weight[voted]))
+        base = fit.global_intercept + float(
+            np.average(fit.participant_intercept[voted], weights=participant_weight[voted])
+        )
         intercept = fit.statement_intercept
         factor = fit.statement_factor[:, 0]
         low = base + intercept + q_low * factor
@@ -252,9 +258,9 @@ class BridgingModel(BaseEstimator):
             return np.asarray(np.sqrt(cov[:, 0, 0] + 2 * q * cov[:, 0, 1] + q * q * cov[:, 1, 1]))
 
         below = factor_u[rows] < median
-        n_votes = np.bincount(cols, weights=weights, minlength=n_s)
-        n_low = np.bincount(cols, weights=weights * below, minlength=n_s)
-        n_high = np.bincount(cols, weights=weights * ~below, minlength=n_s)
+        n_votes = np.asarray(np.bincount(cols, weights=weights, minlength=n_s), dtype=np.float64)
+        n_low = np.asarray(np.bincount(cols, weights=weights * below, minlength=n_s), dtype=np.float64)
+        n_high = np.asarray(np.bincount(cols, weights=weights * ~below, minlength=n_s), dtype=np.float64)
 
         status = np.full(n_s, "no_consensus", dtype="<U16")
         status[np.abs(high - low) >= self.divisive_gap] = "divisive"

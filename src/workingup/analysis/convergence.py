@@ -126,7 +126,9 @@ def convergence(
         raise ValueError("labels needs one entry per participant")
     n_groups = int(labels.max(initial=-1)) + 1
 
-    coordination = detect_coordination(matrix, first_vote_time=first_vote_time, random_state=settings.random_state)
+    coordination = detect_coordination(
+        matrix, first_vote_time=first_vote_time, random_state=settings.random_state
+    )
     weight = coordination.participant_weight if settings.collapse_coordinated else None
 
     group_names = tuple(_letters(g) for g in range(n_groups))
@@ -134,7 +136,12 @@ def convergence(
         matrix, labels, group_names, participant_weight=weight, level=settings.level, min_bloc_votes=1.0
     )
     gic, gic_lower, gic_upper = gic_bootstrap(
-        matrix, labels, n_groups, n_boot=settings.n_boot, level=settings.level, random_state=settings.random_state
+        matrix,
+        labels,
+        n_groups,
+        n_boot=settings.n_boot,
+        level=settings.level,
+        random_state=settings.random_state,
     )
     model = bridging_model or BridgingModel(random_state=settings.random_state)
     usable = ~(matrix.rejected | matrix.meta)
@@ -146,7 +153,12 @@ def convergence(
     blocs = None
     if bloc is not None and len(bloc_names) > 0:
         blocs = bloc_support(
-            matrix, np.asarray(bloc), bloc_names, participant_weight=weight, level=settings.level, min_bloc_votes=1.0
+            matrix,
+            np.asarray(bloc),
+            bloc_names,
+            participant_weight=weight,
+            level=settings.level,
+            min_bloc_votes=1.0,
         )
 
     n_s = matrix.n_statements
@@ -166,12 +178,12 @@ def convergence(
     judged = [groups] + ([blocs] if blocs is not None else [])
     clearly_for = np.zeros(n_s, bool)
     clearly_against = np.zeros(n_s, bool)
-    all_against = np.ones(n_s, bool) if n_groups else np.zeros(n_s, bool)
+    all_against: NDArray[np.bool_] = np.zeros(n_s, bool)
     for support in judged:
         clearly_for |= (support.lower >= bar).any(axis=0)
         clearly_against |= (support.upper < bar).any(axis=0)
     if n_groups:
-        all_against = (groups.upper < bar).all(axis=0)
+        all_against = np.asarray((groups.upper < bar).all(axis=0))
 
     lenses = np.vstack([group_lens, bridging_lens] + ([bloc_lens] if blocs is not None else []))
     verdict = np.full(n_s, "no_consensus", dtype="<U16")
@@ -183,7 +195,14 @@ def convergence(
     verdict[excluded] = "excluded"
 
     reasons = tuple(
-        _reason(i, verdict[i], group_lens[i], bridging_lens[i], bloc_lens[i] if blocs is not None else None, bridging)
+        _reason(
+            i,
+            verdict[i],
+            group_lens[i],
+            bridging_lens[i],
+            bloc_lens[i] if blocs is not None else None,
+            bridging,
+        )
         for i in range(n_s)
     )
     return ConvergenceResult(

@@ -203,7 +203,9 @@ def _minhash_buckets(
     # Rows of eligible participants are non-empty, so reduceat over their start offsets is exact when we
     # reduce over a compacted token array holding only their tokens.
     lengths = indptr[eligible + 1] - starts
-    take = np.concatenate([np.arange(s, s + n) for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)])
+    take = np.concatenate(
+        [np.arange(s, s + n) for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
+    )
     compact = token[take].astype(np.uint64)
     offsets = np.r_[0, np.cumsum(lengths)[:-1]]
     signature = np.empty((len(eligible), n_hashes), dtype=np.uint64)
@@ -264,6 +266,6 @@ def _unanimous(matrix: VoteMatrix, members: NDArray[np.int64]) -> tuple[tuple[An
     del rows
     out = []
     for c in np.flatnonzero(unanimous).tolist():
-        value = int(round(total[c] / count[c]))
+        value = round(total[c] / count[c])
         out.append((matrix.statement_ids[c].item(), value))
     return tuple(out)

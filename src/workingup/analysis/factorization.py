@@ -147,7 +147,9 @@ def fit_factorization(
         if k == 1:  # closed-form 2×2 inverse: much faster than a batched LAPACK call
             a00, a01, a11 = system[:, 0, 0], system[:, 0, 1], system[:, 1, 1]
             det = a00 * a11 - a01 * a01
-            return (a11 * rhs[:, 0] - a01 * rhs[:, 1]) / det, ((a00 * rhs[:, 1] - a01 * rhs[:, 0]) / det)[:, None]
+            return (a11 * rhs[:, 0] - a01 * rhs[:, 1]) / det, ((a00 * rhs[:, 1] - a01 * rhs[:, 0]) / det)[
+                :, None
+            ]
         solution = np.linalg.solve(system, rhs[:, :, None])[:, :, 0]
         return solution[:, 0].copy(), solution[:, 1:].copy()
 
@@ -225,7 +227,7 @@ def _orient(
         if orientation is not None and np.any(orientation != 0):
             score = float(np.dot(np.nan_to_num(orientation), row_f[:, d]))
         else:
-            score = float(np.sum(row_f[:, d] > 0) - np.sum(row_f[:, d] < 0))
+            score = float(np.count_nonzero(row_f[:, d] > 0)) - float(np.count_nonzero(row_f[:, d] < 0))
             if score == 0:
                 score = float(np.sum(row_f[:, d]))
         flipped.append(score < 0)

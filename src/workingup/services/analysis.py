@@ -20,6 +20,7 @@ from workingup.analysis import AnalysisResult, AnalysisSettings, VoteMatrix, ana
 from workingup.analysis.blocs import BlocSupport, bloc_support
 from workingup.analysis.convergence import ConvergenceResult, ConvergenceSettings, convergence
 from workingup.domain import Moderation
+from workingup.polis import PolisConversation
 from workingup.store import models
 from workingup.store.queries import current_votes
 
@@ -47,7 +48,9 @@ def load_votes(session: Session, dialogue: models.Dialogue) -> DialogueVotes:
     """The dialogue's current votes as a matrix; every statement is a column, voters are rows."""
     p, s, v = current_votes(session, dialogue.id)
     statements = session.execute(
-        select(models.Statement.id, models.Statement.text, models.Statement.moderation, models.Statement.is_meta)
+        select(
+            models.Statement.id, models.Statement.text, models.Statement.moderation, models.Statement.is_meta
+        )
         .where(models.Statement.dialogue_id == dialogue.id)
         .order_by(models.Statement.id)
     ).all()
@@ -128,16 +131,13 @@ class DialogueAnalysis:
         return json.dumps(_finite(self.to_dict()), indent=indent, ensure_ascii=False, allow_nan=False)
 
 
-def analyze_votes(
+def weigh(
     votes: DialogueVotes,
+    result: AnalysisResult,
     *,
-    dialogue_id: int = 0,
-    settings: AnalysisSettings | None = None,
     convergence_settings: ConvergenceSettings | None = None,
-    previous: AnalysisResult | None = None,
-) -> DialogueAnalysis:
-    """Opinion groups (Pol.is), then the three-lens convergence verdict with the roster's declared sides."""
-    result = analyze(votes.matrix, settings, previous=previous)
+) -> tuple[ConvergenceResult, BlocSupport | None]:
+    """The three-lens verdict for an analysed dialogue, and agreement per declared sector beside it."""
     has_sides = bool(np.any(votes.side >= 0))
     verdict = convergence(
         votes.matrix,
@@ -157,6 +157,20 @@ def analyze_votes(
             participant_weight=verdict.coordination.participant_weight,
             min_bloc_votes=1.0,
         )
+    return verdict, sectors
+
+
+def analyze_votes(
+    votes: DialogueVotes,
+    *,
+    dialogue_id: int = 0,
+    settings: AnalysisSettings | None = None,
+    convergence_settings: ConvergenceSettings | None = None,
+    previous: AnalysisResult | None = None,
+) -> DialogueAnalysis:
+    """Opinion groups (Pol.is), then the three-lens convergence verdict with the roster's declared sides."""
+    result = analyze(votes.matrix, settings, previous=previous)
+    verdict, sectors = weigh(votes, result, convergence_settings=convergence_settings)
     return DialogueAnalysis(
         dialogue_id=dialogue_id,
         computed_at=datetime.now(UTC),
@@ -164,6 +178,30 @@ def analyze_votes(
         analysis=result,
         convergence=verdict,
         sectors=sectors,
+    )
+
+
+def votes_from_polis(conversation: PolisConversation) -> DialogueVotes:
+    """A Pol.is export has no roster: no declared blocs, but vote times for burst detection when it has them."""
+    matrix = VoteMatrix.from_polis(conversation)
+    first = np.full(matrix.n_participants, np.nan)
+    timed = conversation.vote_timestamp_ms >= 0
+    if np.any(timed):
+        participants = conversation.vote_participant[timed]
+        times = conversation.vote_timestamp_ms[timed] / 1000.0
+        order = np.lexsort((times, participants))
+        starts = np.r_[True, participants[order][1:] != participants[order][:-1]]
+        earliest = dict(zip(participants[order][starts].tolist(), times[order][starts].tolist(), strict=True))
+        first = np.array([earliest.get(pid, np.nan) for pid in matrix.participant_ids.tolist()])
+    n = matrix.n_participants
+    return DialogueVotes(
+        matrix=matrix,
+        texts={c.comment_id: c.text for c in conversation.comments},
+        leaning_score=np.full(n, np.nan),
+        side=np.full(n, -1, dtype=np.int64),
+        sector=np.full(n, -1, dtype=np.int64),
+        sector_names=(),
+        first_vote_time=first,
     )
 
 
