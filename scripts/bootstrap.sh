@@ -18,6 +18,13 @@ find_python() {
     return 1
 }
 
+# This machine's pip configuration names package folders that may not exist, and pip says so for every package,
+# which drowns real errors: those lines, and only those, are filtered out. pipefail keeps pip's own exit status.
+quiet_pip() {
+    set -o pipefail
+    "$VENV/bin/python" -m pip "$@" 2>&1 | { grep -v "is ignored: it is neither" || true; }
+}
+
 bootstrap() {
     local extras="$1"
     if [ ! -x "$VENV/bin/python" ]; then
@@ -44,8 +51,8 @@ bootstrap() {
     local stamp="$VENV/.installed-$hash-${extras:-runtime}"
     if [ ! -f "$stamp" ] && ! { [ -z "$extras" ] && compgen -G "$VENV/.installed-$hash-*" >/dev/null; }; then
         echo "Installing Working Up and its dependencies into $VENV ($spec)…"
-        "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        (cd "$ROOT" && "$VENV/bin/python" -m pip install --quiet -e "$spec")
+        quiet_pip install --quiet --upgrade pip
+        (cd "$ROOT" && quiet_pip install --quiet -e "$spec")
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
