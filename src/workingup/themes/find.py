@@ -106,6 +106,9 @@ class _Corpus:
         self.random_state = random_state
         self.texts = [c.text for c in self.contributions]
         self.terms = TermMatrix.build(self.texts)
+        # How words are spelled most often across the whole set: a theme's label uses its own key terms,
+        # written the way people wrote them.
+        self.forms = SurfaceForms().update(self.texts)
         self.presence: sp.csr_matrix = (self.terms.counts > 0).astype(np.float64).tocsr()
         if not contributions:
             self.vectors = np.zeros((0, 1))
@@ -118,8 +121,7 @@ class _Corpus:
         """A theme's member rows, most typical first, and its key terms."""
         rows = np.flatnonzero(clustering.labels == number)
         rows = rows[np.lexsort((rows, -clustering.similarity[rows]))]
-        forms = SurfaceForms().update(self.texts[i] for i in rows)
-        return rows, key_terms(self.presence, self.terms.terms, rows, forms=forms)
+        return rows, key_terms(self.presence, self.terms.terms, rows, forms=self.forms)
 
     def result(
         self, clustering: Clustering, named: list[tuple[NDArray[np.int64], tuple[str, ...]]]

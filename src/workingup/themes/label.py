@@ -37,7 +37,8 @@ def key_terms(
     usable = (in_theme >= min(2, members.size)) & (share >= MIN_SHARE)
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(usable, share * np.log(share / background), -np.inf)
-    ranked = [int(i) for i in np.lexsort((terms, -score)) if np.isfinite(score[i]) and score[i] > 0]
+    candidates = np.flatnonzero(np.isfinite(score) & (score > 0))
+    ranked = candidates[np.lexsort((terms[candidates], -score[candidates]))].tolist()
 
     chosen: list[int] = []
     for i in ranked:
