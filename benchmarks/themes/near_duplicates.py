@@ -22,6 +22,7 @@ import sys
 import time
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.themes.fixtures import paraphrase_pairs  # noqa: E402
 
-from workingup.themes import NearDuplicateIndex, embeddings_available  # noqa: E402
+from workingup.themes import Method, NearDuplicateIndex, embeddings_available  # noqa: E402
 from workingup.themes.duplicates import DEFAULT_THRESHOLD  # noqa: E402
 
 POLIS = ROOT.parent / "shared" / "data" / "polis"
@@ -40,10 +41,10 @@ POLIS = ROOT.parent / "shared" / "data" / "polis"
 def similarity_matrix(method: str, texts: list[str]) -> np.ndarray:
     if method == "peer:sklearn-tfidf":  # TfidfVectorizer with its defaults, cosine
         vectors = TfidfVectorizer().fit_transform(texts)
-        return (vectors @ vectors.T).toarray()
+        return np.asarray((vectors @ vectors.T).toarray())
     if method == "peer:difflib":  # the standard library's sequence similarity
         return np.array([[SequenceMatcher(None, a.lower(), b.lower()).ratio() for b in texts] for a in texts])
-    return NearDuplicateIndex(texts, method=method).similarities(texts)  # type: ignore[arg-type]
+    return NearDuplicateIndex(texts, method=cast(Method, method)).similarities(texts)
 
 
 def scores(method: str) -> tuple[list[dict[str, str]], np.ndarray]:
@@ -90,7 +91,7 @@ def bowling_green(method: str, threshold: float) -> None:
     texts = [r["comment-body"] for r in rows]
     rejected = np.array([int(r["moderated"]) == -1 for r in rows])
     start = time.perf_counter()
-    index = NearDuplicateIndex(texts, method=method)  # type: ignore[arg-type]
+    index = NearDuplicateIndex(texts, method=cast(Method, method))
     built = time.perf_counter() - start
     start = time.perf_counter()
     for text in texts[:200]:

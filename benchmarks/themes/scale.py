@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -33,6 +34,7 @@ from workingup.themes import Contribution, find_themes  # noqa: E402
 from workingup.themes.embed import embed  # noqa: E402
 from workingup.themes.text import sentence_spans, stem  # noqa: E402
 
+T = TypeVar("T")
 POLIS = ROOT.parent / "shared" / "data" / "polis"
 ENGLISH = [
     "15-per-hour-seattle",
@@ -66,8 +68,8 @@ def corpus(n: int, seed: int = 0) -> list[Contribution]:
     return [Contribution(i, t) for i, t in enumerate(texts[:n])]
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, object]:
-    times, out = [], None
+def best_of(repeat: int, run: Callable[[], T]) -> tuple[float, T]:
+    times: list[float] = []
     for _ in range(repeat):
         stem.cache_clear()  # every run starts cold, as in a fresh process
         start = time.perf_counter()
@@ -88,16 +90,16 @@ def main() -> None:
     texts = [c.text for c in contributions]
 
     ours_s, result = best_of(args.repeat, lambda: find_themes(contributions))
-    k = len(result.themes)  # type: ignore[attr-defined]
+    k = len(result.themes)
 
-    def peer() -> object:
+    def peer() -> list[int]:
         vectors = TfidfVectorizer(stop_words="english").fit_transform(texts)
-        return KMeans(n_clusters=k, random_state=0).fit(vectors).labels_
+        return list(KMeans(n_clusters=k, random_state=0).fit(vectors).labels_)
 
     peer_s, _ = best_of(args.repeat, peer)
     print("| pipeline | themes | coverage | best of", args.repeat, "|")
     print("|---|---|---|---|")
-    print(f"| ours, tfidf (labels + quotes) | {k} | {result.coverage:.1%} | {ours_s:.2f} s |")  # type: ignore[attr-defined]
+    print(f"| ours, tfidf (labels + quotes) | {k} | {result.coverage:.1%} | {ours_s:.2f} s |")
     print(
         f"| peer: sklearn TfidfVectorizer + KMeans defaults (clusters only) | {k} | 100% | {peer_s:.2f} s |"
     )
@@ -108,16 +110,16 @@ def main() -> None:
         mini_s, mini = best_of(1, lambda: find_themes(contributions, method="minilm"))
         print(
             f"| ours, minilm (encoding {encode_s:.1f} s of it) | {len(mini.themes)} | {mini.coverage:.1%} | {mini_s:.1f} s |"
-        )  # type: ignore[attr-defined]
+        )
         try:
             from bertopic import BERTopic
         except ImportError:
             print("| peer: BERTopic | not installed | | |")
             return
-        fit_s, topics = best_of(1, lambda: BERTopic().fit_transform(texts, vectors)[0])
-        kept = sum(1 for t in topics if t >= 0) / len(topics)  # type: ignore[union-attr]
+        fit_s, topics = best_of(1, lambda: list(BERTopic().fit_transform(texts, vectors)[0]))
+        kept = sum(1 for t in topics if t >= 0) / len(topics)
         print(
-            f"| peer: BERTopic on the same embeddings (UMAP+HDBSCAN+c-TF-IDF) | {len(set(topics) - {-1})} | "  # type: ignore[arg-type]
+            f"| peer: BERTopic on the same embeddings (UMAP+HDBSCAN+c-TF-IDF) | {len(set(topics) - {-1})} | "
             f"{kept:.1%} | {fit_s + encode_s:.1f} s ({fit_s:.1f} s after encoding) |"
         )
 

@@ -2,6 +2,8 @@ import csv
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import adjusted_mutual_info_score
 
 from workingup.themes import Contribution, ThemeResult, find_themes, themes_from_groups
@@ -125,3 +127,42 @@ def test_march_on_statements(polis_root):
     check_result(result, contributions)
     assert result.coverage >= 0.9
     assert find_themes(contributions).to_json() == result.to_json()
+
+
+WORDS = [
+    "child",
+    "care",
+    "bus",
+    "shift",
+    "rent",
+    "loan",
+    "training",
+    "license",
+    "sick",
+    "leave",
+    "hours",
+    "pay",
+    "boss",
+    "kids",
+    "car",
+    "debt",
+]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join),
+        min_size=1,
+        max_size=60,
+    ),
+    st.integers(0, 3),
+)
+def test_any_small_corpus_keeps_the_promises(texts, seed):
+    contributions = [Contribution(i, t) for i, t in enumerate(texts)]
+    result = find_themes(contributions, random_state=seed)
+    homes = [cid for theme in result.themes for cid in theme.members] + list(result.other)
+    assert sorted(homes) == list(range(len(texts)))
+    assert result.unverified_quotes(contributions) == []
+    assert all(1 <= len(t.quotes) <= 5 and t.size >= 3 for t in result.themes)
+    assert find_themes(contributions, random_state=seed) == result
