@@ -4,7 +4,8 @@ Data: every English statement in ../shared/data/polis (3,817 real statements fro
 seeded recombinations up to 10,000: each extra contribution joins one sentence of one real statement to one
 sentence of another, so vocabulary and length stay real while no text repeats.
 
-Ours ("tfidf"): stemming, TF-IDF, LSA, spherical k-means (4 starts, one thread), labels, 3–5 quotes per theme;
+Ours ("tfidf"): stemming, TF-IDF, LSA, spectral clustering of the 8-nearest-neighbour graph (one thread),
+labels, 3–5 quotes per theme;
 the stemming cache is cleared before every run, so each run is as slow as the first one in a new process.
 Peer, in the same run: scikit-learn's TfidfVectorizer (English stop words) + KMeans with its defaults (same
 number of clusters, default thread pool) — clusters only, no labels or quotes. With --minilm, also ours with

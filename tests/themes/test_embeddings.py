@@ -24,8 +24,8 @@ def test_sample_themes_with_embeddings(minilm, sample, topics):
     check_result(result, sample)
     assert result.method == "minilm"
     assert result.coverage >= 0.9
-    # Sentence embeddings agree with the hand labels much more than words alone (~0.36 vs ~0.13).
-    assert agreement(result, sample, topics) > 0.25
+    # Sentence embeddings agree with the hand labels much more than words alone (~0.45 vs ~0.2).
+    assert agreement(result, sample, topics) > 0.35
     assert agreement(result, sample, topics) > agreement(find_themes(sample), sample, topics) + 0.1
     assert find_themes(sample, method=minilm).to_json() == result.to_json()
 

@@ -39,9 +39,9 @@ def test_sample_themes_cover_nearly_everything_with_verbatim_quotes(sample, topi
     check_result(result, sample)
     assert result.coverage >= 0.9
     assert 8 <= len(result.themes) <= 20
-    # Lexical themes on 204 short texts agree only loosely with hand labels (~0.13, see
+    # Lexical themes on 204 short texts agree only loosely with hand labels (~0.2, see
     # benchmarks/themes/README.md), but clearly more than chance.
-    assert agreement(result, sample, topics) > 0.08
+    assert agreement(result, sample, topics) > 0.15
 
 
 def test_rerunning_gives_the_same_themes_and_json_round_trips(sample):

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from workingup.themes.cluster import Clustering, default_min_size, dissolve, settle, spherical_kmeans
+from workingup.themes.cluster import Clustering, default_min_size, dissolve, group_texts, settle
 from workingup.themes.contributions import Contribution, ContributionId
 from workingup.themes.embed import METHODS, Method, TermMatrix, encode_minilm, lsa
 from workingup.themes.label import key_terms, label_from
@@ -46,7 +46,7 @@ def find_themes(
     floor = OTHER_FLOOR[method]
     if min_size is None:
         min_size = default_min_size(len(contributions))
-    clustering = spherical_kmeans(
+    clustering = group_texts(
         corpus.vectors, n_themes=n_themes, min_size=min_size, floor=floor, random_state=random_state
     )
     while True:
