@@ -1,11 +1,11 @@
 """Group unit vectors into themes, and say plainly which texts fit none.
 
 Spectral clustering on the graph of each text's nearest neighbours: texts are grouped by who they are close to,
-not by distance to a centre, which on short texts agreed much better with hand labels and varied much less
-from seed to seed than k-means on the same vectors (listening sample, AMI 0.20 vs 0.15 for TF-IDF/LSA, 0.45 vs
-0.35 for MiniLM; seed-to-seed AMI 0.7 vs 0.4; benchmarks/themes/README.md). The eigenvectors come from
+not by distance to a centre, which on short texts agreed better with hand labels and varied much less from
+seed to seed than k-means on the same vectors (listening sample: AMI 0.21 vs 0.16 for TF-IDF/LSA, 0.45 vs 0.39
+for MiniLM; seed-to-seed AMI 0.7 vs 0.3 and 1.0 vs 0.4; benchmarks/themes/README.md). The eigenvectors come from
 LOBPCG and are turned into groups by column-pivoted QR (deterministic, no restarts). Very small inputs, where a
-neighbour graph says little, fall back to spherical k-means (several seeded starts, one thread).
+neighbour graph says little, fall back to k-means (several seeded starts, one thread).
 k comes from a stated rule (about the square root of the number of texts, capped for readability) unless the
 caller names it: on short texts no internal criterion (silhouette and the like) showed a usable knee.
 
@@ -57,7 +57,7 @@ class Clustering:
 
 
 NEIGHBOURS = 8
-"""Edges per text in the neighbour graph (10k texts: about 4 s for graph and eigenvectors on one core)."""
+"""Edges per text in the neighbour graph (10,000 texts: about 3 s for graph and eigenvectors on one core)."""
 
 
 def group_texts(
