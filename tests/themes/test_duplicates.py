@@ -73,3 +73,13 @@ def test_edge_cases():
         NearDuplicateIndex(["a"], ids=[1, 2])
     with pytest.raises(ValueError, match="unknown method"):
         NearDuplicateIndex(["a"], method="bm25")  # type: ignore[arg-type]
+
+
+def test_extended_index_finds_the_new_statement_and_leaves_the_old_one_alone():
+    index = NearDuplicateIndex(["Payday lenders should be banned."], ids=[1])
+    grown = index.extended(["Bus fares should be free for job seekers."], ids=[2])
+    assert [m.id for m in grown.query("Bus fares should be free for people looking for work.")] == [2]
+    assert len(index) == 1
+    assert len(grown) == 2
+    with pytest.raises(ValueError, match="ids"):
+        index.extended(["x"])

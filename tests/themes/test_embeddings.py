@@ -41,3 +41,18 @@ def test_duplicates_with_embeddings(minilm):
 
 def test_focus_areas_with_embeddings(minilm, sample, topics):
     check_mapping(mapped_topics(sample, topics, method=minilm), min_best=9, min_inquiry=5)
+
+
+def test_extended_index_reuses_vectors(minilm):
+    index = NearDuplicateIndex(["Payday lending should be outlawed."], ids=["a"], method=minilm)
+    grown = index.extended(["Bus fares should be free for job seekers."], ids=["b"])
+    assert grown.method == minilm
+    assert [m.id for m in grown.query("Payday lenders should be banned.")] == ["a"]
+    assert [m.id for m in grown.query("Job seekers should ride the bus for free.")] == ["b"]
+    assert np.allclose(grown.similarities(["Payday lending should be outlawed."])[0, 0], 1.0, atol=1e-5)
+
+
+def test_preferred_method_is_minilm_when_installed(minilm):
+    from workingup.themes import preferred_method
+
+    assert preferred_method() == minilm

@@ -20,7 +20,8 @@ Themes
     ``unverified_quotes(contributions)`` (should be empty), ``to_json()`` / ``ThemeResult.from_json()``.
     ``themes_from_groups(contributions, groups)`` labels and quotes groups made by hand (a facilitator moving a
     contribution to another theme). Methods: ``"tfidf"`` (default, core dependencies) and ``"minilm"``
-    (sentence embeddings, optional extra ``.[embeddings]``; ``embeddings_available()``, ``available_methods()``).
+    (sentence embeddings, optional extra ``.[embeddings]``; ``embeddings_available()``, ``available_methods()``,
+    ``preferred_method()`` — "minilm" when installed: services should pass it and keep ``result.method``).
 
 Into the dialogue
     ``candidate_statements(theme, *, limit=5, existing=None) -> tuple[CandidateStatement, ...]``: sentences
@@ -33,7 +34,8 @@ Into the dialogue
 Near-duplicates
     ``NearDuplicateIndex(texts, *, ids=None, method="tfidf", threshold=None)``; ``.query(text, limit=5)
     -> list[DuplicateMatch(index, id, text, similarity)]``, ``.is_duplicate(text)``, ``.pairs()`` (duplicates
-    among the indexed texts themselves), ``.similarities(texts)``.
+    among the indexed texts themselves), ``.similarities(texts)``, ``.extended(texts, ids=...)`` (a new index
+    with more statements). Default thresholds: 0.20 (tfidf), 0.70 (minilm); pass ``threshold=`` to flag less.
 
 Sample
     ``sample_session()`` / ``sample_contributions()``: 204 illustrative contributions for the Working Up
@@ -52,6 +54,7 @@ from workingup.themes.embed import (
     Method,
     available_methods,
     embeddings_available,
+    preferred_method,
 )
 from workingup.themes.find import find_themes, themes_from_groups
 from workingup.themes.focus import FocusAreaMatch, map_to_focus_areas
@@ -81,6 +84,7 @@ __all__ = [
     "find_themes",
     "map_to_focus_areas",
     "parse_contributions",
+    "preferred_method",
     "read_contributions",
     "sample_contributions",
     "sample_session",

@@ -120,6 +120,30 @@ class NearDuplicateIndex:
         else:
             self._vectors = encode_minilm(self.texts) if self.texts else np.empty((0, 384))
 
+    def extended(
+        self, texts: Sequence[str], *, ids: Sequence[ContributionId] | None = None
+    ) -> NearDuplicateIndex:
+        """A new index with `texts` added (ids required when this index has ids); this one is unchanged.
+
+        The sentence-embedding method reuses the vectors it has; the TF-IDF method refits, since every
+        statement changes how rare each word is (896 statements: 0.2 s).
+        """
+        if (self.ids is None) != (ids is None):
+            raise ValueError("give ids for the new texts exactly when the index has ids")
+        if ids is not None and len(ids) != len(texts):
+            raise ValueError(f"{len(ids)} ids for {len(texts)} texts")
+        all_ids = None if self.ids is None or ids is None else (*self.ids, *ids)
+        if self.method == "tfidf":
+            return NearDuplicateIndex([*self.texts, *texts], ids=all_ids, threshold=self.threshold)
+        grown = object.__new__(NearDuplicateIndex)
+        grown.texts = (*self.texts, *texts)
+        grown.ids = all_ids
+        grown.method = self.method
+        grown.threshold = self.threshold
+        added = encode_minilm(texts) if texts else np.empty((0, self._vectors.shape[1]))
+        grown._vectors = np.vstack([self._vectors, added])
+        return grown
+
     def __len__(self) -> int:
         return len(self.texts)
 
