@@ -15,8 +15,8 @@ Capture and import
 Themes
     ``find_themes(contributions, *, method="tfidf", n_themes=None, min_size=None, random_state=0)
     -> ThemeResult``. ``ThemeResult.themes`` (largest first) are ``Theme(id, label, key_terms, members,
-    quotes, cohesion)`` with ``size``; ``quotes`` are 3–5 ``Quote(contribution_id, text, start, end,
-    speaker)``; ``ThemeResult.other`` lists contributions that fit no theme; ``coverage``, ``assignments()``,
+    quotes, cohesion)`` with ``size``; ``quotes`` are up to 5 ``Quote(contribution_id, text, start, end,
+    speaker)`` from different people where possible (3 at least, unless a theme repeats the same words); ``ThemeResult.other`` lists contributions that fit no theme; ``coverage``, ``assignments()``,
     ``unverified_quotes(contributions)`` (should be empty), ``to_json()`` / ``ThemeResult.from_json()``.
     ``themes_from_groups(contributions, groups)`` labels and quotes groups made by hand (a facilitator moving a
     contribution to another theme). Methods: ``"tfidf"`` (default, core dependencies) and ``"minilm"``
@@ -26,10 +26,12 @@ Themes
 Into the dialogue
     ``candidate_statements(theme, *, limit=5, existing=None) -> tuple[CandidateStatement, ...]``: sentences
     of the theme's quotes (``text``, ``theme_id``, ``contribution_id``, ``start``, ``end``,
-    ``suggested_kind``), each checked against ``existing`` statements when an index is given.
+    ``suggested_kind``: PROPOSAL for "should"-type sentences, else None), each with ``similar_existing``
+    matches when an ``existing`` NearDuplicateIndex of the dialogue's statements is given.
     ``map_to_focus_areas(result, definition, *, method="tfidf") -> tuple[FocusAreaMatch, ...]``: for each
-    theme, the ``workingup.domain.DialogueDefinition`` focus area and inquiry area it fits (or None), with
-    all scores.
+    theme, ``FocusAreaMatch(theme_id, focus_area, inquiry_area, score, focus_scores, inquiry_scores)`` against a
+    ``workingup.domain.DialogueDefinition`` (keys or None when nothing fits; all scores kept for a page).
+    Every result type has ``to_dict()``.
 
 Near-duplicates
     ``NearDuplicateIndex(texts, *, ids=None, method="tfidf", threshold=None)``; ``.query(text, limit=5)
