@@ -1,7 +1,8 @@
-"""From contributions to themes: embed, cluster, then name each theme and quote it.
+"""From contributions to themes: embed, group, then name each theme and quote it.
 
-Same input, same method and same `random_state` give the same result, byte for byte in `to_json()`: every
-random step is seeded and runs on one thread.
+Same contributions (in any order), same method and same `random_state` give the same result, byte for byte in
+`to_json()`, on a given installation: every random step is seeded and runs on one thread. (Other BLAS builds
+may round differently; nothing here has been checked across machines.)
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def find_themes(
     )
     while True:
         named = [corpus.name(number, clustering) for number in range(len(clustering.centres))]
-        # A group with no words of its own is k-means' catch-all for texts that are alike only in being
-        # different; it is not a theme, so its members go to the nearest real theme or to "other".
+        # A group with no words of its own is the clustering's catch-all for texts that are alike only in
+        # being different; it is not a theme, so its members go to the nearest real theme or to "other".
         nameless = [number for number, (_, words) in enumerate(named) if not words]
         if not nameless:
             break

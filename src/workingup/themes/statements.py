@@ -15,7 +15,7 @@ kept once; with an existing-statement index, each candidate carries the statemen
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from workingup.domain import StatementKind
@@ -99,7 +99,7 @@ def candidate_statements(
         if len(chosen) >= limit:
             break
     if existing is not None:
-        chosen = [_with_matches(c, tuple(existing.query(c.text, limit=3))) for c in chosen]
+        chosen = [replace(c, similar_existing=tuple(existing.query(c.text, limit=3))) for c in chosen]
     return tuple(chosen)
 
 
@@ -111,18 +111,6 @@ def _candidate(theme: Theme, quote: Quote, start: int, end: int, normative: bool
         start=quote.start + start,
         end=quote.start + end,
         suggested_kind=StatementKind.PROPOSAL if normative else None,
-    )
-
-
-def _with_matches(candidate: CandidateStatement, matches: tuple[DuplicateMatch, ...]) -> CandidateStatement:
-    return CandidateStatement(
-        candidate.text,
-        candidate.theme_id,
-        candidate.contribution_id,
-        candidate.start,
-        candidate.end,
-        candidate.suggested_kind,
-        matches,
     )
 
 
