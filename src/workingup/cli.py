@@ -6,11 +6,10 @@ printed as one line naming the problem and exit with status 1; a traceback means
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,12 +17,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from workingup.commands.analyze import analyze as analyze_command
+from workingup.commands.errors import DatabaseOption, DialogueOption, errors, friendly_errors, open_database
+from workingup.commands.listening import listen_app, themes_app
 from workingup.config import Settings
-from workingup.dialogues import WORKING_UP, DefinitionError, load_definition
+from workingup.dialogues import WORKING_UP, load_definition
 from workingup.domain import Moderation
-from workingup.polis import PolisFormatError
 from workingup.services.database import Database
-from workingup.services.errors import ServiceError
 
 app = typer.Typer(
     name="workingup",
@@ -34,34 +33,6 @@ app = typer.Typer(
 )
 # Messages are soft-wrapped: a path or an error must stay on one line, whatever the terminal width.
 console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database", help="Database URL; defaults to WORKINGUP_DATABASE_URL or sqlite:///workingup.db."
-    ),
-]
-DialogueOption = Annotated[
-    str | None, typer.Option("--dialogue", "-d", help="Slug of the dialogue; defaults to the first one.")
-]
-
-
-def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn the errors a user can act on into one red line and exit status 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except (ServiceError, PolisFormatError, DefinitionError, ValueError) as error:
-            errors.print(f"[bold red]error:[/] {error}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return wrapper
 
 
 def _settings() -> Settings:
@@ -69,7 +40,7 @@ def _settings() -> Settings:
 
 
 def _open(database: str | None, *, migrate: bool = False) -> Database:
-    return Database.open(database or _settings().database_url, migrate=migrate)
+    return open_database(database, migrate=migrate)
 
 
 @contextmanager
@@ -132,10 +103,19 @@ def demo(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing when the dialogue already has participants.")
     ] = False,
+    with_listening: Annotated[
+        bool,
+        typer.Option(
+            "--listening/--no-listening",
+            help="Also load the illustrative listening session and find its themes.",
+        ),
+    ] = True,
 ) -> None:
     """Add clearly simulated participants and votes (a 30-seat table, advisors, community voices, the public)."""
+    from workingup.services import listening
     from workingup.services.demo import has_participants, populate_demo
     from workingup.services.dialogues import get_dialogue
+    from workingup.themes import preferred_method
 
     db = _open(database)
     try:
@@ -148,10 +128,20 @@ def demo(
                 return
             with _progress() as progress:
                 result = populate_demo(session, target, public=public, seed=seed, progress=progress)
+            heard = ""
+            if with_listening:
+                sample = listening.load_sample(session, target)
+                themes = listening.run_themes(session, target, method=preferred_method())
+                heard = (
+                    f"Loaded an illustrative listening session ({len(sample.contributions)} contributions, "
+                    f"{len(themes.result.themes)} themes)."
+                )
         console.print(
             f"Added {len(result.participant_ids):,} simulated participants and "
             f"{result.simulation.n_events:,} simulated votes to [bold]{target.slug}[/]."
         )
+        if heard:
+            console.print(heard)
     finally:
         db.close()
 
@@ -259,3 +249,8 @@ def serve(
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+# --- Listening sessions and themes (issue 7) ------------------------------------------------------------------
+app.add_typer(listen_app, name="listen")
+app.add_typer(themes_app, name="themes")
