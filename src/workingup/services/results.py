@@ -1,0 +1,114 @@
+"""Aggregate results for the public: what people think, never who thinks it.
+
+Every figure is computed over a group of people; a figure over fewer than MIN_GROUP (5) people is suppressed,
+whatever the group: all voters on a statement, or the voters of one declared side. Rejected and unmoderated
+statements are not shown, and nothing here names a participant or exposes one person's votes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from workingup.domain import Leaning, Moderation
+from workingup.store import models
+
+MIN_GROUP = 5
+PUBLIC_SIDES = ("left", "center", "right")
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Agree/disagree/pass counts over `voters` people, or suppressed (all None) when fewer than MIN_GROUP."""
+
+    voters: int | None
+    agree: int | None
+    disagree: int | None
+    passed: int | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.voters is None
+
+    @property
+    def agree_share(self) -> float | None:
+        if self.voters is None or self.agree is None or self.voters == 0:
+            return None
+        return self.agree / self.voters
+
+    @classmethod
+    def of(cls, agree: int, disagree: int, passed: int) -> Tally:
+        voters = agree + disagree + passed
+        if voters < MIN_GROUP:
+            return cls(None, None, None, None)
+        return cls(voters, agree, disagree, passed)
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    statement_id: int
+    text: str
+    focus_area: str | None
+    overall: Tally
+    by_side: dict[str, Tally]
+
+
+@dataclass(frozen=True)
+class PublicResults:
+    statements: list[StatementResult]
+    voters: int | None
+    """How many people voted at all (None when fewer than MIN_GROUP)."""
+
+
+def public_results(session: Session, dialogue: models.Dialogue) -> PublicResults:
+    side_of = {leaning: leaning.side for leaning in Leaning}
+    counts: dict[tuple[int, str | None], list[int]] = {}
+    rows = session.execute(
+        select(
+            models.CurrentVote.statement_id,
+            models.Participant.leaning,
+            func.sum(case((models.CurrentVote.value == 1, 1), else_=0)),
+            func.sum(case((models.CurrentVote.value == -1, 1), else_=0)),
+            func.sum(case((models.CurrentVote.value == 0, 1), else_=0)),
+        )
+        .join(models.Participant, models.Participant.id == models.CurrentVote.participant_id)
+        .where(models.CurrentVote.dialogue_id == dialogue.id)
+        .group_by(models.CurrentVote.statement_id, models.Participant.leaning)
+    )
+    for sid, leaning, a, d, p in rows:
+        bucket = counts.setdefault((sid, side_of[leaning]), [0, 0, 0])
+        bucket[0] += int(a)
+        bucket[1] += int(d)
+        bucket[2] += int(p)
+    statements = session.scalars(
+        select(models.Statement)
+        .where(
+            models.Statement.dialogue_id == dialogue.id, models.Statement.moderation == Moderation.ACCEPTED
+        )
+        .order_by(models.Statement.id)
+    ).all()
+    titles = {fa.id: fa.title for fa in dialogue.focus_areas}
+    results = []
+    for st in statements:
+        per_side = {side: counts.get((st.id, side), [0, 0, 0]) for side in (*PUBLIC_SIDES, None)}
+        overall = [sum(v[i] for v in per_side.values()) for i in range(3)]
+        results.append(
+            StatementResult(
+                statement_id=st.id,
+                text=st.text,
+                focus_area=titles.get(st.focus_area_id) if st.focus_area_id else None,
+                overall=Tally.of(*overall),
+                by_side={side: Tally.of(*per_side[side]) for side in PUBLIC_SIDES},
+            )
+        )
+    voters = int(
+        session.scalar(
+            select(func.count(func.distinct(models.CurrentVote.participant_id))).where(
+                models.CurrentVote.dialogue_id == dialogue.id
+            )
+        )
+        or 0
+    )
+    return PublicResults(statements=results, voters=voters if voters >= MIN_GROUP else None)
