@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from workingup.services.errors import Conflict, Forbidden, ServiceError
+from workingup.services.errors import Conflict, Forbidden, ServiceError, Unauthenticated
 from workingup.services.tokens import hash_token, new_token
 from workingup.store import models
 from workingup.store.models import utcnow
@@ -30,7 +30,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 
 
-class AuthenticationFailed(ServiceError):
+class AuthenticationFailed(Unauthenticated):
     """Wrong address or password; the message never says which."""
 
 
