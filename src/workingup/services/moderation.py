@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from workingup.domain import Moderation, StatementKind
 from workingup.services.errors import NotFound, ServiceError
-from workingup.services.participation import MAX_STATEMENT_LENGTH
+from workingup.services.participation import MAX_ID, MAX_STATEMENT_LENGTH
 from workingup.store import models
 
 PAGE_SIZE = 25
@@ -116,6 +116,8 @@ def bulk_moderate(session: Session, dialogue: models.Dialogue, ids: list[int], a
     if not ids:
         raise ServiceError("choose at least one statement")
     unique = sorted(set(ids))
+    if not all(1 <= i <= MAX_ID for i in unique):
+        raise NotFound("statement ids are whole numbers from 1; nothing was changed")
     statements = session.scalars(
         select(models.Statement).where(
             models.Statement.id.in_(unique), models.Statement.dialogue_id == dialogue.id

@@ -25,6 +25,8 @@ from workingup.store.models import utcnow
 from workingup.store.votes import record_vote
 
 MAX_STATEMENT_LENGTH = 400
+MAX_ID = 2**31 - 1
+"""The largest id the store's INTEGER keys hold on every backend: a bigger number names nothing."""
 MIN_STATEMENT_LENGTH = 10
 
 
@@ -196,7 +198,7 @@ def cast_vote(
     if participant.consented_at is None:
         raise Forbidden("please agree to the ground rules before voting")
     vote_value = VoteValue.parse(value)
-    statement = session.get(models.Statement, statement_id)
+    statement = session.get(models.Statement, statement_id) if 1 <= statement_id <= MAX_ID else None
     if statement is None or statement.dialogue_id != dialogue.id:
         raise NotFound(f"no statement {statement_id} in this dialogue")
     if statement.moderation is not Moderation.ACCEPTED:

@@ -153,7 +153,7 @@ def invitations(session: Session, dialogue: models.Dialogue) -> list[models.Invi
 
 
 def revoke_invitation(session: Session, dialogue: models.Dialogue, invitation_id: int) -> models.Invitation:
-    invitation = session.get(models.Invitation, invitation_id)
+    invitation = session.get(models.Invitation, invitation_id) if 1 <= invitation_id <= 2**31 - 1 else None
     if invitation is None or invitation.dialogue_id != dialogue.id:
         raise NotFound(f"no invitation {invitation_id} in this dialogue")
     if invitation.status is not InvitationStatus.PENDING:

@@ -8,11 +8,14 @@ in the one response that creates it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from workingup.domain import InvitationStatus, Leaning, Moderation, Phase, Role, StatementKind
+
+MAX_ID = 2**31 - 1
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Schema(BaseModel):
@@ -123,7 +126,7 @@ class NextStatementOut(Schema):
 
 
 class VoteIn(Schema):
-    statement_id: int = Field(ge=1)
+    statement_id: DbId
     value: Literal[-1, 0, 1] = Field(description="agree 1, disagree -1, pass 0")
 
 
@@ -311,7 +314,7 @@ class QueuePageOut(Schema):
 
 
 class BulkModerationIn(Schema):
-    ids: list[int] = Field(min_length=1, max_length=1000)
+    ids: list[DbId] = Field(min_length=1, max_length=1000)
     action: Literal["accept", "reject", "unmoderate", "meta", "not-meta"]
 
 

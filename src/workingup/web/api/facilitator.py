@@ -46,7 +46,7 @@ from workingup.web.security import ApiDialogueFacilitator, ApiFacilitator, Beare
 from workingup.web.tables import TABLES, queue_filter
 
 router = APIRouter(prefix="/api/v1", tags=["facilitator"])
-AUTH = (401, 403, 404)
+AUTH = (400, 401, 403, 404)
 
 
 def _self(f: models.Facilitator) -> FacilitatorSelf:
