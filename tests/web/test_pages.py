@@ -82,3 +82,11 @@ def test_statement_text_is_escaped(database: Database, client: TestClient) -> No
     html = client.get("/d/working-up").text
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#39;; DROP TABLE vote;--" in html
+
+
+def test_pages_send_security_headers(client: TestClient) -> None:
+    headers = client.get("/login").headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from workingup import __version__
@@ -29,6 +29,17 @@ The Working Up API: everything the web pages do.
 * **Facilitator** routes (`/api/v1/manage/…`) need a session token from `POST /api/v1/sessions`, the same way,
   and answer 403 to anyone who does not facilitate the dialogue.
 """
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # one-tap voting must not be clickjacked inside another site's frame
+    "Referrer-Policy": "same-origin",  # invitation links carry a token in their path
+}
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 
 
 def create_app(
@@ -68,6 +79,17 @@ def create_app(
         facilitator_pages.router,
     ):
         app.include_router(router)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/api/docs"):  # Swagger UI loads its own scripts
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 Nothing is downloaded by Playwright: the browser is /usr/bin/chromium (./test installs it when missing), and
 axe-core is installed with npm into .cache/ (ignored by git) the first time and injected into each page.
-Screenshots of every page visited go to artifacts/screenshots/.
+Screenshots of every page visited go to artifacts/screenshots/. Browser contexts bypass the app's
+Content-Security-Policy only so that axe can be injected as an inline script; the app's own pages need no
+inline script.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def _progress(page: Any) -> int:
 def test_participant_joins_votes_by_keyboard_submits_and_changes_a_vote(
     browser: Any, live_server: LiveServer, pages: Pages
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/")
     assert page.url.endswith(f"/d/{SLUG}")
@@ -113,7 +113,7 @@ def test_facilitator_moderates_advances_the_phase_and_opens_the_dashboard(
         session.flush()
         pending_id = pending.id
         phase_before = dialogue.phase
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/f/{SLUG}/moderation")
     page.wait_for_url(re.compile(r"/login\?next="))
@@ -154,7 +154,9 @@ def test_pages_fit_a_phone_and_200_percent_zoom(
     browser: Any, live_server: LiveServer, pages: Pages, name: str, width: int, scale: int
 ) -> None:
     # 200% zoom of a 1280-pixel-wide window lays the page out in 640 CSS pixels at twice the density.
-    context = browser.new_context(viewport={"width": width, "height": 800}, device_scale_factor=scale)
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, device_scale_factor=scale, bypass_csp=True
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/d/{SLUG}/join")
     page.get_by_label("I agree to the ground rules").check()
