@@ -1,0 +1,65 @@
+"""Every knob of the analysis in one table of (name, default, help); the defaults are Pol.is's.
+
+One table, so the CLI, the docs and a test can all be checked against it: a setting that is not documented here
+does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from workingup.analysis.clustering import MAX_GROUPS
+from workingup.analysis.repness import Z_90
+
+__all__ = ["SETTINGS_HELP", "AnalysisSettings"]
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """How to analyse a dialogue. Immutable; `replace()` it to change a value."""
+
+    max_groups: int = _setting(5, f"Largest number of opinion groups tried, 2 to {MAX_GROUPS} (Pol.is: 5).")
+    pass_weight: float = _setting(
+        1.0,
+        "How much a pass counts as a trial in the consensus measures: 1 as Pol.is (as much as a disagree), "
+        "0 leaves passes out.",
+    )
+    min_votes: int = _setting(7, "Votes a participant needs to be clustered (Pol.is: min(7, statements)).")
+    greedy_n: int = _setting(
+        15, "While fewer participants qualify, the most active voters are added up to this."
+    )
+    n_base_clusters: int = _setting(
+        100, "Base clusters summarising participants before grouping (Pol.is: 100)."
+    )
+    pick_max: int = _setting(5, "Representative statements per group, and consensus statements per side.")
+    z_threshold: float = _setting(
+        Z_90, "Significance threshold of the z-tests (Pol.is: 1.2816, one-sided 90 %)."
+    )
+    random_state: int = _setting(0, "Seed of every k-means start: the same seed gives the same result.")
+    n_init: int = _setting(3, "k-means starts for the base clusters; the lowest inertia wins.")
+    group_n_init: int = _setting(20, "k-means starts for each number of groups; the lowest inertia wins.")
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.max_groups <= MAX_GROUPS:
+            raise ValueError(f"max_groups must be from 2 to {MAX_GROUPS}, got {self.max_groups}")
+        if not 0.0 <= self.pass_weight <= 1.0:
+            raise ValueError(f"pass_weight must be between 0 and 1, got {self.pass_weight}")
+        for name in ("min_votes", "n_base_clusters", "pick_max", "n_init", "group_n_init"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.greedy_n < 0:
+            raise ValueError(f"greedy_n must not be negative, got {self.greedy_n}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+SETTINGS_HELP: tuple[tuple[str, Any, str], ...] = tuple(
+    (f.name, f.default, f.metadata["help"]) for f in fields(AnalysisSettings)
+)
+"""(name, default, help) of every setting, in declaration order."""

@@ -1,0 +1,265 @@
+"""`workingup analyze`: the opinion groups and consensus of a dialogue, as a facilitator reads them.
+
+Three separate pieces, so the CLI can offer other sources (the database) without touching the rest:
+- `load_polis(folder)` → a `VoteMatrix` and the statement texts;
+- `run_with_progress(matrix, settings)` → an `AnalysisResult`, with a Rich progress display;
+- `print_summary(result, texts)` → groups with their sizes and representative statements, consensus, bridging
+  and divisive statements.
+`analyze` chains them for a Pol.is export and optionally writes the full result as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from workingup.analysis import MAX_GROUPS, STEPS, AnalysisResult, AnalysisSettings, VoteMatrix
+from workingup.analysis import analyze as run_analysis
+from workingup.polis import PolisFormatError, read_polis
+
+__all__ = ["analyze", "load_polis", "print_summary", "run_with_progress"]
+
+_DEFAULTS = AnalysisSettings()
+_STEP_LABELS = {
+    "projection": "Projecting the opinion map",
+    "groups": "Finding opinion groups",
+    "statistics": "Scoring statements",
+}
+
+
+def analyze(
+    polis: Annotated[
+        Path,
+        typer.Option(
+            "--polis",
+            exists=True,
+            file_okay=False,
+            dir_okay=True,
+            help="A Pol.is export folder (comments.csv, votes…).",
+        ),
+    ],
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", dir_okay=False, help="Also write the full result as JSON to this file."),
+    ] = None,
+    max_groups: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            max=MAX_GROUPS,
+            help=f"Largest number of opinion groups tried, 2 to {MAX_GROUPS} (Pol.is: 5).",
+        ),
+    ] = _DEFAULTS.max_groups,
+    pass_weight: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="How much a pass counts in consensus: 1 as Pol.is (as a disagree), 0 ignores passes.",
+        ),
+    ] = _DEFAULTS.pass_weight,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the clustering; the same seed gives the same result.")
+    ] = _DEFAULTS.random_state,
+    top: Annotated[int, typer.Option(min=1, max=50, help="Statements listed per section.")] = 5,
+) -> None:
+    """Analyse a Pol.is export: opinion groups, what sets them apart, and what they agree on."""
+    console = Console(soft_wrap=True)
+    try:
+        matrix, texts, title = load_polis(polis)
+    except PolisFormatError as error:  # bad input: one line naming the file, line and problem
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(str(error))}", highlight=False
+        )
+        raise typer.Exit(1) from None
+    settings = AnalysisSettings(max_groups=max_groups, pass_weight=pass_weight, random_state=seed)
+    result = run_with_progress(matrix, settings)
+    print_summary(result, texts, console=console, title=title, top=top)
+    if json_out is not None:
+        json_out.write_text(result.to_json(), encoding="utf-8")
+        console.print(f"Full result written to {json_out}", highlight=False)
+
+
+def load_polis(folder: Path) -> tuple[VoteMatrix, dict[Any, str], str]:
+    """The votes, the statement texts by id, and the conversation's title, from a Pol.is export."""
+    conversation = read_polis(folder)
+    texts = {c.comment_id: c.text for c in conversation.comments}
+    return VoteMatrix.from_polis(conversation), texts, conversation.title or folder.name
+
+
+def run_with_progress(
+    matrix: VoteMatrix,
+    settings: AnalysisSettings,
+    *,
+    previous: AnalysisResult | None = None,
+    console: Console | None = None,
+) -> AnalysisResult:
+    """Run the analysis with one spinner line per step (on stderr, so stdout stays the summary)."""
+    display = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console or Console(stderr=True),
+        transient=True,
+    )
+    with display:
+        task = display.add_task(f"Analysing {matrix.n_votes:,} votes", total=len(STEPS))
+        done = 0
+
+        def step(name: str) -> None:
+            nonlocal done
+            display.update(task, completed=done, description=_STEP_LABELS.get(name, name))
+            done += 1
+
+        result = run_analysis(matrix, settings, previous=previous, progress=step)
+        display.update(task, completed=len(STEPS))
+    return result
+
+
+def print_summary(
+    result: AnalysisResult,
+    texts: Mapping[Any, str],
+    *,
+    console: Console | None = None,
+    title: str = "",
+    top: int = 5,
+) -> None:
+    """A facilitator's reading of the result: who the groups are, what sets them apart, where they meet."""
+    console = console or Console(soft_wrap=True)
+    clustered = int(result.clustered.sum())
+    heading = f"[bold]{escape(title)}[/]\n" if title else ""
+    console.print(
+        f"{heading}{len(result.participant_ids):,} participants, {len(result.statement_ids):,} statements, "
+        f"{result.n_votes:,} votes; {clustered:,} participants clustered into {result.n_groups} opinion groups.",
+        highlight=False,
+    )
+    if not result.groups:
+        console.print("Not enough votes to find opinion groups yet.")
+        return
+    if result.silhouettes:
+        scores = ", ".join(f"k={k}: {v:.2f}" for k, v in sorted(result.silhouettes.items()))
+        console.print(f"[dim]Silhouette by number of groups: {scores}[/]", highlight=False)
+
+    sizes = Table(title="Opinion groups", title_justify="left")
+    sizes.add_column("Group")
+    sizes.add_column("Members", justify="right")
+    sizes.add_column("Share", justify="right")
+    for group in result.groups:
+        sizes.add_row(group.name, f"{group.size:,}", f"{group.size / clustered:.0%}")
+    console.print(sizes)
+
+    for group in result.groups:
+        table = Table(title=f"Group {group.name}: representative statements", title_justify="left")
+        table.add_column("#", justify="right")
+        table.add_column("Statement", ratio=1)
+        table.add_column("Group", justify="right")
+        table.add_column("Others", justify="right")
+        for s in group.representative[:top]:
+            others = s.p_success / s.repness if s.repness else float("nan")
+            verb = "agree" if s.repful_for == "agree" else "disagree"
+            table.add_row(
+                str(s.statement_id),
+                _text(texts, s.statement_id),
+                f"{s.n_success}/{s.n_trials} {verb} ({s.p_success:.0%})",
+                f"{others:.0%}",
+            )
+        console.print(table)
+
+    _statement_table(
+        console,
+        "Consensus: most participants agree",
+        [
+            (c.statement_id, f"{c.n_success}/{_count(c.n_trials)} ({c.p_success:.0%})")
+            for c in result.consensus.agree[:top]
+        ],
+        texts,
+        "Agree",
+    )
+    _statement_table(
+        console,
+        "Consensus: most participants disagree",
+        [
+            (c.statement_id, f"{c.n_success}/{_count(c.n_trials)} ({c.p_success:.0%})")
+            for c in result.consensus.disagree[:top]
+        ],
+        texts,
+        "Disagree",
+    )
+    _group_table(
+        console,
+        "Bridging: every group agrees (group-informed consensus)",
+        result,
+        result.bridging(top),
+        texts,
+        result.group_informed_consensus,
+        "GIC",
+    )
+    _group_table(
+        console,
+        "Divisive: the groups disagree",
+        result,
+        result.most_divisive(top),
+        texts,
+        result.divisiveness,
+        "Spread",
+    )
+
+
+def _statement_table(
+    console: Console, title: str, rows: list[tuple[Any, str]], texts: Mapping[Any, str], column: str
+) -> None:
+    if not rows:
+        console.print(f"[dim]{title}: none significant.[/]")
+        return
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("Statement", ratio=1)
+    table.add_column(column, justify="right")
+    for statement_id, figure in rows:
+        table.add_row(str(statement_id), _text(texts, statement_id), figure)
+    console.print(table)
+
+
+def _group_table(
+    console: Console,
+    title: str,
+    result: AnalysisResult,
+    indices: Any,
+    texts: Mapping[Any, str],
+    score: Any,
+    score_name: str,
+) -> None:
+    if len(indices) == 0:
+        console.print(f"[dim]{title}: none.[/]")
+        return
+    counts = result.group_counts
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("Statement", ratio=1)
+    table.add_column(score_name, justify="right")
+    for group in result.groups:
+        table.add_column(f"{group.name} agree", justify="right")
+    for c in indices.tolist():
+        statement_id = result.statement_ids[c].item()
+        shares = [
+            f"{counts.agree[g, c] / counts.seen[g, c]:.0%}" if counts.seen[g, c] else "–"
+            for g in range(result.n_groups)
+        ]
+        table.add_row(str(statement_id), _text(texts, statement_id), f"{score[c]:.2f}", *shares)
+    console.print(table)
+
+
+def _text(texts: Mapping[Any, str], statement_id: Any, limit: int = 160) -> str:
+    text = " ".join(texts.get(statement_id, "").split())
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _count(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
