@@ -100,6 +100,13 @@ def test_run_serves_the_working_up_dialogue(tmp_path: Path) -> None:
         with urllib.request.urlopen(request, timeout=10) as response:
             balance = json.loads(response.read())
         assert sum(balance["totals"].values()) == 30
+        request = urllib.request.Request(
+            f"{base}/api/v1/manage/working-up/analysis", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            analysis = json.loads(response.read())
+        assert len(analysis["groups"]) >= 2
+        assert sum(g["size"] for g in analysis["groups"]) == analysis["n_clustered"] > 0
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

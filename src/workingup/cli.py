@@ -133,6 +133,7 @@ def demo(
     ] = False,
 ) -> None:
     """Add clearly simulated participants and votes (a 30-seat table, advisors, community voices, the public)."""
+    from workingup.services.analysis_runs import run_analysis
     from workingup.services.demo import has_participants, open_demo, populate_demo
     from workingup.services.dialogues import get_dialogue
 
@@ -148,11 +149,14 @@ def demo(
             with _progress() as progress:
                 result = populate_demo(session, target, public=public, seed=seed, progress=progress)
             open_demo(session, target)
+            analysed = run_analysis(session, target)
         console.print(
             f"Added {len(result.participant_ids):,} simulated participants and "
             f"{result.simulation.n_events:,} simulated votes to [bold]{target.slug}[/]; "
             "anyone may join it and its results are public."
         )
+        if analysed is not None:
+            console.print(f"Analysed it: {analysed[0].n_groups} opinion groups; the dashboard shows them.")
         _print_demo_login()
     finally:
         db.close()

@@ -133,3 +133,41 @@ def test_sessions_expire_and_short_passwords_are_refused(database: Database) -> 
         stored.expires_at = stored.created_at - timedelta(seconds=1)
         session.flush()
         assert accounts.facilitator_for_token(session, opened.token) is None
+
+
+def test_public_results_leave_out_opinion_groups_under_five(database: Database) -> None:
+    import json
+
+    from workingup.analysis import FORMAT
+
+    with database.transaction() as session:
+        dialogue = install_definition(session, load_definition())
+        ids = list(session.scalars(select(models.Statement.id).order_by(models.Statement.id)))
+        n = len(ids)
+        statements = {
+            "id": ids,
+            "group_agree": [[6] * n, [3] * n],
+            "group_disagree": [[2] * n, [0] * n],
+            "group_seen": [[9] * n, [4] * n],
+        }
+        data = {
+            "format": FORMAT,
+            "groups": [{"name": "A", "size": 40}, {"name": "B", "size": 4}],
+            "statements": statements,
+        }
+        session.add(
+            models.AnalysisRun(
+                dialogue_id=dialogue.id,
+                n_participants=44,
+                n_votes=13 * n,
+                n_groups=2,
+                format=FORMAT,
+                result=json.dumps(data),
+            )
+        )
+        session.flush()
+        results = public_results(session, dialogue)
+    assert results.groups == [("A", 40)]
+    first = results.statements[0]
+    assert set(first.by_group) == {"A"}
+    assert (first.by_group["A"].agree, first.by_group["A"].disagree, first.by_group["A"].passed) == (6, 2, 1)

@@ -34,7 +34,14 @@ def test_every_template_key_is_in_the_catalogue_and_every_key_is_used() -> None:
     missing = {k for k in used if not k.endswith("_")} - set(EN) - set(LABELS)
     assert not missing, missing
     # Keys built at run time: "setup." ~ name, "notice." ~ notice, "mod.origin_" ~ o, and enum labels.
-    dynamic_prefixes = ("setup.open_join", "setup.published", "setup.require_", "notice.", "mod.origin_")
+    dynamic_prefixes = (
+        "setup.open_join",
+        "setup.published",
+        "setup.require_",
+        "notice.",
+        "mod.origin_",
+        "dash.rep_",
+    )
     quoted = set(re.findall(r"""["']([a-z_]+\.[a-z0-9_.-]+)["']""", text))  # e.g. keys in a nav tuple
     unused = {k for k in EN if k not in quoted and not k.startswith(dynamic_prefixes)}
     assert not unused, unused

@@ -7,7 +7,8 @@ statements are not shown, and nothing here names a participant or exposes one pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -53,6 +54,8 @@ class StatementResult:
     focus_area: str | None
     overall: Tally
     by_side: dict[str, Tally]
+    by_group: dict[str, Tally] = field(default_factory=dict)
+    """Opinion group name → tally, from the latest analysis; groups under MIN_GROUP people are left out."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class PublicResults:
     statements: list[StatementResult]
     voters: int | None
     """How many people voted at all (None when fewer than MIN_GROUP)."""
+    groups: list[tuple[str, int]] = field(default_factory=list)
+    """(name, size) of the opinion groups shown: only those of at least MIN_GROUP people."""
 
 
 def public_results(session: Session, dialogue: models.Dialogue) -> PublicResults:
@@ -90,6 +95,7 @@ def public_results(session: Session, dialogue: models.Dialogue) -> PublicResults
         .order_by(models.Statement.id)
     ).all()
     titles = {fa.id: fa.title for fa in dialogue.focus_areas}
+    groups, by_group = _group_tallies(session, dialogue.id)
     results = []
     for st in statements:
         per_side = {side: counts.get((st.id, side), [0, 0, 0]) for side in (*PUBLIC_SIDES, None)}
@@ -101,6 +107,7 @@ def public_results(session: Session, dialogue: models.Dialogue) -> PublicResults
                 focus_area=titles.get(st.focus_area_id) if st.focus_area_id else None,
                 overall=Tally.of(*overall),
                 by_side={side: Tally.of(*per_side[side]) for side in PUBLIC_SIDES},
+                by_group=by_group.get(st.id, {}),
             )
         )
     voters = int(
@@ -111,4 +118,31 @@ def public_results(session: Session, dialogue: models.Dialogue) -> PublicResults
         )
         or 0
     )
-    return PublicResults(statements=results, voters=voters if voters >= MIN_GROUP else None)
+    return PublicResults(statements=results, voters=voters if voters >= MIN_GROUP else None, groups=groups)
+
+
+def _group_tallies(
+    session: Session, dialogue_id: int
+) -> tuple[list[tuple[str, int]], dict[int, dict[str, Tally]]]:
+    """Per statement, each opinion group's tally from the latest analysis; small groups are never included."""
+    from workingup.services.analysis_runs import latest_run, parse
+
+    run = latest_run(session, dialogue_id)
+    if run is None:
+        return [], {}
+    data: dict[str, Any] = parse(run)
+    st = data["statements"]
+    shown = [(g, i) for i, g in enumerate(data["groups"]) if int(g["size"]) >= MIN_GROUP]
+    tallies: dict[int, dict[str, Tally]] = {}
+    for column, sid in enumerate(st["id"]):
+        tallies[int(sid)] = {
+            g["name"]: Tally.of(
+                int(st["group_agree"][row][column]),
+                int(st["group_disagree"][row][column]),
+                int(st["group_seen"][row][column])
+                - int(st["group_agree"][row][column])
+                - int(st["group_disagree"][row][column]),
+            )
+            for g, row in shown
+        }
+    return [(g["name"], int(g["size"])) for g, _ in shown], tallies

@@ -305,3 +305,18 @@ class Invitation(Base):
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column()
+
+
+class AnalysisRun(Base):
+    """One analysis of a dialogue's votes, as the analysis engine's JSON: what the dashboard and routing read."""
+
+    __tablename__ = "analysis_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    n_participants: Mapped[int] = mapped_column(Integer)
+    n_votes: Mapped[int] = mapped_column(Integer)
+    n_groups: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(50))
+    result: Mapped[str] = mapped_column(Text)

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from workingup import __version__
+from workingup.services.analysis_runs import Analyses, dialogues_needing_analysis
 from workingup.services.database import Database
 from workingup.web.api import facilitator as facilitator_api
 from workingup.web.api import participant as participant_api
@@ -43,17 +44,31 @@ CONTENT_SECURITY_POLICY = (
 
 
 def create_app(
-    database: Database, *, allow_demo_login: bool = True, rate_limits: RateLimits | None = None
+    database: Database,
+    *,
+    allow_demo_login: bool = True,
+    rate_limits: RateLimits | None = None,
+    analysis_delay: float = 5.0,
+    analyse_on_start: bool = True,
 ) -> FastAPI:
     """The web application over `database`.
 
     `allow_demo_login` is False when the server listens beyond the loopback interface: the demo account's
-    password is published, so it must not open a dialogue to the network.
+    password is published, so it must not open a dialogue to the network. The analysis refreshes in the
+    background `analysis_delay` seconds after votes arrive; with `analyse_on_start`, dialogues whose votes are
+    newer than their last analysis are analysed soon after the server starts.
     """
+
+    analyses = Analyses(database, delay=analysis_delay)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if analyse_on_start:
+            with database.sessions() as session:
+                for dialogue_id in dialogues_needing_analysis(session):
+                    analyses.votes_arrived(dialogue_id)
         yield
+        analyses.close()
         database.close()
 
     app = FastAPI(
@@ -68,6 +83,7 @@ def create_app(
     app.state.database = database
     app.state.allow_demo_login = allow_demo_login
     app.state.limiters = make_limiters(rate_limits or RateLimits())
+    app.state.analyses = analyses
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
     for router in (

@@ -327,3 +327,41 @@ class SeedStatementIn(Schema):
     focus_area: str | None = Field(default=None, max_length=100)
     kind: StatementKind = StatementKind.PROPOSAL
     is_meta: bool = False
+
+
+# --- analysis (facilitators) ------------------------------------------------------------------------------------
+
+
+class RepresentativeOut(Schema):
+    statement_id: int
+    text: str
+    direction: Literal["agree", "disagree"]
+    n_success: int
+    n_trials: int
+    percent: int
+
+
+class GroupOut(Schema):
+    label: int
+    name: str
+    size: int
+    representative: list[RepresentativeOut]
+
+
+class ScoredStatementOut(Schema):
+    statement_id: int
+    text: str
+    score: float
+    detail: str
+
+
+class AnalysisOut(Schema):
+    run_at: datetime
+    n_participants: int
+    n_clustered: int
+    n_votes: int
+    groups: list[GroupOut]
+    consensus_agree: list[ScoredStatementOut]
+    consensus_disagree: list[ScoredStatementOut]
+    group_consensus: list[ScoredStatementOut]
+    divisive: list[ScoredStatementOut]

@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +24,9 @@ from workingup.store.queries import dialogue_counts
 from workingup.web.strings import catalogue
 
 _ = catalogue()
+
+if TYPE_CHECKING:
+    from workingup.web.analysis_view import AnalysisView
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,89 @@ def top_statements_table(session: Session, dialogue: models.Dialogue, _params: d
     )
 
 
+def analysis_tables(session: Session, dialogue: models.Dialogue) -> dict[str, DataTable] | None:
+    """The dashboard's analysis tables, from the latest analysis; None before the first one."""
+    from workingup.web.analysis_view import analysis_view
+
+    view = analysis_view(session, dialogue)
+    if view is None:
+        return None
+    return tables_of(view)
+
+
+def tables_of(view: AnalysisView) -> dict[str, DataTable]:
+    names = [g.name for g in view.groups]
+    groups = DataTable(
+        "groups",
+        _("dash.table_groups"),
+        (
+            _("dash.group"),
+            _("dash.people"),
+            _("mod.statement"),
+            _("dash.direction"),
+            _("dash.share"),
+            _("dash.count_of"),
+        ),
+        [
+            (g.name, g.size, r.text, _(f"dash.{r.direction}"), f"{r.percent}%", f"{r.n_success}/{r.n_trials}")
+            for g in view.groups
+            for r in g.representative
+        ],
+        numeric=frozenset({1, 4}),
+    )
+    consensus = DataTable(
+        "consensus",
+        _("dash.table_consensus"),
+        (_("mod.statement"), _("dash.direction"), _("dash.share"), _("dash.count_of")),
+        [(s.text, _("dash.agree"), f"{round(100 * s.score)}%", s.detail) for s in view.consensus_agree]
+        + [
+            (s.text, _("dash.disagree"), f"{round(100 * s.score)}%", s.detail)
+            for s in view.consensus_disagree
+        ],
+        numeric=frozenset({2}),
+    )
+    group_consensus = DataTable(
+        "group-consensus",
+        _("dash.table_group_consensus"),
+        (_("mod.statement"), _("dash.gic"), *(f"{_('dash.group')} {n}" for n in names)),
+        [
+            (s.text, s.detail, *(_pct(view.group_agree[s.statement_id][n]) for n in names))
+            for s in view.group_consensus
+        ],
+        numeric=frozenset(range(1, 2 + len(names))),
+    )
+    divisive = DataTable(
+        "divisive",
+        _("dash.table_divisive"),
+        (_("mod.statement"), _("dash.spread"), *(f"{_('dash.group')} {n}" for n in names)),
+        [
+            (s.text, f"{s.score:.2f}", *(_pct(view.group_agree[s.statement_id][n]) for n in names))
+            for s in view.divisive
+        ],
+        numeric=frozenset(range(1, 2 + len(names))),
+    )
+    return {
+        "groups": groups,
+        "consensus": consensus,
+        "group_consensus": group_consensus,
+        "divisive": divisive,
+    }
+
+
+def _pct(value: int | None) -> str:
+    return "" if value is None else f"{value}%"
+
+
+def _analysis_table(key: str) -> Callable[[Session, models.Dialogue, dict[str, str]], DataTable]:
+    def build(session: Session, dialogue: models.Dialogue, _params: dict[str, str]) -> DataTable:
+        tables = analysis_tables(session, dialogue)
+        if tables is None:
+            raise NotFound("there is no analysis of this dialogue yet")
+        return tables[key]
+
+    return build
+
+
 TableBuilder = Callable[[Session, models.Dialogue, dict[str, str]], DataTable]
 
 TABLES: dict[str, TableBuilder] = {
@@ -257,6 +343,10 @@ TABLES: dict[str, TableBuilder] = {
     "participation": participation_table,
     "moderation-status": moderation_status_table,
     "top-statements": top_statements_table,
+    "groups": _analysis_table("groups"),
+    "consensus": _analysis_table("consensus"),
+    "group-consensus": _analysis_table("group_consensus"),
+    "divisive": _analysis_table("divisive"),
 }
 
 

@@ -26,6 +26,7 @@ import uvicorn
 
 from tests.web.conftest import PASSWORD, add_facilitator
 from workingup.dialogues import load_definition
+from workingup.services.analysis_runs import run_analysis
 from workingup.services.database import Database
 from workingup.services.demo import open_demo, populate_demo
 from workingup.services.dialogues import install_definition
@@ -75,6 +76,7 @@ def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
         dialogue = install_definition(session, load_definition())
         populate_demo(session, dialogue, public=60, seed=7)
         open_demo(session, dialogue)
+        run_analysis(session, dialogue)
     add_facilitator(database, FACILITATOR, dialogue.slug)
     port = _free_port()
     server = uvicorn.Server(

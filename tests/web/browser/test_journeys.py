@@ -1,5 +1,6 @@
 """In a real browser: a participant joins, consents, votes on 20 statements with the keyboard, submits one and
-changes a vote; a facilitator signs in, moderates, advances the phase and opens the dashboard. Every page is
+changes a vote; a facilitator signs in, moderates, advances the phase and opens the dashboard, where the
+opinion map is drawn. Every page is
 screenshotted and checked with axe-core (no serious or critical violation), and the main pages are checked at
 a phone's width and at 200% zoom for horizontal overflow."""
 
@@ -138,6 +139,11 @@ def test_facilitator_moderates_advances_the_phase_and_opens_the_dashboard(
     page.wait_for_url(f"**/f/{SLUG}/dashboard")
     pages.check(page, "14-dashboard")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Dashboard")
+    opinion_map = page.get_by_role("img", name="Opinion map")
+    assert opinion_map.is_visible()
+    assert opinion_map.locator("circle").count() >= 60
+    assert page.locator("#last-analysis").inner_text().startswith("Last analysis:")
+    assert page.get_by_role("heading", name=re.compile(r"^Group A: \d+ people")).is_visible()
 
     with live_server.database.sessions() as session:
         dialogue = get_dialogue(session, SLUG)

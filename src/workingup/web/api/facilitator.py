@@ -13,12 +13,14 @@ from sqlalchemy import select
 
 from workingup.domain import Role, StatementKind
 from workingup.services import accounts, moderation, roster, setup
-from workingup.services.errors import Unauthenticated
+from workingup.services.errors import NotFound, Unauthenticated
 from workingup.store import models
+from workingup.web.analysis_view import ScoredStatement, analysis_view
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
 from workingup.web.exports import csv_response, polis_zip_response
 from workingup.web.schemas import (
+    AnalysisOut,
     BalanceFlagOut,
     BalanceOut,
     BalanceRowOut,
@@ -28,6 +30,7 @@ from workingup.web.schemas import (
     FacilitatorSelf,
     FocusAreaForFacilitator,
     FocusAreaIn,
+    GroupOut,
     InquiryAreaIn,
     InvitationCreatedOut,
     InvitationForFacilitator,
@@ -37,6 +40,8 @@ from workingup.web.schemas import (
     PhaseAdvanceIn,
     PhaseChangeOut,
     QueuePageOut,
+    RepresentativeOut,
+    ScoredStatementOut,
     SeedStatementIn,
     SessionOut,
     SettingsIn,
@@ -409,3 +414,87 @@ def export_table_csv(
     table: str, request: Request, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> Response:
     return csv_response(session, ctx.dialogue, table, dict(request.query_params))
+
+
+def _analysis_out(session: SessionDep, dialogue: models.Dialogue) -> AnalysisOut:
+    view = analysis_view(session, dialogue)
+    if view is None:
+        raise NotFound("there is no analysis of this dialogue yet (it needs votes from at least two people)")
+
+    def scored(items: list[ScoredStatement]) -> list[ScoredStatementOut]:
+        return [
+            ScoredStatementOut(statement_id=s.statement_id, text=s.text, score=s.score, detail=s.detail)
+            for s in items
+        ]
+
+    return AnalysisOut(
+        run_at=view.run_at,
+        n_participants=view.n_participants,
+        n_clustered=view.n_clustered,
+        n_votes=view.n_votes,
+        groups=[
+            GroupOut(
+                label=g.label,
+                name=g.name,
+                size=g.size,
+                representative=[
+                    RepresentativeOut(
+                        statement_id=r.statement_id,
+                        text=r.text,
+                        direction="agree" if r.direction == "agree" else "disagree",
+                        n_success=r.n_success,
+                        n_trials=r.n_trials,
+                        percent=r.percent,
+                    )
+                    for r in g.representative
+                ],
+            )
+            for g in view.groups
+        ],
+        consensus_agree=scored(view.consensus_agree),
+        consensus_disagree=scored(view.consensus_disagree),
+        group_consensus=scored(view.group_consensus),
+        divisive=scored(view.divisive),
+    )
+
+
+@router.get(
+    "/manage/{slug}/analysis",
+    operation_id="get_analysis",
+    response_model=AnalysisOut,
+    responses=error_responses(*AUTH),
+    summary="The latest analysis: opinion groups, representative, consensus and divisive statements",
+)
+def get_analysis(ctx: ApiDialogueFacilitator, session: SessionDep) -> AnalysisOut:
+    return _analysis_out(session, ctx.dialogue)
+
+
+@router.post(
+    "/manage/{slug}/analysis",
+    operation_id="run_analysis",
+    response_model=AnalysisOut,
+    responses=error_responses(*AUTH),
+    summary="Analyse now instead of waiting for the background refresh",
+)
+def run_analysis_now(request: Request, ctx: ApiDialogueFacilitator, session: SessionDep) -> AnalysisOut:
+    request.app.state.analyses.run_now(session, ctx.dialogue)
+    session.commit()
+    return _analysis_out(session, ctx.dialogue)
+
+
+SVG: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}, "description": "The opinion map."}
+}
+
+
+@router.get(
+    "/manage/{slug}/analysis/map.svg",
+    operation_id="get_opinion_map",
+    response_class=Response,
+    responses={**SVG, **error_responses(*AUTH)},
+)
+def get_opinion_map(ctx: ApiDialogueFacilitator, session: SessionDep) -> Response:
+    view = analysis_view(session, ctx.dialogue)
+    if view is None:
+        raise NotFound("there is no analysis of this dialogue yet")
+    return Response(view.map_svg, media_type="image/svg+xml")

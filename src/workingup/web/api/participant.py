@@ -120,8 +120,11 @@ def update_own_profile(body: ProfileIn, ctx: ApiParticipant, session: SessionDep
     responses=error_responses(401, 403, 404),
     summary="The next statement to vote on, chosen by the routing priority; null when none is left",
 )
-def get_next_statement(ctx: ApiParticipant, session: SessionDep) -> NextStatementOut:
-    statement = participation.next_statement(session, ctx.dialogue, ctx.participant, random.Random())
+def get_next_statement(request: Request, ctx: ApiParticipant, session: SessionDep) -> NextStatementOut:
+    priority = request.app.state.analyses.priority(session, ctx.dialogue.id)
+    statement = participation.next_statement(
+        session, ctx.dialogue, ctx.participant, random.Random(), priority
+    )
     return NextStatementOut(
         statement=_statement(statement, ctx.dialogue) if statement else None,
         progress=_progress(participation.progress(session, ctx.dialogue, ctx.participant)),
@@ -139,6 +142,7 @@ def cast_vote(request: Request, body: VoteIn, ctx: ApiParticipant, session: Sess
     check_limit(request, "votes", ctx.participant.id)
     vote = participation.cast_vote(session, ctx.dialogue, ctx.participant, body.statement_id, body.value)
     session.commit()
+    request.app.state.analyses.votes_arrived(ctx.dialogue.id)
     progress = participation.progress(session, ctx.dialogue, ctx.participant)
     return VoteOut(statement_id=vote.statement_id, value=vote.value, progress=_progress(progress))
 

@@ -16,6 +16,7 @@ from workingup.domain import Phase, Role, StatementKind
 from workingup.services import accounts, moderation, roster, setup
 from workingup.services.errors import ServiceError
 from workingup.store.queries import dialogue_counts
+from workingup.web.analysis_view import analysis_view
 from workingup.web.deps import SessionDep
 from workingup.web.exports import csv_response, polis_zip_response
 from workingup.web.rendering import render
@@ -36,6 +37,7 @@ from workingup.web.tables import (
     people_table,
     phases_table,
     statements_table,
+    tables_of,
     top_statements_table,
 )
 
@@ -357,18 +359,30 @@ def add_seed(
 
 
 @router.get("/f/{slug}/dashboard", name="dashboard_page")
-def dashboard_page(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
+def dashboard_page(
+    request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
+) -> Response:
+    view = analysis_view(session, ctx.dialogue)
     return render(
         request,
         "facilitator/dashboard.html",
         {
-            **_base(ctx, "dashboard_page", None),
+            **_base(ctx, "dashboard_page", notice),
+            "analysis": view,
+            "tables": tables_of(view) if view is not None else None,
             "counts": dialogue_counts(session, ctx.dialogue.id),
             "participation": participation_table(session, ctx.dialogue, {}),
             "moderation_status": moderation_status_table(session, ctx.dialogue, {}),
             "top": top_statements_table(session, ctx.dialogue, {}),
         },
     )
+
+
+@router.post("/f/{slug}/analysis", dependencies=[CsrfChecked])
+def analyse_now(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
+    run = request.app.state.analyses.run_now(session, ctx.dialogue)
+    session.commit()
+    return _back(request, "dashboard_page", slug, "analysed" if run is not None else "not_enough")
 
 
 @router.get("/f/{slug}/export/polis.zip", name="export_polis_page")

@@ -219,7 +219,8 @@ def vote_page(request: Request, slug: str, session: SessionDep, voted: int | Non
     dialogue, participant = context.dialogue, context.participant
     if participant.consented_at is None:
         return RedirectResponse(request.url_for("profile_page", slug=slug), status_code=303)
-    statement = participation.next_statement(session, dialogue, participant, random.Random())
+    priority = request.app.state.analyses.priority(session, dialogue.id)
+    statement = participation.next_statement(session, dialogue, participant, random.Random(), priority)
     area = next(
         (fa.title for fa in dialogue.focus_areas if statement and fa.id == statement.focus_area_id), None
     )
@@ -253,6 +254,7 @@ def vote_submit(
     check_limit(request, "votes", context.participant.id)
     participation.cast_vote(session, context.dialogue, context.participant, statement_id, value)
     session.commit()
+    request.app.state.analyses.votes_arrived(context.dialogue.id)
     return _redirect(str(request.url_for("vote_page", slug=slug)), voted=int(VoteValue(value)))
 
 
@@ -348,5 +350,6 @@ def my_votes_change(
     check_limit(request, "votes", context.participant.id)
     participation.cast_vote(session, context.dialogue, context.participant, statement_id, value)
     session.commit()
+    request.app.state.analyses.votes_arrived(context.dialogue.id)
     url = str(request.url_for("my_votes_page", slug=slug))
     return RedirectResponse(f"{url}?changed={int(VoteValue(value))}#vote-{statement_id}", status_code=303)

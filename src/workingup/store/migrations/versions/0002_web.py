@@ -1,4 +1,5 @@
-"""Web application: facilitator accounts and sessions, invitations, participant tokens and consent, join settings.
+"""Web application: facilitator accounts and sessions, invitations, participant tokens and consent, join settings,
+analysis runs.
 
 Revision ID: 0002
 Revises: 0001
@@ -125,6 +126,27 @@ def upgrade() -> None:
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_invitation_dialogue_id"), ["dialogue_id"], unique=False)
 
+    op.create_table(
+        "analysis_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dialogue_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("n_participants", sa.Integer(), nullable=False),
+        sa.Column("n_votes", sa.Integer(), nullable=False),
+        sa.Column("n_groups", sa.Integer(), nullable=False),
+        sa.Column("format", sa.String(length=50), nullable=False),
+        sa.Column("result", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dialogue_id"],
+            ["dialogue.id"],
+            name=op.f("fk_analysis_run_dialogue_id_dialogue"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_run")),
+    )
+    with op.batch_alter_table("analysis_run", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_analysis_run_dialogue_id"), ["dialogue_id"], unique=False)
+
     with op.batch_alter_table("dialogue", schema=None) as batch_op:
         batch_op.add_column(sa.Column("open_join", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(
@@ -151,6 +173,10 @@ def downgrade() -> None:
         batch_op.drop_column("require_sector")
         batch_op.drop_column("open_join")
 
+    with op.batch_alter_table("analysis_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analysis_run_dialogue_id"))
+
+    op.drop_table("analysis_run")
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invitation_dialogue_id"))
 
