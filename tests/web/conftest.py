@@ -17,7 +17,11 @@ from workingup.web.app import create_app
 from workingup.web.ratelimit import Limit, RateLimits
 
 PASSWORD = "correct horse battery staple"
-GENEROUS = RateLimits(votes=Limit(per_minute=10_000, burst=10_000), statements=Limit(10_000, 10_000))
+GENEROUS = RateLimits(
+    votes=Limit(per_minute=10_000, burst=10_000),
+    statements=Limit(10_000, 10_000),
+    sign_in=Limit(10_000, 10_000),
+)
 
 
 @pytest.fixture

@@ -86,8 +86,8 @@ def test_participants_cannot_reach_each_other(database: Database, client: TestCl
         ).status_code
         == 403
     )
-    # a participant token is not a facilitator session
-    assert client.get(f"/api/v1/manage/{dialogue}", headers=alice.headers).status_code == 401
+    # a participant is known, but not a facilitator
+    assert client.get(f"/api/v1/manage/{dialogue}", headers=alice.headers).status_code == 403
 
 
 def _manage_routes(client: TestClient) -> list[tuple[str, str]]:
@@ -115,11 +115,13 @@ def test_every_facilitator_endpoint_refuses_non_facilitators(
     add_facilitator(database, "owner@example.org", dialogue)
     add_facilitator(database, "stranger@example.org", None)
     stranger = sign_in_api(client, "stranger@example.org")
+    participant = join_api(client, dialogue).headers
     routes = _manage_routes(client)
     assert len(routes) >= 14
     for method, path in routes:
         url = _fill(path, dialogue)
         assert client.request(method, url, headers=stranger, json={}).status_code == 403, (method, path)
+        assert client.request(method, url, headers=participant, json={}).status_code == 403, (method, path)
         assert client.request(method, url, json={}).status_code == 401, (method, path)
     owner = sign_in_api(client, "owner@example.org")
     assert client.get(f"/api/v1/manage/{dialogue}/balance", headers=owner).status_code == 200
@@ -237,3 +239,16 @@ def test_demo_account_signs_in_only_on_loopback(database: Database, dialogue: st
     with TestClient(create_app(database, allow_demo_login=True)) as client:
         assert client.post("/api/v1/sessions", json=body).status_code == 201
         assert "Demo only" in client.get("/login").text
+
+
+def test_sign_in_attempts_are_rate_limited_per_address(database: Database, dialogue: str) -> None:
+    add_facilitator(database, "owner@example.org", dialogue)
+    strict = RateLimits(sign_in=Limit(per_minute=1, burst=2))
+    with TestClient(create_app(database, rate_limits=strict)) as client:
+        wrong = {"email": "owner@example.org", "password": "not it"}
+        codes = [client.post("/api/v1/sessions", json=wrong).status_code for _ in range(3)]
+        assert codes == [401, 401, 429]
+        right = {"email": "OWNER@example.org", "password": PASSWORD}
+        assert client.post("/api/v1/sessions", json=right).status_code == 429  # the same address, any case
+        other = client.post("/api/v1/sessions", json={"email": "x@example.org", "password": "p"})
+        assert other.status_code == 401

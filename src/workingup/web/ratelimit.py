@@ -59,3 +59,5 @@ class RateLimits:
     votes: Limit = Limit(per_minute=60, burst=40)
     """One vote a second on average, with room for a quick run through a short deck."""
     statements: Limit = Limit(per_minute=3, burst=5)
+    sign_in: Limit = Limit(per_minute=5, burst=10)
+    """Per e-mail address: Argon2 makes each guess slow, this makes guessing one account's password slower."""

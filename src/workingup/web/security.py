@@ -91,6 +91,8 @@ def api_facilitator(session: SessionDep, credentials: BearerDep) -> models.Facil
         raise Unauthenticated("sign in first: this needs a facilitator session token")
     facilitator = facilitator_for_token(session, credentials.credentials)
     if facilitator is None:
+        if participant_for_token(session, credentials.credentials) is not None:
+            raise Forbidden("participants cannot use facilitator endpoints")
         raise Unauthenticated("unknown or expired session")
     return facilitator
 

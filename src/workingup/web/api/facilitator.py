@@ -19,6 +19,7 @@ from workingup.web.analysis_view import ScoredStatement, analysis_view
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
 from workingup.web.exports import csv_response, polis_zip_response
+from workingup.web.limits import check_limit
 from workingup.web.schemas import (
     AnalysisOut,
     BalanceFlagOut,
@@ -63,9 +64,10 @@ def _self(f: models.Facilitator) -> FacilitatorSelf:
     operation_id="sign_in",
     status_code=status.HTTP_201_CREATED,
     response_model=SessionOut,
-    responses=error_responses(401),
+    responses=error_responses(401, 429),
 )
 def sign_in(request: Request, body: LoginIn, session: SessionDep) -> SessionOut:
+    check_limit(request, "sign_in", body.email.strip().lower())
     opened = accounts.sign_in(
         session, body.email, body.password, allow_demo=request.app.state.allow_demo_login
     )

@@ -19,6 +19,7 @@ from workingup.store.queries import dialogue_counts
 from workingup.web.analysis_view import analysis_view
 from workingup.web.deps import SessionDep
 from workingup.web.exports import csv_response, polis_zip_response
+from workingup.web.limits import check_limit
 from workingup.web.rendering import render
 from workingup.web.security import (
     SESSION_COOKIE,
@@ -92,6 +93,7 @@ def login_submit(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/f",
 ) -> Response:
+    check_limit(request, "sign_in", email.strip().lower())
     try:
         opened = accounts.sign_in(session, email, password, allow_demo=request.app.state.allow_demo_login)
     except accounts.AuthenticationFailed as error:
