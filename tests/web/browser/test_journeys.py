@@ -180,5 +180,17 @@ def test_pages_fit_a_phone_and_200_percent_zoom(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 1, (label, overflow)
+    page.goto(f"{live_server.url}/login?next=/f/{SLUG}/dashboard")
+    page.get_by_label("E-mail address").fill(FACILITATOR)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/f/{SLUG}/dashboard")
+    for path in ("/dashboard", "/moderation", "/roster", ""):
+        page.goto(f"{live_server.url}/f/{SLUG}{path}")
+        pages.check(page, f"20-{name}-facilitator{path.replace('/', '-') or '-setup'}")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, (path, overflow)
     context.close()
     assert pages.violations == {}
