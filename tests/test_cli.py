@@ -112,3 +112,21 @@ def test_facilitator_add_creates_an_account_that_can_sign_in(
             ]
     finally:
         db.close()
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.0.0.2", True),
+        ("0.0.0.0", False),
+        ("10.1.2.3", False),
+        ("example.org", False),
+    ],
+)
+def test_demo_sign_in_is_only_for_loopback_hosts(host: str, loopback: bool) -> None:
+    from workingup.cli import _is_loopback
+
+    assert _is_loopback(host) is loopback
