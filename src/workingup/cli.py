@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from workingup.commands.analyze import analyze as analyze_command
 from workingup.config import Settings
 from workingup.dialogues import WORKING_UP, DefinitionError, load_definition
 from workingup.domain import Moderation
@@ -309,6 +310,9 @@ def stats(database: DatabaseOption = None, dialogue: DialogueOption = None) -> N
         console.print(table)
     finally:
         db.close()
+
+
+app.command("analyze")(analyze_command)
 
 
 @app.command()

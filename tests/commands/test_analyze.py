@@ -34,12 +34,15 @@ def test_prints_groups_consensus_and_writes_json(polis_root: Path, tmp_path: Pat
         "Divisive",
     ):
         assert heading in done.output
+    assert "Convergence verdict (three lenses)" in done.output
     document = json.loads(out.read_text(encoding="utf-8"))
-    matrix, texts, _ = load_polis(polis_root / "brexit-consensus")
-    expected = run_analysis(matrix)
-    assert document == json.loads(expected.to_json())
+    votes, _, _ = load_polis(polis_root / "brexit-consensus")
+    expected = run_analysis(votes.matrix)
+    assert document["analysis"] == json.loads(expected.to_json())
+    assert len(document["convergence"]["verdict"]) == votes.matrix.n_statements
+    assert document["convergence"]["lenses"]["blocs"] is None  # a Pol.is export declares no blocs
     first = expected.groups[0].representative[0]
-    assert texts[first.statement_id].split()[0] in done.output
+    assert votes.texts[first.statement_id].split()[0] in done.output
 
 
 def test_options_reach_the_analysis(polis_root: Path, tmp_path: Path) -> None:
@@ -57,14 +60,49 @@ def test_options_reach_the_analysis(polis_root: Path, tmp_path: Path) -> None:
         "3",
     ]
     assert runner.invoke(app, args).exit_code == 0
-    settings = json.loads(out.read_text(encoding="utf-8"))["settings"]
+    settings = json.loads(out.read_text(encoding="utf-8"))["analysis"]["settings"]
     assert (settings["max_groups"], settings["pass_weight"], settings["random_state"]) == (8, 0.5, 3)
 
 
-@pytest.mark.parametrize("args", [["--max-groups", "9"], ["--pass-weight", "2"], []])
+@pytest.mark.parametrize("args", [["--max-groups", "9"], ["--pass-weight", "2"]])
 def test_bad_options_are_refused(polis_root: Path, args: list[str]) -> None:
-    done = runner.invoke(app, ["--polis", str(polis_root / "london.youth.policing"), *args] if args else [])
+    done = runner.invoke(app, ["--polis", str(polis_root / "london.youth.policing"), *args])
     assert done.exit_code == 2
+
+
+def test_polis_and_database_sources_are_exclusive(polis_root: Path) -> None:
+    done = runner.invoke(app, ["--polis", str(polis_root / "london.youth.policing"), "--dialogue", "x"])
+    assert done.exit_code == 1
+    assert "either --polis or a dialogue" in done.output
+
+
+def test_analyses_the_demo_dialogue_from_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workingup.cli import app as main_app
+
+    monkeypatch.setenv("WORKINGUP_DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
+    assert runner.invoke(main_app, ["init"]).exit_code == 0
+    assert runner.invoke(main_app, ["demo", "--public", "300"]).exit_code == 0
+    out = tmp_path / "demo.json"
+    done = runner.invoke(main_app, ["analyze", "--json", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "Convergence verdict (three lenses)" in done.output
+    assert "Blocs" in done.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["convergence"]["lenses"]["blocs"]["support"]["bloc_names"] == ["left", "right"]
+    assert document["sectors"]["bloc_names"][0] == "employers"
+    assert "convergence" in document["convergence"]["verdict"]
+
+
+def test_missing_dialogue_is_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workingup.cli import app as main_app
+
+    monkeypatch.setenv("WORKINGUP_DATABASE_URL", f"sqlite:///{tmp_path / 'b.db'}")
+    runner.invoke(main_app, ["init"])
+    done = runner.invoke(main_app, ["analyze", "--dialogue", "nope"])
+    assert done.exit_code == 1
+    assert done.output.strip().startswith("error: no dialogue called 'nope'")
 
 
 def test_missing_folder_is_refused(tmp_path: Path) -> None:

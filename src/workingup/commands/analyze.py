@@ -1,16 +1,18 @@
-"""`workingup analyze`: the opinion groups and consensus of a dialogue, as a facilitator reads them.
+"""`workingup analyze`: the opinion groups, consensus and convergence verdict of a dialogue, as a facilitator reads them.
 
-Three separate pieces, so the CLI can offer other sources (the database) without touching the rest:
-- `load_polis(folder)` → a `VoteMatrix` and the statement texts;
+Separate pieces, so each source and each view can change without touching the rest:
+- `load_polis(folder)` / `load_dialogue(database, slug)` → the votes (`DialogueVotes`) and a title;
 - `run_with_progress(matrix, settings)` → an `AnalysisResult`, with a Rich progress display;
 - `print_summary(result, texts)` → groups with their sizes and representative statements, consensus, bridging
-  and divisive statements.
-`analyze` chains them for a Pol.is export and optionally writes the full result as JSON.
+  and divisive statements (Pol.is's view);
+- `print_convergence(verdict, texts)` (commands/convergence_view.py) → the three lenses and the verdict.
+`analyze` chains them and optionally writes the full result as JSON.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +24,10 @@ from rich.table import Table
 
 from workingup.analysis import MAX_GROUPS, STEPS, AnalysisResult, AnalysisSettings, VoteMatrix
 from workingup.analysis import analyze as run_analysis
+from workingup.commands.convergence_view import print_convergence
 from workingup.polis import PolisFormatError, read_polis
+from workingup.services.analysis import DialogueAnalysis, DialogueVotes, load_votes, votes_from_polis, weigh
+from workingup.services.errors import ServiceError
 
 __all__ = ["analyze", "load_polis", "print_summary", "run_with_progress"]
 
@@ -36,15 +41,24 @@ _STEP_LABELS = {
 
 def analyze(
     polis: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--polis",
             exists=True,
             file_okay=False,
             dir_okay=True,
-            help="A Pol.is export folder (comments.csv, votes…).",
+            help="Analyse a Pol.is export folder (comments.csv, votes…) instead of a dialogue in the database.",
         ),
-    ],
+    ] = None,
+    dialogue: Annotated[
+        str | None, typer.Option("--dialogue", "-d", help="Slug of the dialogue; defaults to the first one.")
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database", help="Database URL; defaults to WORKINGUP_DATABASE_URL or sqlite:///workingup.db."
+        ),
+    ] = None,
     json_out: Annotated[
         Path | None,
         typer.Option("--json", dir_okay=False, help="Also write the full result as JSON to this file."),
@@ -69,29 +83,59 @@ def analyze(
         int, typer.Option(help="Seed of the clustering; the same seed gives the same result.")
     ] = _DEFAULTS.random_state,
     top: Annotated[int, typer.Option(min=1, max=50, help="Statements listed per section.")] = 5,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="List every statement in the convergence table, not the top of each verdict."
+        ),
+    ] = False,
 ) -> None:
-    """Analyse a Pol.is export: opinion groups, what sets them apart, and what they agree on."""
+    """Opinion groups, what sets them apart, what they agree on, and the three-lens convergence verdict."""
     console = Console(soft_wrap=True)
-    try:
-        matrix, texts, title = load_polis(polis)
-    except PolisFormatError as error:  # bad input: one line naming the file, line and problem
-        Console(stderr=True, soft_wrap=True).print(
-            f"[bold red]error:[/] {escape(str(error))}", highlight=False
+    errors = Console(stderr=True, soft_wrap=True)
+    if polis is not None and (dialogue is not None or database is not None):
+        errors.print(
+            "[bold red]error:[/] give either --polis or a dialogue in the database, not both", highlight=False
         )
+        raise typer.Exit(1)
+    try:
+        votes, title, dialogue_id = (
+            load_polis(polis) if polis is not None else load_dialogue(database, dialogue)
+        )
+    except (PolisFormatError, ServiceError) as error:  # bad input: one line naming the problem
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from None
     settings = AnalysisSettings(max_groups=max_groups, pass_weight=pass_weight, random_state=seed)
-    result = run_with_progress(matrix, settings)
-    print_summary(result, texts, console=console, title=title, top=top)
+    result = run_with_progress(votes.matrix, settings)
+    with Console(stderr=True).status("Weighing the three lenses of the convergence verdict"):
+        verdict, sectors = weigh(votes, result)
+    print_summary(result, votes.texts, console=console, title=title, top=top)
+    print_convergence(verdict, votes.texts, console=console, top=max(top, 10), show_all=show_all)
     if json_out is not None:
-        json_out.write_text(result.to_json(), encoding="utf-8")
+        package = DialogueAnalysis(dialogue_id, datetime.now(UTC), votes, result, verdict, sectors)
+        json_out.write_text(package.to_json(), encoding="utf-8")
         console.print(f"Full result written to {json_out}", highlight=False)
 
 
-def load_polis(folder: Path) -> tuple[VoteMatrix, dict[Any, str], str]:
-    """The votes, the statement texts by id, and the conversation's title, from a Pol.is export."""
+def load_polis(folder: Path) -> tuple[DialogueVotes, str, int]:
+    """The votes and statement texts of a Pol.is export, and the conversation's title."""
     conversation = read_polis(folder)
-    texts = {c.comment_id: c.text for c in conversation.comments}
-    return VoteMatrix.from_polis(conversation), texts, conversation.title or folder.name
+    return votes_from_polis(conversation), conversation.title or folder.name, 0
+
+
+def load_dialogue(database: str | None, slug: str | None) -> tuple[DialogueVotes, str, int]:
+    """The current votes of a dialogue in the database, with its roster's declared blocs."""
+    from workingup.config import Settings
+    from workingup.services.database import Database
+    from workingup.services.dialogues import get_dialogue
+
+    db = Database.open(database or Settings.from_env().database_url)
+    try:
+        with db.sessions() as session:
+            target = get_dialogue(session, slug)
+            return load_votes(session, target), target.title, target.id
+    finally:
+        db.close()
 
 
 def run_with_progress(

@@ -1,0 +1,247 @@
+"""One convergence verdict per statement, from three lenses a facilitator can each inspect.
+
+1. **Opinion groups** (inferred from votes): does every group agree? Each group's agreement gets a Beta interval,
+   *cross-group support* is the lowest group's lower bound; Pol.is's group-informed consensus is shown beside it
+   with a bootstrap interval.
+2. **Bridging model** (Community Notes): do people on both sides of the main divide support it?
+3. **Declared blocs** (from the roster: self-declared leaning, or sector): does every bloc agree? Same figures as
+   lens 1, on blocs people chose for themselves.
+
+A lens *passes* when its figure clears the bar: cross-group / cross-bloc support ≥ 0.5 (every group's or bloc's
+agreement is above one half with 90% credibility), bridging status "bridging". The verdict:
+
+- **excluded**: moderated out or meta;
+- **needs more votes**: fewer than `min_votes` votes, or fewer than `min_group_votes` from some group or bloc it
+  is judged across, or too few from either side of the bridging axis — never consensus, whatever the figures;
+- **convergence**: every available lens passes;
+- **rejected**: the bridging lens rejects it, or every group's agreement is below one half with 90% credibility;
+- **divided**: the bridging lens calls it divisive, or one group/bloc clearly agrees while another clearly does not;
+- **partial**: some lenses pass, not all (the record says which);
+- **no consensus**: none of the above.
+
+Coordinated voting: blocs of alike voters are detected first (analysis/coordination.py) and every lens counts
+each such bloc as one voice, so copies added by a script cannot move a verdict. Pol.is's group-informed
+consensus is reported as Pol.is computes it (unweighted), so a facilitator can see how far an attack moves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from workingup.analysis.blocs import BlocSupport, bloc_support
+from workingup.analysis.bridging import BridgingModel, BridgingTable
+from workingup.analysis.coordination import CoordinationReport, detect_coordination
+from workingup.analysis.matrix import VoteMatrix
+from workingup.analysis.uncertainty import gic_bootstrap
+
+__all__ = ["VERDICTS", "ConvergenceResult", "ConvergenceSettings", "convergence"]
+
+VERDICTS = ("convergence", "partial", "no_consensus", "divided", "rejected", "needs_more_votes", "excluded")
+
+
+@dataclass(frozen=True)
+class ConvergenceSettings:
+    level: float = 0.9
+    support_bar: float = 0.5
+    min_votes: int = 10
+    min_group_votes: int = 3
+    n_boot: int = 200
+    collapse_coordinated: bool = True
+    random_state: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True, eq=False)
+class ConvergenceResult:
+    statement_ids: NDArray[Any]
+    settings: ConvergenceSettings
+    groups: BlocSupport
+    """Lens 1: agreement per opinion group (groups named A, B, …)."""
+    gic: NDArray[np.float64]
+    gic_lower: NDArray[np.float64]
+    gic_upper: NDArray[np.float64]
+    bridging: BridgingTable
+    """Lens 2."""
+    blocs: BlocSupport | None
+    """Lens 3; None when the roster declares no blocs."""
+    coordination: CoordinationReport
+    verdict: NDArray[np.str_]
+    group_lens: NDArray[np.bool_]
+    bridging_lens: NDArray[np.bool_]
+    bloc_lens: NDArray[np.bool_]
+    reasons: tuple[str, ...] = field(repr=False)
+
+    def counts(self) -> dict[str, int]:
+        return {v: int(np.sum(self.verdict == v)) for v in VERDICTS}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "settings": self.settings.to_dict(),
+            "statement_ids": self.statement_ids.tolist(),
+            "verdict": self.verdict.tolist(),
+            "reasons": list(self.reasons),
+            "lenses": {
+                "groups": {
+                    "passed": self.group_lens.tolist(),
+                    "support": self.groups.to_dict(),
+                    "gic": self.gic.tolist(),
+                    "gic_lower": self.gic_lower.tolist(),
+                    "gic_upper": self.gic_upper.tolist(),
+                },
+                "bridging": {"passed": self.bridging_lens.tolist(), **self.bridging.to_dict()},
+                "blocs": None
+                if self.blocs is None
+                else {"passed": self.bloc_lens.tolist(), "support": self.blocs.to_dict()},
+            },
+            "coordination": self.coordination.to_dict(),
+        }
+
+
+def convergence(
+    matrix: VoteMatrix,
+    labels: NDArray[np.integer],
+    *,
+    bloc: NDArray[np.integer] | None = None,
+    bloc_names: tuple[str, ...] = (),
+    orientation: NDArray[np.float64] | None = None,
+    first_vote_time: NDArray[np.float64] | None = None,
+    settings: ConvergenceSettings | None = None,
+    bridging_model: BridgingModel | None = None,
+) -> ConvergenceResult:
+    """The three lenses and the verdict for every statement.
+
+    `labels`: opinion group per participant (-1: not clustered), e.g. `AnalysisResult.labels`.
+    `bloc`/`bloc_names`: declared bloc per participant (-1: none declared). `orientation`: a number per
+    participant fixing the sign of the bridging axis (e.g. declared leaning, left −2 … right +2, NaN unknown).
+    """
+    settings = settings or ConvergenceSettings()
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.shape != (matrix.n_participants,):
+        raise ValueError("labels needs one entry per participant")
+    n_groups = int(labels.max(initial=-1)) + 1
+
+    coordination = detect_coordination(
+        matrix, first_vote_time=first_vote_time, random_state=settings.random_state
+    )
+    weight = coordination.participant_weight if settings.collapse_coordinated else None
+
+    group_names = tuple(_letters(g) for g in range(n_groups))
+    groups = bloc_support(
+        matrix, labels, group_names, participant_weight=weight, level=settings.level, min_bloc_votes=1.0
+    )
+    gic, gic_lower, gic_upper = gic_bootstrap(
+        matrix,
+        labels,
+        n_groups,
+        n_boot=settings.n_boot,
+        level=settings.level,
+        random_state=settings.random_state,
+    )
+    model = bridging_model or BridgingModel(random_state=settings.random_state)
+    usable = ~(matrix.rejected | matrix.meta)
+    if matrix.n_votes and np.any(matrix.seen_per_statement[usable] > 0):
+        bridging = model.fit(matrix, participant_weight=weight, orientation=orientation).table_
+    else:
+        bridging = BridgingTable.unfitted(matrix)
+
+    blocs = None
+    if bloc is not None and len(bloc_names) > 0:
+        blocs = bloc_support(
+            matrix,
+            np.asarray(bloc),
+            bloc_names,
+            participant_weight=weight,
+            level=settings.level,
+            min_bloc_votes=1.0,
+        )
+
+    n_s = matrix.n_statements
+    excluded = matrix.rejected | matrix.meta
+    bar = settings.support_bar
+    group_lens = groups.lower.min(axis=0, initial=np.inf) >= bar if n_groups else np.zeros(n_s, bool)
+    bridging_lens = bridging.status == "bridging"
+    bloc_lens = blocs.lower.min(axis=0) >= bar if blocs is not None else np.zeros(n_s, bool)
+
+    thin = matrix.seen_per_statement < settings.min_votes
+    thin |= bridging.status == "needs_more_votes"
+    if n_groups:
+        thin |= groups.trials.min(axis=0) < settings.min_group_votes
+    if blocs is not None:
+        thin |= blocs.trials.min(axis=0) < settings.min_group_votes
+
+    judged = [groups] + ([blocs] if blocs is not None else [])
+    clearly_for = np.zeros(n_s, bool)
+    clearly_against = np.zeros(n_s, bool)
+    all_against: NDArray[np.bool_] = np.zeros(n_s, bool)
+    for support in judged:
+        clearly_for |= (support.lower >= bar).any(axis=0)
+        clearly_against |= (support.upper < bar).any(axis=0)
+    if n_groups:
+        all_against = np.asarray((groups.upper < bar).all(axis=0))
+
+    lenses = np.vstack([group_lens, bridging_lens] + ([bloc_lens] if blocs is not None else []))
+    verdict = np.full(n_s, "no_consensus", dtype="<U16")
+    verdict[lenses.any(axis=0)] = "partial"
+    verdict[(bridging.status == "divisive") | (clearly_for & clearly_against)] = "divided"
+    verdict[(bridging.status == "rejected") | all_against] = "rejected"
+    verdict[lenses.all(axis=0)] = "convergence"
+    verdict[thin] = "needs_more_votes"
+    verdict[excluded] = "excluded"
+
+    reasons = tuple(
+        _reason(
+            i,
+            verdict[i],
+            group_lens[i],
+            bridging_lens[i],
+            bloc_lens[i] if blocs is not None else None,
+            bridging,
+        )
+        for i in range(n_s)
+    )
+    return ConvergenceResult(
+        statement_ids=matrix.statement_ids,
+        settings=settings,
+        groups=groups,
+        gic=gic,
+        gic_lower=gic_lower,
+        gic_upper=gic_upper,
+        bridging=bridging,
+        blocs=blocs,
+        coordination=coordination,
+        verdict=verdict,
+        group_lens=group_lens,
+        bridging_lens=bridging_lens,
+        bloc_lens=bloc_lens,
+        reasons=reasons,
+    )
+
+
+def _reason(
+    i: int, verdict: str, group: bool, bridging_ok: bool, bloc: bool | None, bridging: BridgingTable
+) -> str:
+    """One line a facilitator can read: which lenses passed, and the bridging model's view."""
+    if verdict == "excluded":
+        return "moderated out or meta"
+    if verdict == "needs_more_votes":
+        return f"too few votes to judge ({bridging.n_votes[i]:.0f} in the bridging fit)"
+    marks = [f"groups {'✓' if group else '✗'}", f"bridging {'✓' if bridging_ok else '✗'}"]
+    if bloc is not None:
+        marks.append(f"blocs {'✓' if bloc else '✗'}")
+    sides = f"predicted support {bridging.support_low[i]:.2f} / {bridging.support_high[i]:.2f} on either side"
+    return f"{', '.join(marks)}; {sides}"
+
+
+def _letters(label: int) -> str:
+    name = ""
+    label += 1
+    while label:
+        label, remainder = divmod(label - 1, 26)
+        name = chr(ord("A") + remainder) + name
+    return name

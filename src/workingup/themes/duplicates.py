@@ -1,0 +1,198 @@
+"""Flag a new statement that says what an existing one already says.
+
+Pol.is moderators rejected or rephrased about a third of Bowling Green's statements by hand, most of them
+repeats. The index scores a candidate against every existing statement in one sparse product and returns the
+close ones with their similarity, so the submission form can say "this looks like #12" and a moderator can judge.
+
+Similarity ("tfidf", the default) is the mean of two cosines: stemmed words and word pairs (catches rewording
+with the same vocabulary), and character 3–5-grams (catches spelling, inflection and compounds: "child care" vs
+"childcare"). Terms a query has but the index never saw still count in the query's length, so adding new
+content lowers the score instead of being ignored. With the `embeddings` extra, "minilm" uses sentence-embedding
+cosine instead, which also catches paraphrase in other words. Thresholds were set on the development half of
+`benchmarks/themes/data/paraphrase_pairs.csv` and are reported on the other half (benchmarks/themes/README.md).
+
+Negations ("X should not be banned" against "X should be banned") score as near-duplicates by both methods:
+a moderator should read them, which is what a flag asks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from sklearn.feature_extraction.text import CountVectorizer
+
+from workingup.themes.contributions import ContributionId
+from workingup.themes.embed import Method, encode_minilm
+from workingup.themes.text import analyze, words
+
+DEFAULT_THRESHOLD: dict[str, float] = {"tfidf": 0.2, "minilm": 0.7}
+"""Similarity at or above which a statement is flagged (tuned on the development pairs, see module doc)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateMatch:
+    """An existing text close to the query: its position in the index, its id (if given), its similarity."""
+
+    index: int
+    id: ContributionId | None
+    text: str
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "id": self.id, "text": self.text, "similarity": self.similarity}
+
+
+class _Sparse:
+    """TF-IDF over a fixed vocabulary where unseen query terms still add to the query's norm."""
+
+    def __init__(self, texts: Sequence[str], analyzer: Callable[[str], list[str]]) -> None:
+        vectorizer = CountVectorizer(analyzer=analyzer, dtype=np.float64)
+        self._vectorizer: CountVectorizer | None = vectorizer
+        self._analyzer = analyzer
+        try:
+            counts = sp.csr_matrix(vectorizer.fit_transform(texts))
+        except ValueError:  # nothing readable in any text
+            counts = sp.csr_matrix((len(texts), 0))
+            self._vectorizer = None
+        n = len(texts)
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        self._idf = np.log((1 + n) / (1 + df)) + 1
+        self._unseen_idf = float(np.log(1 + n) + 1)
+        self.matrix = self._rows(counts, np.zeros(n))
+
+    def _rows(self, counts: sp.csr_matrix, unseen_sq: NDArray[np.float64]) -> sp.csr_matrix:
+        weighted = sp.csr_matrix(counts.multiply(self._idf[np.newaxis, :]) if counts.shape[1] else counts)
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel() + unseen_sq)
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms) @ weighted)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        if self._vectorizer is None:
+            return sp.csr_matrix((len(texts), 0))
+        counts = sp.csr_matrix(self._vectorizer.transform(texts))
+        vocabulary = self._vectorizer.vocabulary_
+        unseen_sq = np.array(
+            [
+                sum(1 for term in self._analyzer(text) if term not in vocabulary) * self._unseen_idf**2
+                for text in texts
+            ]
+        )
+        return self._rows(counts, unseen_sq)
+
+
+def _char_grams(text: str) -> list[str]:
+    padded = f" {' '.join(words(text))} "  # punctuation and case say nothing about meaning here
+    return [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+
+
+class NearDuplicateIndex:
+    """Existing texts, ready to be compared with new ones; build once, query many times.
+
+    >>> index = NearDuplicateIndex(["Payday lenders should be banned.", "Bus fares should be free."])
+    >>> [m.index for m in index.query("Payday lending should be banned")]
+    [0]
+    """
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        *,
+        ids: Sequence[ContributionId] | None = None,
+        method: Method = "tfidf",
+        threshold: float | None = None,
+    ) -> None:
+        if method not in DEFAULT_THRESHOLD:
+            raise ValueError(f"unknown method {method!r}; choose one of {', '.join(DEFAULT_THRESHOLD)}")
+        if ids is not None and len(ids) != len(texts):
+            raise ValueError(f"{len(ids)} ids for {len(texts)} texts")
+        self.texts = tuple(texts)
+        self.ids = tuple(ids) if ids is not None else None
+        self.method = method
+        self.threshold = DEFAULT_THRESHOLD[method] if threshold is None else threshold
+        if method == "tfidf":
+            self._words = _Sparse(self.texts, analyze)
+            self._chars = _Sparse(self.texts, _char_grams)
+        else:
+            self._vectors = encode_minilm(self.texts) if self.texts else np.empty((0, 384))
+
+    def extended(
+        self, texts: Sequence[str], *, ids: Sequence[ContributionId] | None = None
+    ) -> NearDuplicateIndex:
+        """A new index with `texts` added (ids required when this index has ids); this one is unchanged.
+
+        The sentence-embedding method reuses the vectors it has; the TF-IDF method refits, since every
+        statement changes how rare each word is (896 statements: 0.2 s).
+        """
+        if (self.ids is None) != (ids is None):
+            raise ValueError("give ids for the new texts exactly when the index has ids")
+        if ids is not None and len(ids) != len(texts):
+            raise ValueError(f"{len(ids)} ids for {len(texts)} texts")
+        all_ids = None if self.ids is None or ids is None else (*self.ids, *ids)
+        if self.method == "tfidf":
+            return NearDuplicateIndex([*self.texts, *texts], ids=all_ids, threshold=self.threshold)
+        grown = object.__new__(NearDuplicateIndex)
+        grown.texts = (*self.texts, *texts)
+        grown.ids = all_ids
+        grown.method = self.method
+        grown.threshold = self.threshold
+        added = encode_minilm(texts) if texts else np.empty((0, self._vectors.shape[1]))
+        grown._vectors = np.vstack([self._vectors, added])
+        return grown
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def similarities(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Similarity of each of `texts` (rows) to each indexed text (columns), in [0, 1]."""
+        if not self.texts:
+            return np.zeros((len(texts), 0))
+        if self.method == "tfidf":
+            words = (self._words.transform(texts) @ self._words.matrix.T).toarray()
+            chars = (self._chars.transform(texts) @ self._chars.matrix.T).toarray()
+            scores = (words + chars) / 2
+        else:
+            scores = encode_minilm(texts) @ self._vectors.T
+        return np.asarray(np.clip(scores, 0.0, 1.0), dtype=np.float64)
+
+    def query(self, text: str, *, limit: int = 5, threshold: float | None = None) -> list[DuplicateMatch]:
+        """Indexed texts at least `threshold` similar to `text`, most similar first (ties: index order)."""
+        cut = self.threshold if threshold is None else threshold
+        scores = self.similarities([text])[0]
+        hits = np.flatnonzero(scores >= cut)
+        hits = hits[np.lexsort((hits, -scores[hits]))][:limit]
+        return [self._match(int(i), float(scores[i])) for i in hits]
+
+    def is_duplicate(self, text: str) -> bool:
+        return bool(self.query(text, limit=1))
+
+    def pairs(self, *, threshold: float | None = None) -> list[tuple[int, int, float]]:
+        """(i, j, similarity) with i < j for indexed texts that duplicate each other: a moderation queue."""
+        cut = self.threshold if threshold is None else threshold
+        out = []
+        for start in range(0, len(self.texts), 512):
+            block = self._block(start, start + 512)
+            rows, cols = np.nonzero(block >= cut)
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                if start + r < c:
+                    out.append((start + r, c, round(float(block[r, c]), 6)))
+        return sorted(out, key=lambda p: (-p[2], p[0], p[1]))
+
+    def _block(self, start: int, stop: int) -> NDArray[np.float64]:
+        """Similarities of indexed texts start…stop to all indexed texts, without re-encoding them."""
+        if self.method == "tfidf":
+            words = (self._words.matrix[start:stop] @ self._words.matrix.T).toarray()
+            chars = (self._chars.matrix[start:stop] @ self._chars.matrix.T).toarray()
+            scores = (words + chars) / 2
+        else:
+            scores = self._vectors[start:stop] @ self._vectors.T
+        return np.asarray(np.clip(scores, 0.0, 1.0), dtype=np.float64)
+
+    def _match(self, i: int, score: float) -> DuplicateMatch:
+        return DuplicateMatch(
+            i, self.ids[i] if self.ids is not None else None, self.texts[i], round(score, 6)
+        )
