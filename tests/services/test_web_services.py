@@ -110,12 +110,13 @@ def test_choose_next_follows_priorities_and_boosts_new_statements() -> None:
     assert fresh[2] > 0.95 * 2000
 
 
-def test_duplicates_ignore_case_accents_punctuation_and_spacing() -> None:
+def test_duplicates_ignore_form_and_catch_rewording() -> None:
     assert normalise("  Café, for ALL!  ") == "cafe for all"
     existing = [(1, "Paid leave for every worker."), (2, "Cafe for all")]
     assert find_duplicate("paid   LEAVE for every worker", existing) == 1
     assert find_duplicate("Café for all!", existing) == 2
-    assert find_duplicate("Paid leave for some workers", existing) is None
+    assert find_duplicate("Every worker should get paid leave", existing) == 1  # reworded: the themes index
+    assert find_duplicate("Raise the minimum wage in rural counties", existing) is None
     assert find_duplicate("!!!", existing) is None
 
 

@@ -143,7 +143,13 @@ def test_submitting_a_statement_warns_on_duplicates(
     assert warned.status_code == 409
     assert "already exists" in warned.text
     assert seed.text in warned.text
-    new = "Employers should publish schedules two weeks ahead."
+    reworded = client.post(
+        f"/d/{dialogue}/statements/new",
+        data={"csrf_token": csrf(client), "text": "Employers should publish schedules two weeks ahead."},
+    )
+    assert reworded.status_code == 409  # a near-duplicate of the seed about posting schedules in advance
+    assert "Require large employers to post schedules at least two weeks in advance" in reworded.text
+    new = "Bus passes should be free for anyone starting a new job in its first month."
     sent = client.post(
         f"/d/{dialogue}/statements/new",
         data={"csrf_token": csrf(client), "text": new, "focus_area": "quality-work"},

@@ -1,8 +1,9 @@
-"""Is a new statement a duplicate of one already in the dialogue? One function, so it can be swapped.
+"""Is a new statement a duplicate of one already in the dialogue? One function, so the method can change.
 
-Until the themes engine offers near-duplicate detection, two statements are duplicates when their normalised
-texts are equal: case, accents, punctuation and spacing do not count. This catches resubmissions and copy-paste
-with small edits of form, never a rewording; the caller warns, it does not refuse.
+First an exact comparison of normalised texts (case, accents, punctuation and spacing do not count), then the
+themes engine's near-duplicate index (`workingup.themes.NearDuplicateIndex`, stemmed words and character
+n-grams, with the threshold tuned on paraphrase pairs), which also catches rewording with the same vocabulary.
+The caller warns and lets the participant submit anyway: a flag is a question, not a refusal.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from typing import TypeVar
+
+from workingup.themes import NearDuplicateIndex
 
 K = TypeVar("K")
 
@@ -24,11 +27,15 @@ def normalise(text: str) -> str:
 
 
 def find_duplicate(text: str, existing: Iterable[tuple[K, str]]) -> K | None:
-    """The key of the first existing statement `text` duplicates, or None."""
+    """The key of the existing statement `text` most closely duplicates, or None."""
     target = normalise(text)
     if not target:
         return None
-    for key, other in existing:
+    items = list(existing)
+    for key, other in items:
         if normalise(other) == target:
             return key
-    return None
+    if not items:
+        return None
+    matches = NearDuplicateIndex([other for _, other in items]).query(text, limit=1)
+    return items[matches[0].index][0] if matches else None

@@ -20,7 +20,7 @@ from workingup.store import models
 pytestmark = pytest.mark.browser
 
 SLUG = "working-up"
-NEW_STATEMENT = "Community colleges should offer evening courses with child care on site."
+NEW_STATEMENT = "Public libraries should lend laptops to people who are looking for work."
 
 
 def _progress(page: Any) -> int:
