@@ -106,6 +106,7 @@ def test_run_serves_the_working_up_dialogue(tmp_path: Path) -> None:
         with urllib.request.urlopen(request, timeout=10) as response:
             analysis = json.loads(response.read())
         assert len(analysis["groups"]) >= 2
+        assert "convergence" in {v["verdict"] for v in analysis["verdicts"]}
         assert sum(g["size"] for g in analysis["groups"]) == analysis["n_clustered"] > 0
     finally:
         if process.poll() is None:

@@ -1,4 +1,5 @@
-"""Analysing a dialogue from the store: runs are stored, kept few, and give routing priorities and stable labels."""
+"""Analysing a dialogue from the store: runs (groups and convergence verdict) are stored, kept few, and give
+routing priorities and stable labels."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from workingup.services.analysis_runs import (
     dialogues_needing_analysis,
     latest_run,
     run_analysis,
-    vote_matrix,
 )
 from workingup.services.database import Database
 from workingup.services.demo import populate_demo
@@ -29,27 +29,6 @@ def _demo(database: Database, public: int = 40) -> int:
         dialogue = install_definition(session, load_definition())
         populate_demo(session, dialogue, public=public, seed=11)
         return dialogue.id
-
-
-def test_vote_matrix_marks_statements_not_accepted_as_rejected(database: Database) -> None:
-    dialogue_id = _demo(database, public=0)
-    with database.transaction() as session:
-        dialogue = session.get_one(models.Dialogue, dialogue_id)
-        pending = models.Statement(
-            dialogue_id=dialogue_id, text="Awaiting moderation", moderation="unmoderated"
-        )
-        meta = models.Statement(
-            dialogue_id=dialogue_id, text="Is this fair?", moderation="accepted", is_meta=True
-        )
-        session.add_all([pending, meta])
-        session.flush()
-        matrix = vote_matrix(session, dialogue)
-        n_current = session.scalar(select(func.count()).select_from(models.CurrentVote))
-    assert matrix.n_votes == n_current
-    column = {int(s): i for i, s in enumerate(matrix.statement_ids)}
-    assert matrix.rejected[column[pending.id]]
-    assert matrix.meta[column[meta.id]]
-    assert not matrix.rejected[column[meta.id]]
 
 
 def test_runs_are_stored_in_the_engines_format_and_only_the_newest_are_kept(database: Database) -> None:
@@ -69,8 +48,11 @@ def test_runs_are_stored_in_the_engines_format_and_only_the_newest_are_kept(data
     assert newest is not None
     assert newest.id == run.id
     data = json.loads(newest.result)
-    assert data["format"] == FORMAT
-    assert data["n_votes"] == newest.n_votes
+    assert data["analysis"]["format"] == FORMAT
+    assert data["analysis"]["n_votes"] == newest.n_votes
+    verdicts = data["convergence"]["verdict"]
+    assert len(verdicts) == len(data["analysis"]["statements"]["id"])
+    assert "convergence" in verdicts  # the demo plants bridging statements
     assert newest.n_groups >= 2
     assert all(s == sizes[0] for s in sizes)  # the same votes give the same groups, labels kept
 

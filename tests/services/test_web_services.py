@@ -151,11 +151,12 @@ def test_public_results_leave_out_opinion_groups_under_five(database: Database) 
             "group_disagree": [[2] * n, [0] * n],
             "group_seen": [[9] * n, [4] * n],
         }
-        data = {
+        analysis = {
             "format": FORMAT,
             "groups": [{"name": "A", "size": 40}, {"name": "B", "size": 4}],
             "statements": statements,
         }
+        data = {"analysis": analysis, "convergence": None}
         session.add(
             models.AnalysisRun(
                 dialogue_id=dialogue.id,

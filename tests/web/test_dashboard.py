@@ -59,7 +59,10 @@ def test_dashboard_shows_the_opinion_map_groups_consensus_and_divisive_statement
     assert len({d.get("fill") for d in dots}) >= 2  # at least two groups, in different colours
     assert "Group A:" in html
     assert "Group B:" in html
-    for table in ("groups", "consensus", "group-consensus", "divisive"):
+    assert "Convergence verdict" in html
+    assert re.search(r"<strong>\d+</strong> convergence</li>", html)
+    assert 'id="coordination-alert"' in html
+    for table in ("groups", "consensus", "group-consensus", "divisive", "verdicts"):
         rows = list(csv.reader(io.StringIO(client.get(f"/f/{demo}/export/{table}.csv").text)))
         assert len(rows) > 1, table
         assert rows[1][0] in html.replace("&#39;", "'"), table
@@ -74,6 +77,9 @@ def test_analysis_api_and_map(database: Database, client: TestClient, demo: str)
     assert len(body["groups"]) >= 2
     assert sum(g["size"] for g in body["groups"]) == body["n_clustered"]
     assert body["consensus_agree"] or body["consensus_disagree"]
+    verdicts = {v["verdict"] for v in body["verdicts"]}
+    assert "convergence" in verdicts
+    assert all(v["text"] and v["reason"] for v in body["verdicts"])
     assert client.get(f"/api/v1/manage/{demo}/analysis", headers=headers).json()["run_at"] == body["run_at"]
     svg = client.get(f"/api/v1/manage/{demo}/analysis/map.svg", headers=headers)
     assert svg.headers["content-type"].startswith("image/svg+xml")

@@ -1,8 +1,9 @@
 """Running the analysis on a dialogue's current votes, keeping the result, and reading the latest one back.
 
-Each result is stored as the analysis engine's own JSON (`workingup.analysis.FORMAT`) in `analysis_run`, so every
-server process and every restart sees the same latest analysis and its time: the dashboard, the public results
-and the routing priority all read it from there. Only the newest KEEP runs of a dialogue are kept. The previous
+Each result — the opinion analysis (`workingup.analysis.FORMAT`) and the three-lens convergence verdict, as
+`services.analysis.DialogueAnalysis.to_json()` writes them — is stored in `analysis_run`, so every server process
+and every restart sees the same latest analysis and its time: the dashboard, the public results and the routing
+priority all read it from there. Only the newest KEEP runs of a dialogue are kept. The previous
 result, while this process holds it, is handed to the next run so that group A stays group A.
 """
 
@@ -19,52 +20,34 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
-from workingup.analysis import FORMAT, AnalysisResult, VoteMatrix, analyze
-from workingup.domain import Moderation
+from workingup.analysis import FORMAT, AnalysisResult
+from workingup.services.analysis import analyze_votes, load_votes
 from workingup.services.database import Database
 from workingup.services.refresh import DebouncedRefresher
 from workingup.store import models
-from workingup.store.queries import current_votes
 
 log = logging.getLogger(__name__)
 KEEP = 5
 MIN_VOTERS = 2
 
 
-def vote_matrix(session: Session, dialogue: models.Dialogue) -> VoteMatrix:
-    """The current votes; every statement is a column, and those not accepted are marked rejected."""
-    p, s, v = current_votes(session, dialogue.id)
-    statements = session.execute(
-        select(models.Statement.id, models.Statement.moderation, models.Statement.is_meta)
-        .where(models.Statement.dialogue_id == dialogue.id)
-        .order_by(models.Statement.id)
-    ).all()
-    return VoteMatrix.from_arrays(
-        p,
-        s,
-        v,
-        statements=[sid for sid, _, _ in statements],
-        rejected=[sid for sid, moderation, _ in statements if moderation is not Moderation.ACCEPTED],
-        meta=[sid for sid, _, is_meta in statements if is_meta],
-    )
-
-
 def run_analysis(
     session: Session, dialogue: models.Dialogue, previous: AnalysisResult | None = None
 ) -> tuple[models.AnalysisRun, AnalysisResult] | None:
-    """Analyse and store; None when fewer than MIN_VOTERS people have voted (nothing to analyse yet)."""
-    matrix = vote_matrix(session, dialogue)
-    if matrix.n_participants < MIN_VOTERS:
+    """Analyse (opinion groups, then the three-lens convergence verdict) and store; None when fewer than
+    MIN_VOTERS people have voted (nothing to analyse yet)."""
+    votes = load_votes(session, dialogue)
+    if votes.matrix.n_participants < MIN_VOTERS:
         return None
     with threadpool_limits(1):
-        result = analyze(matrix, previous=previous)
+        done = analyze_votes(votes, dialogue_id=dialogue.id, previous=previous)
     run = models.AnalysisRun(
         dialogue_id=dialogue.id,
-        n_participants=matrix.n_participants,
-        n_votes=matrix.n_votes,
-        n_groups=result.n_groups,
+        n_participants=votes.matrix.n_participants,
+        n_votes=votes.matrix.n_votes,
+        n_groups=done.analysis.n_groups,
         format=FORMAT,
-        result=result.to_json(),
+        result=done.to_json(),
     )
     session.add(run)
     session.flush()
@@ -75,7 +58,7 @@ def run_analysis(
             models.AnalysisRun.dialogue_id == dialogue.id, models.AnalysisRun.id.not_in(keep)
         )
     )
-    return run, result
+    return run, done.analysis
 
 
 def latest_run(session: Session, dialogue_id: int) -> models.AnalysisRun | None:
@@ -119,9 +102,11 @@ def dialogues_needing_analysis(session: Session) -> list[int]:
 
 
 def parse(run: models.AnalysisRun) -> dict[str, Any]:
+    """The stored run: {"analysis": the engine's result, "convergence": the verdict, "sectors": …}."""
     data: dict[str, Any] = json.loads(run.result)
-    if data.get("format") != FORMAT:
-        raise ValueError(f"analysis run {run.id} is in format {data.get('format')!r}, not {FORMAT!r}")
+    found = data.get("analysis", {}).get("format")
+    if found != FORMAT:
+        raise ValueError(f"analysis run {run.id} is in format {found!r}, not {FORMAT!r}")
     return data
 
 
@@ -174,7 +159,7 @@ class Analyses:
             if cached is not None and cached.run_id == run_id:
                 return cached.priority
         run = session.get_one(models.AnalysisRun, run_id)
-        statements = parse(run)["statements"]
+        statements = parse(run)["analysis"]["statements"]
         priority = {
             int(sid): float(p)
             for sid, p in zip(statements["id"], statements["priority"], strict=True)

@@ -130,7 +130,7 @@ def _group_tallies(
     run = latest_run(session, dialogue_id)
     if run is None:
         return [], {}
-    data: dict[str, Any] = parse(run)
+    data: dict[str, Any] = parse(run)["analysis"]
     st = data["statements"]
     shown = [(g, i) for i, g in enumerate(data["groups"]) if int(g["size"]) >= MIN_GROUP]
     tallies: dict[int, dict[str, Tally]] = {}

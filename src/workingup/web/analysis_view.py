@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workingup.analysis.convergence import VERDICTS
 from workingup.services.analysis_runs import latest_run, parse
 from workingup.store import models
 from workingup.web.opinion_map import PALETTE, MapGroup, MapStatement, opinion_map_svg
@@ -56,6 +58,21 @@ class ScoredStatement:
 
 
 @dataclass(frozen=True)
+class VerdictRow:
+    statement_id: int
+    text: str
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CoordinatedBlocView:
+    size: int
+    agreement: float
+    shared: float
+
+
+@dataclass(frozen=True)
 class AnalysisView:
     run_at: datetime
     n_participants: int
@@ -69,6 +86,10 @@ class AnalysisView:
     group_agree: dict[int, dict[str, int | None]]
     """statement id → group name → percent agreeing in that group (None when nobody in it has voted)"""
     map_svg: str
+    verdicts: list[VerdictRow]
+    """Every statement's convergence verdict, strongest first (excluded statements left out)."""
+    verdict_counts: dict[str, int]
+    coordinated: list[CoordinatedBlocView]
 
 
 def _texts(session: Session, dialogue_id: int) -> dict[int, str]:
@@ -93,7 +114,8 @@ def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView |
     run = latest_run(session, dialogue.id)
     if run is None:
         return None
-    data = parse(run)
+    stored = parse(run)
+    data = stored["analysis"]
     texts = _texts(session, dialogue.id)
     st = data["statements"]
     ids = [int(i) for i in st["id"]]
@@ -188,6 +210,12 @@ def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView |
         title=_("dash.map_title"),
         description=_("dash.map_description", n=len(labels), k=len(groups), groups=sizes),
     )
+    verdicts, verdict_counts = _verdicts(stored.get("convergence"), texts)
+    coordination = (stored.get("convergence") or {}).get("coordination", {})
+    coordinated = [
+        CoordinatedBlocView(int(b["size"]), float(b["agreement"] or 0.0), float(b["mean_shared"] or 0.0))
+        for b in coordination.get("blocs", [])
+    ]
     return AnalysisView(
         run_at=run.created_at,
         n_participants=int(data["n_participants"]),
@@ -200,4 +228,25 @@ def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView |
         divisive=divisive,
         group_agree=group_agree,
         map_svg=svg,
+        verdicts=verdicts,
+        verdict_counts=verdict_counts,
+        coordinated=coordinated,
     )
+
+
+def _verdicts(
+    convergence: dict[str, Any] | None, texts: dict[int, str]
+) -> tuple[list[VerdictRow], dict[str, int]]:
+    if not convergence:
+        return [], {}
+    rows = [
+        VerdictRow(int(sid), texts.get(int(sid), ""), verdict, reason)
+        for sid, verdict, reason in zip(
+            convergence["statement_ids"], convergence["verdict"], convergence["reasons"], strict=True
+        )
+        if verdict != "excluded"
+    ]
+    rank = {v: i for i, v in enumerate(VERDICTS)}
+    rows.sort(key=lambda r: (rank.get(r.verdict, len(rank)), r.statement_id))
+    counts = {v: sum(1 for r in rows if r.verdict == v) for v in VERDICTS if v != "excluded"}
+    return rows, counts

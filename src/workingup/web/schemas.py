@@ -355,6 +355,19 @@ class ScoredStatementOut(Schema):
     detail: str
 
 
+class VerdictOut(Schema):
+    statement_id: int
+    text: str
+    verdict: Literal["convergence", "partial", "no_consensus", "divided", "rejected", "needs_more_votes"]
+    reason: str
+
+
+class CoordinatedBlocOut(Schema):
+    size: int
+    agreement: float
+    shared: float
+
+
 class AnalysisOut(Schema):
     run_at: datetime
     n_participants: int
@@ -365,3 +378,5 @@ class AnalysisOut(Schema):
     consensus_disagree: list[ScoredStatementOut]
     group_consensus: list[ScoredStatementOut]
     divisive: list[ScoredStatementOut]
+    verdicts: list[VerdictOut]
+    coordinated_blocs: list[CoordinatedBlocOut]

@@ -310,11 +310,18 @@ def tables_of(view: AnalysisView) -> dict[str, DataTable]:
         ],
         numeric=frozenset(range(1, 2 + len(names))),
     )
+    verdicts = DataTable(
+        "verdicts",
+        _("dash.table_verdicts"),
+        (_("mod.statement"), _("dash.verdict_col"), _("dash.reason")),
+        [(v.text, _(f"verdict.{v.verdict}"), v.reason) for v in view.verdicts],
+    )
     return {
         "groups": groups,
         "consensus": consensus,
         "group_consensus": group_consensus,
         "divisive": divisive,
+        "verdicts": verdicts,
     }
 
 
@@ -347,6 +354,7 @@ TABLES: dict[str, TableBuilder] = {
     "consensus": _analysis_table("consensus"),
     "group-consensus": _analysis_table("group_consensus"),
     "divisive": _analysis_table("divisive"),
+    "verdicts": _analysis_table("verdicts"),
 }
 
 

@@ -143,6 +143,7 @@ def test_facilitator_moderates_advances_the_phase_and_opens_the_dashboard(
     assert opinion_map.is_visible()
     assert opinion_map.locator("circle").count() >= 60
     assert page.locator("#last-analysis").inner_text().startswith("Last analysis:")
+    assert page.get_by_role("heading", name="Convergence verdict").is_visible()
     assert page.get_by_role("heading", name=re.compile(r"^Group A: \d+ people")).is_visible()
 
     with live_server.database.sessions() as session:

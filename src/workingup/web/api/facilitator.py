@@ -27,6 +27,7 @@ from workingup.web.schemas import (
     BalanceRowOut,
     BulkModerationIn,
     BulkModerationOut,
+    CoordinatedBlocOut,
     DialogueForFacilitator,
     FacilitatorSelf,
     FocusAreaForFacilitator,
@@ -47,6 +48,7 @@ from workingup.web.schemas import (
     SessionOut,
     SettingsIn,
     StatementForFacilitator,
+    VerdictOut,
 )
 from workingup.web.security import ApiDialogueFacilitator, ApiFacilitator, BearerDep
 from workingup.web.tables import TABLES, queue_filter
@@ -457,6 +459,15 @@ def _analysis_out(session: SessionDep, dialogue: models.Dialogue) -> AnalysisOut
         consensus_disagree=scored(view.consensus_disagree),
         group_consensus=scored(view.group_consensus),
         divisive=scored(view.divisive),
+        verdicts=[
+            VerdictOut.model_validate(
+                {"statement_id": v.statement_id, "text": v.text, "verdict": v.verdict, "reason": v.reason}
+            )
+            for v in view.verdicts
+        ],
+        coordinated_blocs=[
+            CoordinatedBlocOut(size=b.size, agreement=b.agreement, shared=b.shared) for b in view.coordinated
+        ],
     )
 
 
