@@ -113,3 +113,30 @@ def test_a_vote_schedules_a_background_analysis(database: Database, demo: str) -
         with database.sessions() as session:
             run = session.scalars(select(models.AnalysisRun)).one()
         assert run.n_votes >= 1
+
+
+def test_a_coordinated_bloc_is_flagged_on_the_dashboard(
+    database: Database, client: TestClient, demo: str
+) -> None:
+    from workingup.store.votes import record_vote
+
+    with database.transaction() as session:
+        d = get_dialogue(session, demo)
+        statement_ids = list(session.scalars(select(models.Statement.id).order_by(models.Statement.id)))[:20]
+        bloc = [models.Participant(dialogue_id=d.id, display_name=f"Copy {i}") for i in range(8)]
+        session.add_all(bloc)
+        session.flush()
+        for person in bloc:
+            for j, sid in enumerate(statement_ids):
+                record_vote(
+                    session,
+                    dialogue_id=d.id,
+                    participant_id=person.id,
+                    statement_id=sid,
+                    value=1 if j % 3 else -1,
+                )
+    sign_in_page(client, EMAIL)
+    html = client.post(f"/f/{demo}/analysis", data={"csrf_token": csrf(client)}).text
+    alert = re.search(r'<div class="warning" role="note" id="coordination-alert">(.*?)</div>', html, re.S)
+    assert alert is not None
+    assert "Coordinated voting: 8 participants in 1 bloc(s) vote identically" in alert.group(1)

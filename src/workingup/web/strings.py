@@ -259,7 +259,7 @@ EN: dict[str, str] = {
     "dash.table_verdicts": "Convergence verdict of every statement, strongest first",
     "dash.verdict_col": "Verdict",
     "dash.reason": "Why",
-    "dash.coordinated": "Coordinated voting: {n} blocs of {people} participants who vote identically were found; each bloc counts as one voice in the verdict.",
+    "dash.coordinated": "Coordinated voting: {people} participants in {n} bloc(s) vote identically; each bloc counts as one voice in the verdict.",
     "dash.coordinated_bloc": "{size} participants, {agreement}% identical votes over {shared} shared statements",
     "dash.no_coordination": "No coordinated voting blocs were found.",
     "verdict.convergence": "convergence",
