@@ -64,6 +64,12 @@ bootstrap() {
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
+    # The browser tests drive Debian's chromium (never a browser downloaded by Playwright).
+    if [[ ",$extras," == *",dev,"* ]] && ! command -v chromium >/dev/null 2>&1 &&
+        [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing chromium for the browser tests (first run only)…"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
     # One BLAS/OpenMP thread per core and no nesting: oversubscribed pools were measured 5–10× slower here.
     local cores
     cores="$(nproc 2>/dev/null || echo 2)"

@@ -131,6 +131,14 @@ class Moderation(StrEnum):
             raise ValueError(f"moderation must be -1, 0 or 1, not {value}") from None
 
 
+class InvitationStatus(StrEnum):
+    """Where an invitation stands; a revoked or accepted link cannot be used again."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+
+
 class VoteValue(IntEnum):
     """The sign convention at every boundary of this project: agree +1, disagree −1, pass 0 (DESIGN.md §3)."""
 
