@@ -30,8 +30,9 @@ quiet_pip() {
 # the tests that read PDFs back. Installed only when missing, as root, non-interactively; otherwise a warning.
 ensure_debian_packages() {
     local wanted=()
-    ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || wanted+=(libpango-1.0-0 libpangoft2-1.0-0)
-    fc-list 2>/dev/null | grep -qi 'dejavu' || wanted+=(fonts-dejavu-core fontconfig)
+    # grep without -q: with pipefail, -q's early exit would fail the pipe through SIGPIPE on the first command.
+    ldconfig -p 2>/dev/null | grep 'libpangoft2-1.0.so.0' >/dev/null || wanted+=(libpango-1.0-0 libpangoft2-1.0-0)
+    fc-list 2>/dev/null | grep -i 'dejavu' >/dev/null || wanted+=(fonts-dejavu-core fontconfig)
     if [[ ",$1," == *",dev,"* ]]; then
         command -v pdftoppm >/dev/null 2>&1 || wanted+=(poppler-utils)
     fi
@@ -82,6 +83,12 @@ bootstrap() {
         (cd "$ROOT" && quiet_pip install --quiet -e "$spec")
         rm -f "$VENV"/.installed-*
         touch "$stamp"
+    fi
+    # The browser tests drive Debian's chromium (never a browser downloaded by Playwright).
+    if [[ ",$extras," == *",dev,"* ]] && ! command -v chromium >/dev/null 2>&1 &&
+        [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing chromium for the browser tests (first run only)…"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     fi
     # One BLAS/OpenMP thread per core and no nesting: oversubscribed pools were measured 5–10× slower here.
     local cores

@@ -35,6 +35,7 @@ def test_init_demo_stats(db_url: str) -> None:
     code, out = run("demo", "--public", "50", "--if-empty")
     assert code == 0, out
     assert "98 simulated participants" in out
+    assert "DEMO ONLY facilitator sign-in: demo-facilitator@example.org / demo-only-not-secret" in out
     code, out = run("demo", "--if-empty")
     assert "already has participants" in out
     code, out = run("stats")
@@ -82,3 +83,50 @@ def test_unreachable_database(monkeypatch: pytest.MonkeyPatch) -> None:
     code, out = run("stats")
     assert code == 1
     assert "cannot use the database at postgresql+psycopg://nobody@127.0.0.1:1/none" in out
+
+
+def test_facilitator_add_creates_an_account_that_can_sign_in(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workingup.services import accounts
+    from workingup.services.database import Database
+
+    run("init")
+    monkeypatch.setenv("WORKINGUP_NEW_PASSWORD", "a long enough password")
+    code, out = run("facilitator", "add", "Lead@Example.org", "--name", "Lead")
+    assert code == 0, out
+    assert "Created facilitator lead@example.org; they facilitate working-up." in out
+    code, out = run("facilitator", "add", "lead@example.org")
+    assert code == 0, out
+    assert "Found facilitator" in out
+    monkeypatch.setenv("WORKINGUP_NEW_PASSWORD", "short")
+    code, out = run("facilitator", "add", "other@example.org")
+    assert code == 1
+    assert "at least 12 characters" in out
+    db = Database.open(db_url)
+    try:
+        with db.transaction() as session:
+            opened = accounts.sign_in(session, "lead@example.org", "a long enough password", allow_demo=False)
+            assert [d.slug for d in accounts.facilitated_dialogues(session, opened.facilitator.id)] == [
+                "working-up"
+            ]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.0.0.2", True),
+        ("0.0.0.0", False),
+        ("10.1.2.3", False),
+        ("example.org", False),
+    ],
+)
+def test_demo_sign_in_is_only_for_loopback_hosts(host: str, loopback: bool) -> None:
+    from workingup.cli import _is_loopback
+
+    assert _is_loopback(host) is loopback

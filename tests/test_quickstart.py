@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -84,6 +85,29 @@ def test_run_serves_the_working_up_dialogue(tmp_path: Path) -> None:
         assert "Working Up: A Convergence Dialogue for Action" in page, output
         assert "Work Opportunity and Workforce Development" in page
         assert "Simulated data." in page
+        assert "Take part" in page  # the demo is open to anyone
+        # The printed demo credentials open the facilitator side, with a populated dashboard.
+        base = f"http://127.0.0.1:{port}"
+        login = json.dumps({"email": "demo-facilitator@example.org", "password": "demo-only-not-secret"})
+        request = urllib.request.Request(
+            f"{base}/api/v1/sessions", data=login.encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            token = json.loads(response.read())["token"]
+        request = urllib.request.Request(
+            f"{base}/api/v1/manage/working-up/balance", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            balance = json.loads(response.read())
+        assert sum(balance["totals"].values()) == 30
+        request = urllib.request.Request(
+            f"{base}/api/v1/manage/working-up/analysis", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            analysis = json.loads(response.read())
+        assert len(analysis["groups"]) >= 2
+        assert "convergence" in {v["verdict"] for v in analysis["verdicts"]}
+        assert sum(g["size"] for g in analysis["groups"]) == analysis["n_clustered"] > 0
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

@@ -113,7 +113,8 @@ def demo(
 ) -> None:
     """Add clearly simulated participants and votes (a 30-seat table, advisors, community voices, the public)."""
     from workingup.services import listening
-    from workingup.services.demo import has_participants, populate_demo
+    from workingup.services.analysis_runs import run_analysis
+    from workingup.services.demo import has_participants, open_demo, populate_demo
     from workingup.services.dialogues import get_dialogue
     from workingup.themes import preferred_method
 
@@ -136,12 +137,87 @@ def demo(
                     f"Loaded an illustrative listening session ({len(sample.contributions)} contributions, "
                     f"{len(themes.result.themes)} themes)."
                 )
+            open_demo(session, target)
+            analysed = run_analysis(session, target)
         console.print(
             f"Added {len(result.participant_ids):,} simulated participants and "
-            f"{result.simulation.n_events:,} simulated votes to [bold]{target.slug}[/]."
+            f"{result.simulation.n_events:,} simulated votes to [bold]{target.slug}[/]; "
+            "anyone may join it and its results are public."
         )
         if heard:
             console.print(heard)
+        if analysed is not None:
+            console.print(f"Analysed it: {analysed[0].n_groups} opinion groups; the dashboard shows them.")
+        _print_demo_login()
+    finally:
+        db.close()
+
+
+def _print_demo_login(*, enabled: bool = True) -> None:
+    from workingup.services.accounts import DEMO_EMAIL, DEMO_PASSWORD
+
+    if enabled:
+        console.print(
+            f"[bold yellow]DEMO ONLY[/] facilitator sign-in: [bold]{DEMO_EMAIL}[/] / [bold]{DEMO_PASSWORD}[/] "
+            "(a published password: accepted only while the server listens on a loopback address)",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"[bold yellow]note:[/] the demo facilitator account ({DEMO_EMAIL}) is disabled because the server "
+            "listens beyond the loopback interface; create a real account with `workingup facilitator add`.",
+            highlight=False,
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+facilitator_app = typer.Typer(help="Facilitator accounts.", no_args_is_help=True)
+app.add_typer(facilitator_app, name="facilitator")
+
+
+@facilitator_app.command("add")
+@friendly_errors
+def facilitator_add(
+    email: Annotated[str, typer.Argument(help="E-mail address the facilitator signs in with.")],
+    name: Annotated[str, typer.Option("--name", help="Name shown to other facilitators.")] = "",
+    database: DatabaseOption = None,
+    dialogue: DialogueOption = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="WORKINGUP_NEW_PASSWORD",
+            help="At least 12 characters; asked for when not given (or read from WORKINGUP_NEW_PASSWORD).",
+        ),
+    ] = "",
+) -> None:
+    """Create a facilitator account (or reuse one) and make it a facilitator of a dialogue."""
+    from workingup.services.accounts import create_facilitator, facilitator_by_email, grant_dialogue
+    from workingup.services.dialogues import get_dialogue
+
+    db = _open(database)
+    try:
+        with db.transaction() as session:
+            target = get_dialogue(session, dialogue)
+            account = facilitator_by_email(session, email)
+            created = account is None
+            if account is None:
+                account = create_facilitator(session, email, password, name)
+            grant_dialogue(session, account, target)
+        verb = "Created" if created else "Found"
+        console.print(f"{verb} facilitator [bold]{account.email}[/]; they facilitate [bold]{target.slug}[/].")
     finally:
         db.close()
 
@@ -239,12 +315,20 @@ def serve(
     """Serve the web application."""
     import uvicorn
 
+    from workingup.services.accounts import has_demo_facilitator
     from workingup.web.app import create_app
 
     settings = _settings()
     db = _open(database)
-    console.print(f"Serving Working Up at http://{host or settings.host}:{port or settings.port}")
-    uvicorn.run(create_app(db), host=host or settings.host, port=port or settings.port, log_level="info")
+    listen = host or settings.host
+    loopback = _is_loopback(listen)
+    with db.sessions() as session:
+        if has_demo_facilitator(session):
+            _print_demo_login(enabled=loopback)
+    console.print(f"Serving Working Up at http://{listen}:{port or settings.port}")
+    uvicorn.run(
+        create_app(db, allow_demo_login=loopback), host=listen, port=port or settings.port, log_level="info"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

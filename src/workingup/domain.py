@@ -11,6 +11,20 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 
 
+class InputFormatError(ValueError):
+    """Bad input in an imported file, located to the file and line so a facilitator can fix it without a debugger.
+
+    Every importer (Pol.is exports, listening-session files) raises a subclass, so callers report them alike.
+    """
+
+    def __init__(self, file: str, line: int | None, problem: str) -> None:
+        self.file = file
+        self.line = line
+        self.problem = problem
+        where = f"{file} line {line}" if line is not None else file
+        super().__init__(f"{where}: {problem}")
+
+
 class Phase(StrEnum):
     """The phases of a convergence dialogue, in the order a dialogue moves through them (DESIGN.md §1)."""
 
@@ -115,6 +129,14 @@ class Moderation(StrEnum):
             return {-1: cls.REJECTED, 0: cls.UNMODERATED, 1: cls.ACCEPTED}[value]
         except KeyError:
             raise ValueError(f"moderation must be -1, 0 or 1, not {value}") from None
+
+
+class InvitationStatus(StrEnum):
+    """Where an invitation stands; a revoked or accepted link cannot be used again."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
 
 
 class VoteValue(IntEnum):

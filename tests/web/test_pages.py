@@ -1,25 +1,17 @@
-"""The first web page, in-process: the dialogue with its focus areas, statements and vote counts."""
+"""The public pages, in-process: the dialogue's description and focus areas, results only once published."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
 from workingup.dialogues import load_definition
 from workingup.services.database import Database
 from workingup.services.demo import populate_demo
-from workingup.services.dialogues import install_definition
+from workingup.services.dialogues import get_dialogue, install_definition
+from workingup.store import models
 from workingup.store.queries import statement_vote_counts
-from workingup.web.app import create_app
-
-
-@pytest.fixture
-def client(database: Database) -> Iterator[TestClient]:
-    with TestClient(create_app(database)) as test_client:
-        yield test_client
 
 
 def test_home_without_dialogue_says_how_to_start(client: TestClient) -> None:
@@ -28,7 +20,7 @@ def test_home_without_dialogue_says_how_to_start(client: TestClient) -> None:
     assert "workingup init" in page.text
 
 
-def test_dialogue_page_lists_focus_areas_statements_and_counts(
+def test_dialogue_page_shows_focus_areas_and_results_only_once_published(
     database: Database, client: TestClient
 ) -> None:
     with database.transaction() as session:
@@ -38,19 +30,24 @@ def test_dialogue_page_lists_focus_areas_statements_and_counts(
         counts = statement_vote_counts(session, dialogue.id)
     home = client.get("/", follow_redirects=False)
     assert home.status_code == 303
-    page = client.get(home.headers["location"])
-    assert page.status_code == 200
-    html = page.text
+    html = client.get(home.headers["location"]).text
     for focus in load_definition().focus_areas:
-        assert f">{focus.title}</h2>" in html
+        assert f">{focus.title}</h3>" in html
     assert "Simulated data." in html
+    assert "have not published the results" in html
     first = load_definition().statements[0]
+    assert first.text not in html
+
+    with database.transaction() as session:
+        get_dialogue(session, "working-up").published = True
+    html = client.get("/d/working-up").text
+    assert "have not published the results" not in html
     row = re.search(re.escape(first.text) + r".*?</tr>", html, re.S)
     assert row is not None
     numbers = [int(n) for n in re.findall(r'class="num">(\d+)<', row.group(0))]
-    first_counts = counts[min(counts)]  # the first seed statement has the lowest id
-    assert numbers == [first_counts.agree, first_counts.disagree, first_counts.passed]
-    assert sum(numbers) > 0
+    c = counts[min(counts)]  # the first seed statement has the lowest id
+    assert numbers == [c.total, c.agree, c.disagree, c.passed]
+    assert c.total >= 5
 
 
 def test_api_and_missing_dialogue(database: Database, client: TestClient) -> None:
@@ -63,18 +60,33 @@ def test_api_and_missing_dialogue(database: Database, client: TestClient) -> Non
         "financial-security",
     ]
     assert data["counts"]["participants"] == 0
+    assert data["results_published"] is False
+    assert client.get("/api/v1/dialogues/working-up/results").status_code == 404
     assert client.get("/api/v1/dialogues/nope").status_code == 404
-    assert client.get("/d/nope").status_code == 404
+    missing = client.get("/d/nope")
+    assert missing.status_code == 404
+    assert "no dialogue called &#39;nope&#39;" in missing.text
 
 
 def test_statement_text_is_escaped(database: Database, client: TestClient) -> None:
-    from workingup.store import models
-
     with database.transaction() as session:
         dialogue = install_definition(session, load_definition())
+        dialogue.published = True
         session.add(
-            models.Statement(dialogue_id=dialogue.id, text="<script>alert(1)</script>'; DROP TABLE vote;--")
+            models.Statement(
+                dialogue_id=dialogue.id,
+                text="<script>alert(1)</script>'; DROP TABLE vote;--",
+                moderation="accepted",
+            )
         )
     html = client.get("/d/working-up").text
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#39;; DROP TABLE vote;--" in html
+
+
+def test_pages_send_security_headers(client: TestClient) -> None:
+    headers = client.get("/login").headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]

@@ -36,6 +36,7 @@ from workingup.analysis.blocs import BlocSupport, bloc_support
 from workingup.analysis.bridging import BridgingModel, BridgingTable
 from workingup.analysis.coordination import CoordinationReport, detect_coordination
 from workingup.analysis.matrix import VoteMatrix
+from workingup.analysis.result import group_name
 from workingup.analysis.uncertainty import gic_bootstrap
 
 __all__ = ["VERDICTS", "ConvergenceResult", "ConvergenceSettings", "convergence"]
@@ -131,7 +132,7 @@ def convergence(
     )
     weight = coordination.participant_weight if settings.collapse_coordinated else None
 
-    group_names = tuple(_letters(g) for g in range(n_groups))
+    group_names = tuple(group_name(g) for g in range(n_groups))
     groups = bloc_support(
         matrix, labels, group_names, participant_weight=weight, level=settings.level, min_bloc_votes=1.0
     )
@@ -236,12 +237,3 @@ def _reason(
         marks.append(f"blocs {'✓' if bloc else '✗'}")
     sides = f"predicted support {bridging.support_low[i]:.2f} / {bridging.support_high[i]:.2f} on either side"
     return f"{', '.join(marks)}; {sides}"
-
-
-def _letters(label: int) -> str:
-    name = ""
-    label += 1
-    while label:
-        label, remainder = divmod(label - 1, 26)
-        name = chr(ord("A") + remainder) + name
-    return name

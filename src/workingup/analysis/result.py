@@ -22,7 +22,7 @@ from workingup.analysis.counts import GroupCounts
 from workingup.analysis.repness import RepnessTable, RepresentativeStatement, representativeness
 from workingup.analysis.settings import AnalysisSettings
 
-__all__ = ["FORMAT", "AnalysisResult", "OpinionGroup"]
+__all__ = ["FORMAT", "AnalysisResult", "OpinionGroup", "group_name"]
 
 FORMAT = "workingup.analysis/1"
 
@@ -39,7 +39,7 @@ class OpinionGroup:
     @property
     def name(self) -> str:
         """A, B, … Z, AA, AB, …: how facilitators refer to groups."""
-        return _letters(self.label)
+        return group_name(self.label)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -176,7 +176,8 @@ def _list(array: NDArray[Any]) -> list[Any]:
     return plain
 
 
-def _letters(label: int) -> str:
+def group_name(label: int) -> str:
+    """A, B, … Z, AA, AB, …: how facilitators refer to opinion groups."""
     name = ""
     label += 1
     while label > 0:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -11,10 +12,9 @@ from rich.console import Console
 
 from workingup.config import Settings
 from workingup.dialogues import DefinitionError
-from workingup.polis import PolisFormatError
+from workingup.domain import InputFormatError
 from workingup.services.database import Database
 from workingup.services.errors import ServiceError
-from workingup.themes import ContributionFormatError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,13 +39,7 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (
-            ServiceError,
-            PolisFormatError,
-            ContributionFormatError,
-            DefinitionError,
-            ValueError,
-        ) as error:
+        except (ServiceError, InputFormatError, DefinitionError, ValueError) as error:
             errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
             raise typer.Exit(1) from None
 
@@ -54,3 +48,13 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 def open_database(database: str | None, *, migrate: bool = False) -> Database:
     return Database.open(database or Settings.from_env().database_url, migrate=migrate)
+
+
+@contextmanager
+def opened(database: str | None) -> Iterator[Database]:
+    """The database for one command, closed afterwards whatever happens."""
+    db = open_database(database)
+    try:
+        yield db
+    finally:
+        db.close()

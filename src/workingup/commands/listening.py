@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from workingup.commands.errors import DatabaseOption, DialogueOption, friendly_errors, open_database
+from workingup.commands.errors import DatabaseOption, DialogueOption, friendly_errors, opened
 from workingup.domain import StatementKind
 from workingup.services import listening
 from workingup.services.dialogues import get_dialogue
@@ -56,8 +56,7 @@ def add_session(
         day = date.fromisoformat(held_on)
     except ValueError:
         raise ValueError(f"--held-on must be a date like 2017-03-02, not {held_on!r}") from None
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
             row = listening.create_session(
@@ -73,8 +72,6 @@ def add_session(
         console.print(f"Listening session {row.id} recorded for [bold]{target.slug}[/].")
         if not consent:
             console.print("[yellow]No consent recorded: its words will not be quoted or themed.[/]")
-    finally:
-        db.close()
 
 
 @listen_app.command("import")
@@ -88,39 +85,32 @@ def import_file(
     dialogue: DialogueOption = None,
 ) -> None:
     """Import contributions into a session, all or nothing."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
             row = listening.get_session(session, target, session_id)
             added = listening.import_contributions(session, row, file)
         console.print(f"Imported {len(added)} contributions into listening session {session_id}.")
-    finally:
-        db.close()
 
 
 @listen_app.command("sample")
 @friendly_errors
 def load_sample(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """Load the illustrative listening session shipped with Working Up (no real person said these words)."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             row = listening.load_sample(session, get_dialogue(session, dialogue))
         console.print(
             f"Loaded illustrative listening session {row.id} ({len(row.contributions)} contributions)."
         )
         console.print(f"[yellow]{escape(ILLUSTRATIVE_NOTE)}[/]")
-    finally:
-        db.close()
 
 
 @listen_app.command("list")
 @friendly_errors
 def list_sessions(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The dialogue's listening sessions."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.sessions() as session:
             rows = listening.sessions_of(session, get_dialogue(session, dialogue))
             table = Table(title="Listening sessions", title_justify="left")
@@ -139,8 +129,6 @@ def list_sessions(database: DatabaseOption = None, dialogue: DialogueOption = No
                     consent,
                 )
         console.print(table if rows else "No listening sessions yet.")
-    finally:
-        db.close()
 
 
 @themes_app.command("find")
@@ -163,8 +151,7 @@ def find(
     method = method or preferred_method()
     if method not in available_methods():
         raise ValueError(f"method must be one of {', '.join(available_methods())}, not {method!r}")
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
             with Console(stderr=True).status("Finding themes"):
@@ -174,35 +161,27 @@ def find(
             json_out.write_text(
                 json.dumps({"run": run.id, "themes": run.result.to_dict(), "focus": run.focus})
             )
-    finally:
-        db.close()
 
 
 @themes_app.command("show")
 @friendly_errors
 def show(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The latest themes, with candidate statements for each."""
-    db = open_database(database)
-    try:
-        with db.sessions() as session:
-            target = get_dialogue(session, dialogue)
-            run = listening.latest_themes(session, target)
-            if run is None:
-                raise NotFound("no themes yet; run `workingup themes find`")
-            _print_run(run)
-            for theme in run.result.themes:
-                table = Table(title=f"Theme {theme.id}: candidate statements", title_justify="left")
-                table.add_column("#", justify="right")
-                table.add_column("Candidate (verbatim)", ratio=1)
-                table.add_column("Close to an existing statement")
-                for i, candidate in enumerate(
-                    listening.candidates_for(session, target, run, theme.id), start=1
-                ):
-                    close = candidate.similar_existing[0].text if candidate.similar_existing else ""
-                    table.add_row(str(i), escape(candidate.text), escape(close[:80]))
-                console.print(table)
-    finally:
-        db.close()
+    with opened(database) as db, db.sessions() as session:
+        target = get_dialogue(session, dialogue)
+        run = listening.latest_themes(session, target)
+        if run is None:
+            raise NotFound("no themes yet; run `workingup themes find`")
+        _print_run(run)
+        for theme in run.result.themes:
+            table = Table(title=f"Theme {theme.id}: candidate statements", title_justify="left")
+            table.add_column("#", justify="right")
+            table.add_column("Candidate (verbatim)", ratio=1)
+            table.add_column("Close to an existing statement")
+            for i, candidate in enumerate(listening.candidates_for(session, target, run, theme.id), start=1):
+                close = candidate.similar_existing[0].text if candidate.similar_existing else ""
+                table.add_row(str(i), escape(candidate.text), escape(close[:80]))
+            console.print(table)
 
 
 @themes_app.command("adopt")
@@ -219,8 +198,7 @@ def adopt(
     dialogue: DialogueOption = None,
 ) -> None:
     """Add a candidate statement to the dialogue, linked back to the theme and the exact words."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
             run = listening.latest_themes(session, target)
@@ -239,8 +217,6 @@ def adopt(
                 kind=StatementKind(kind) if kind else None,
             )
         console.print(f"Added statement {statement.id}: {escape(statement.text)}")
-    finally:
-        db.close()
 
 
 def _print_run(run: listening.ThemeRun) -> None:

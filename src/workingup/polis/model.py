@@ -7,16 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from workingup.domain import InputFormatError
 
-class PolisFormatError(ValueError):
-    """Bad input in an export, located to the file and line so a facilitator can fix it without a debugger."""
 
-    def __init__(self, file: str, line: int | None, problem: str) -> None:
-        self.file = file
-        self.line = line
-        self.problem = problem
-        where = f"{file} line {line}" if line is not None else file
-        super().__init__(f"{where}: {problem}")
+class PolisFormatError(InputFormatError):
+    """Bad input in a Pol.is export."""
 
 
 @dataclass(frozen=True, slots=True)

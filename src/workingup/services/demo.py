@@ -206,3 +206,16 @@ def _declared_leaning(group: int, index: int, rng: np.random.Generator, undisclo
     if group == LEFT:
         return Leaning.LEFT if strong else Leaning.CENTER_LEFT
     return Leaning.RIGHT if strong else Leaning.CENTER_RIGHT
+
+
+def open_demo(session: Session, dialogue: models.Dialogue) -> None:
+    """Make the demo explorable: the demo facilitator account, an open link, the public results published.
+
+    The demo account's password is published (accounts.DEMO_PASSWORD); the web app accepts it only on a
+    loopback address.
+    """
+    from workingup.services.accounts import ensure_demo_facilitator
+
+    ensure_demo_facilitator(session, dialogue)
+    dialogue.open_join = True
+    dialogue.published = True

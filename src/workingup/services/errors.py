@@ -11,3 +11,11 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     pass
+
+
+class Forbidden(ServiceError):
+    """The caller is known but may not do this (a participant of another dialogue, a non-facilitator)."""
+
+
+class Unauthenticated(ServiceError):
+    """The caller did not say who they are, or their token or session is unknown or expired."""

@@ -27,10 +27,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from workingup.domain import Horizon, Leaning, Moderation, Phase, Role, StatementKind
+from workingup.domain import Horizon, InvitationStatus, Leaning, Moderation, Phase, Role, StatementKind
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -93,6 +94,11 @@ class Dialogue(Base):
     ground_rules: Mapped[list[str]] = mapped_column(JSON, default=list)
     phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"), default=Phase.ASSESSMENT)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether the public page shows the aggregate results."""
+    open_join: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Whether anyone with the dialogue's open link may join (as a member of the public), not only invitees."""
+    require_sector: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    require_leaning: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     source: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -172,6 +178,10 @@ class Participant(Base):
     """The source system's own identifier for this person (Pol.is's xid), kept for round trips."""
     external_group: Mapped[int | None] = mapped_column(Integer)
     """The opinion group the source system gave this person (Pol.is's group-id), kept for round trips."""
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """SHA-256 of the participant's bearer token; the token itself is never stored."""
+    consented_at: Mapped[datetime | None] = mapped_column()
+    """When the participant agreed to the ground rules; nobody votes before that."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -239,3 +249,74 @@ class CurrentVote(Base):
     vote_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     """The event that counts: the highest vote id for the pair, so concurrent writers cannot reorder history."""
     updated_at: Mapped[datetime | None] = mapped_column()
+
+
+class Facilitator(Base):
+    """A person who runs dialogues; signs in with a password stored only as an Argon2id hash."""
+
+    __tablename__ = "facilitator"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A demo account with a published password: it may sign in only on a loopback address."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DialogueFacilitator(Base):
+    """Who facilitates which dialogue: a dialogue may have several facilitators, a facilitator several dialogues."""
+
+    __tablename__ = "dialogue_facilitator"
+
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(
+        ForeignKey("facilitator.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class FacilitatorSession(Base):
+    """A signed-in browser or API client; only the SHA-256 of the session token is stored."""
+
+    __tablename__ = "facilitator_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("facilitator.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class Invitation(Base):
+    """A personal link to join a dialogue with a given role (and sector), and what became of it."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    """Whom the facilitator meant it for (a name or an address); shown to facilitators only."""
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.STAKEHOLDER)
+    sector: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[InvitationStatus] = mapped_column(
+        _enum(InvitationStatus, "invitation_status"), default=InvitationStatus.PENDING
+    )
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column()
+
+
+class AnalysisRun(Base):
+    """One analysis of a dialogue's votes, as the analysis engine's JSON: what the dashboard and routing read."""
+
+    __tablename__ = "analysis_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    n_participants: Mapped[int] = mapped_column(Integer)
+    n_votes: Mapped[int] = mapped_column(Integer)
+    n_groups: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(50))
+    result: Mapped[str] = mapped_column(Text)

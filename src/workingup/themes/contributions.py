@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from workingup.domain import InputFormatError
+
 ContributionId = int | str
 """How results point back to a contribution: the store's integer key, or an import's own id text."""
 
@@ -18,18 +20,8 @@ MAX_CONTRIBUTION_CHARS = 4000
 """A listening-session contribution is something a person said, not a document; longer input is a mistake."""
 
 
-class ContributionFormatError(ValueError):
-    """Bad input in an import, located to the file and line so a facilitator can fix it without a debugger.
-
-    Shaped like `workingup.polis.PolisFormatError` (file, line, problem) so every importer reports alike.
-    """
-
-    def __init__(self, file: str, line: int | None, problem: str) -> None:
-        self.file = file
-        self.line = line
-        self.problem = problem
-        where = f"{file} line {line}" if line is not None else file
-        super().__init__(f"{where}: {problem}")
+class ContributionFormatError(InputFormatError):
+    """Bad input in a listening-session import (shaped like every importer's error: file, line, problem)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,70 +2,110 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import asdict
-from pathlib import Path
-from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from workingup import __version__
+from workingup.services.analysis_runs import Analyses, dialogues_needing_analysis
 from workingup.services.database import Database
-from workingup.services.dialogues import get_dialogue
-from workingup.services.errors import NotFound
-from workingup.store.queries import all_dialogues
-from workingup.web.deps import SessionDep
-from workingup.web.views import dialogue_view
+from workingup.web.api import facilitator as facilitator_api
+from workingup.web.api import participant as participant_api
+from workingup.web.api import public as public_api
+from workingup.web.errors import install_error_handlers
+from workingup.web.limits import make_limiters
+from workingup.web.pages import facilitator as facilitator_pages
+from workingup.web.pages import participant as participant_pages
+from workingup.web.pages import public as public_pages
+from workingup.web.ratelimit import RateLimits
+from workingup.web.rendering import HERE, render_error
 
-HERE = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=HERE / "templates")
+API_DESCRIPTION = """
+The Working Up API: everything the web pages do.
+
+* **Public** routes need nothing and return only aggregates (groups under 5 people are suppressed).
+* **Participant** routes need the participant token returned when joining, as `Authorization: Bearer <token>`.
+* **Facilitator** routes (`/api/v1/manage/…`) need a session token from `POST /api/v1/sessions`, the same way,
+  and answer 403 to anyone who does not facilitate the dialogue.
+"""
 
 
-def create_app(database: Database) -> FastAPI:
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # one-tap voting must not be clickjacked inside another site's frame
+    "Referrer-Policy": "same-origin",  # invitation links carry a token in their path
+}
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def create_app(
+    database: Database,
+    *,
+    allow_demo_login: bool = True,
+    rate_limits: RateLimits | None = None,
+    analysis_delay: float = 5.0,
+    analyse_on_start: bool = True,
+) -> FastAPI:
+    """The web application over `database`.
+
+    `allow_demo_login` is False when the server listens beyond the loopback interface: the demo account's
+    password is published, so it must not open a dialogue to the network. The analysis refreshes in the
+    background `analysis_delay` seconds after votes arrive; with `analyse_on_start`, dialogues whose votes are
+    newer than their last analysis are analysed soon after the server starts.
+    """
+
+    analyses = Analyses(database, delay=analysis_delay)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if analyse_on_start:
+            with database.sessions() as session:
+                for dialogue_id in dialogues_needing_analysis(session):
+                    analyses.votes_arrived(dialogue_id)
         yield
+        analyses.close()
         database.close()
 
-    app = FastAPI(title="Working Up", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="Working Up",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
     app.state.database = database
+    app.state.allow_demo_login = allow_demo_login
+    app.state.limiters = make_limiters(rate_limits or RateLimits())
+    app.state.analyses = analyses
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_error_handlers(app, render_error)
+    for router in (
+        public_api.router,
+        participant_api.router,
+        facilitator_api.router,
+        public_pages.router,
+        participant_pages.router,
+        facilitator_pages.router,
+    ):
+        app.include_router(router)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, session: SessionDep) -> Response:
-        dialogues = all_dialogues(session)
-        if len(dialogues) == 1:
-            return RedirectResponse(request.url_for("dialogue_page", slug=dialogues[0].slug), status_code=303)
-        return templates.TemplateResponse(request, "index.html", {"dialogues": dialogues})
-
-    @app.get("/d/{slug}", response_class=HTMLResponse, include_in_schema=False, name="dialogue_page")
-    def dialogue_page(request: Request, slug: str, session: SessionDep) -> Response:
-        try:
-            dialogue = get_dialogue(session, slug)
-        except NotFound as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
-        return templates.TemplateResponse(
-            request, "dialogue.html", {"view": dialogue_view(session, dialogue)}
-        )
-
-    @app.get("/api/v1/dialogues/{slug}", operation_id="get_dialogue")
-    def dialogue_api(slug: str, session: SessionDep) -> dict[str, Any]:
-        try:
-            dialogue = get_dialogue(session, slug)
-        except NotFound as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
-        view = asdict(dialogue_view(session, dialogue))
-        view["counts"]["participants_by_role"] = {
-            k.value: v for k, v in view["counts"]["participants_by_role"].items()
-        }
-        view["counts"]["statements_by_moderation"] = {
-            k.value: v for k, v in view["counts"]["statements_by_moderation"].items()
-        }
-        return view
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/api/docs"):  # Swagger UI loads its own scripts
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -1,0 +1,153 @@
+"""Facilitator accounts and their sign-in sessions.
+
+Passwords are hashed with Argon2id (memory-hard, so a stolen hash is expensive to attack on GPUs); sessions are
+random tokens of which only the digest is stored, with an expiry. A demo account's password is published in the
+README, so the web app lets it sign in only when it listens on a loopback address.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from workingup.services.errors import Conflict, Forbidden, ServiceError, Unauthenticated
+from workingup.services.tokens import hash_token, new_token
+from workingup.store import models
+from workingup.store.models import utcnow
+
+SESSION_LIFETIME = timedelta(days=14)
+MIN_PASSWORD_LENGTH = 12
+DEMO_EMAIL = "demo-facilitator@example.org"
+DEMO_PASSWORD = "demo-only-not-secret"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_hasher = PasswordHasher()
+
+
+class AuthenticationFailed(Unauthenticated):
+    """Wrong address or password; the message never says which."""
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    facilitator: models.Facilitator
+    expires_at: datetime
+
+
+def create_facilitator(
+    session: Session, email: str, password: str, display_name: str, *, is_demo: bool = False
+) -> models.Facilitator:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise ServiceError(f"{email!r} is not an e-mail address")
+    if not is_demo and len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(models.Facilitator.id).where(models.Facilitator.email == email)) is not None:
+        raise Conflict(f"a facilitator with the address {email} already exists")
+    facilitator = models.Facilitator(
+        email=email,
+        display_name=display_name.strip() or email,
+        password_hash=_hasher.hash(password),
+        is_demo=is_demo,
+    )
+    session.add(facilitator)
+    session.flush()
+    return facilitator
+
+
+def facilitator_by_email(session: Session, email: str) -> models.Facilitator | None:
+    return session.scalars(
+        select(models.Facilitator).where(models.Facilitator.email == email.strip().lower())
+    ).one_or_none()
+
+
+def grant_dialogue(session: Session, facilitator: models.Facilitator, dialogue: models.Dialogue) -> None:
+    """Make `facilitator` one of the dialogue's facilitators (idempotent)."""
+    if not facilitates(session, facilitator.id, dialogue.id):
+        session.add(models.DialogueFacilitator(dialogue_id=dialogue.id, facilitator_id=facilitator.id))
+        session.flush()
+
+
+def facilitates(session: Session, facilitator_id: int, dialogue_id: int) -> bool:
+    row = session.get(models.DialogueFacilitator, (dialogue_id, facilitator_id))
+    return row is not None
+
+
+def facilitated_dialogues(session: Session, facilitator_id: int) -> list[models.Dialogue]:
+    return list(
+        session.scalars(
+            select(models.Dialogue)
+            .join(models.DialogueFacilitator, models.DialogueFacilitator.dialogue_id == models.Dialogue.id)
+            .where(models.DialogueFacilitator.facilitator_id == facilitator_id)
+            .order_by(models.Dialogue.id)
+        )
+    )
+
+
+def sign_in(session: Session, email: str, password: str, *, allow_demo: bool) -> NewSession:
+    """Check the password and open a session; the same error for an unknown address and a wrong password."""
+    facilitator = facilitator_by_email(session, email)
+    if facilitator is None:
+        _hasher.hash(password)  # spend the same time as a real check, so timing does not reveal accounts
+        raise AuthenticationFailed("wrong e-mail address or password")
+    try:
+        _hasher.verify(facilitator.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise AuthenticationFailed("wrong e-mail address or password") from None
+    if facilitator.is_demo and not allow_demo:
+        raise AuthenticationFailed("the demo account can only sign in when the server listens on 127.0.0.1")
+    if _hasher.check_needs_rehash(facilitator.password_hash):
+        facilitator.password_hash = _hasher.hash(password)
+    token = new_token()
+    expires = utcnow() + SESSION_LIFETIME
+    session.add(
+        models.FacilitatorSession(
+            token_hash=hash_token(token), facilitator_id=facilitator.id, expires_at=expires
+        )
+    )
+    session.flush()
+    return NewSession(token=token, facilitator=facilitator, expires_at=expires)
+
+
+def facilitator_for_token(session: Session, token: str) -> models.Facilitator | None:
+    row = session.get(models.FacilitatorSession, hash_token(token))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return session.get(models.Facilitator, row.facilitator_id)
+
+
+def sign_out(session: Session, token: str) -> None:
+    session.execute(
+        delete(models.FacilitatorSession).where(models.FacilitatorSession.token_hash == hash_token(token))
+    )
+
+
+def ensure_demo_facilitator(session: Session, dialogue: models.Dialogue) -> models.Facilitator:
+    """The demo account (published password, loopback only), facilitating `dialogue`."""
+    facilitator = facilitator_by_email(session, DEMO_EMAIL)
+    if facilitator is None:
+        facilitator = create_facilitator(
+            session, DEMO_EMAIL, DEMO_PASSWORD, "Demo facilitator (demo only)", is_demo=True
+        )
+    elif not facilitator.is_demo:
+        raise Conflict(f"{DEMO_EMAIL} exists and is not a demo account; not touching it")
+    grant_dialogue(session, facilitator, dialogue)
+    return facilitator
+
+
+def has_demo_facilitator(session: Session) -> bool:
+    return (
+        session.scalar(select(models.Facilitator.id).where(models.Facilitator.is_demo.is_(True))) is not None
+    )
+
+
+def require_facilitator_of(session: Session, facilitator_id: int, dialogue: models.Dialogue) -> None:
+    if not facilitates(session, facilitator_id, dialogue.id):
+        raise Forbidden(f"you do not facilitate {dialogue.slug!r}")

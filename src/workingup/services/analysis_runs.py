@@ -1,0 +1,173 @@
+"""Running the analysis on a dialogue's current votes, keeping the result, and reading the latest one back.
+
+Each result — the opinion analysis (`workingup.analysis.FORMAT`) and the three-lens convergence verdict, as
+`services.analysis.DialogueAnalysis.to_json()` writes them — is stored in `analysis_run`, so every server process
+and every restart sees the same latest analysis and its time: the dashboard, the public results and the routing
+priority all read it from there. Only the newest KEEP runs of a dialogue are kept. The previous
+result, while this process holds it, is handed to the next run so that group A stays group A.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
+
+from workingup.analysis import FORMAT, AnalysisResult
+from workingup.services.analysis import analyze_votes, load_votes
+from workingup.services.database import Database
+from workingup.services.refresh import DebouncedRefresher
+from workingup.store import models
+
+log = logging.getLogger(__name__)
+KEEP = 5
+MIN_VOTERS = 2
+
+
+def run_analysis(
+    session: Session, dialogue: models.Dialogue, previous: AnalysisResult | None = None
+) -> tuple[models.AnalysisRun, AnalysisResult] | None:
+    """Analyse (opinion groups, then the three-lens convergence verdict) and store; None when fewer than
+    MIN_VOTERS people have voted (nothing to analyse yet)."""
+    votes = load_votes(session, dialogue)
+    if votes.matrix.n_participants < MIN_VOTERS:
+        return None
+    with threadpool_limits(1):
+        done = analyze_votes(votes, dialogue_id=dialogue.id, previous=previous)
+    run = models.AnalysisRun(
+        dialogue_id=dialogue.id,
+        n_participants=votes.matrix.n_participants,
+        n_votes=votes.matrix.n_votes,
+        n_groups=done.analysis.n_groups,
+        format=FORMAT,
+        result=done.to_json(),
+    )
+    session.add(run)
+    session.flush()
+    stale = select(models.AnalysisRun.id).where(models.AnalysisRun.dialogue_id == dialogue.id)
+    keep = list(session.scalars(stale.order_by(models.AnalysisRun.id.desc()).limit(KEEP)))
+    session.execute(
+        delete(models.AnalysisRun).where(
+            models.AnalysisRun.dialogue_id == dialogue.id, models.AnalysisRun.id.not_in(keep)
+        )
+    )
+    return run, done.analysis
+
+
+def latest_run(session: Session, dialogue_id: int) -> models.AnalysisRun | None:
+    return session.scalars(
+        select(models.AnalysisRun)
+        .where(models.AnalysisRun.dialogue_id == dialogue_id)
+        .order_by(models.AnalysisRun.id.desc())
+        .limit(1)
+    ).first()
+
+
+def latest_run_id(session: Session, dialogue_id: int) -> int | None:
+    return session.scalar(
+        select(models.AnalysisRun.id)
+        .where(models.AnalysisRun.dialogue_id == dialogue_id)
+        .order_by(models.AnalysisRun.id.desc())
+        .limit(1)
+    )
+
+
+def dialogues_needing_analysis(session: Session) -> list[int]:
+    """Dialogues with a vote newer than their latest analysis (or with votes and no analysis at all)."""
+    last_vote = (
+        select(models.Vote.dialogue_id, func.max(models.Vote.id).label("vote_id"))
+        .group_by(models.Vote.dialogue_id)
+        .subquery()
+    )
+    last_run = (
+        select(models.AnalysisRun.dialogue_id, func.max(models.AnalysisRun.created_at).label("at"))
+        .group_by(models.AnalysisRun.dialogue_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(last_vote.c.dialogue_id, models.Vote.created_at, last_run.c.at)
+        .join(models.Vote, models.Vote.id == last_vote.c.vote_id)
+        .outerjoin(last_run, last_run.c.dialogue_id == last_vote.c.dialogue_id)
+    ).all()
+    return sorted(
+        d for d, voted_at, run_at in rows if run_at is None or (voted_at is not None and voted_at > run_at)
+    )
+
+
+def parse(run: models.AnalysisRun) -> dict[str, Any]:
+    """The stored run: {"analysis": the engine's result, "convergence": the verdict, "sectors": …}."""
+    data: dict[str, Any] = json.loads(run.result)
+    found = data.get("analysis", {}).get("format")
+    if found != FORMAT:
+        raise ValueError(f"analysis run {run.id} is in format {found!r}, not {FORMAT!r}")
+    return data
+
+
+@dataclass
+class _Cached:
+    run_id: int
+    priority: dict[int, float]
+
+
+class Analyses:
+    """The app's analysis: a debounced background refresh after votes, and the routing priority it yields.
+
+    `votes_arrived` returns at once (the vote's request never waits for an analysis); the refresh runs a few
+    seconds later in a background thread, one analysis at a time.
+    """
+
+    def __init__(self, database: Database, delay: float = 5.0) -> None:
+        self.database = database
+        self.refresher = DebouncedRefresher(self._refresh, delay=delay)
+        self._previous: dict[int, AnalysisResult] = {}
+        self._priority: dict[int, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def votes_arrived(self, dialogue_id: int) -> None:
+        self.refresher.poke(dialogue_id)
+
+    def _refresh(self, key: Hashable) -> None:
+        dialogue_id = int(str(key))
+        with self.database.transaction() as session:
+            dialogue = session.get(models.Dialogue, dialogue_id)
+            if dialogue is not None:
+                self.run_now(session, dialogue)
+
+    def run_now(self, session: Session, dialogue: models.Dialogue) -> models.AnalysisRun | None:
+        done = run_analysis(session, dialogue, self._previous.get(dialogue.id))
+        if done is None:
+            return None
+        run, result = done
+        with self._lock:
+            self._previous[dialogue.id] = result
+        return run
+
+    def priority(self, session: Session, dialogue_id: int) -> dict[int, float] | None:
+        """Statement id → routing priority from the latest analysis, or None before the first one."""
+        run_id = latest_run_id(session, dialogue_id)
+        if run_id is None:
+            return None
+        with self._lock:
+            cached = self._priority.get(dialogue_id)
+            if cached is not None and cached.run_id == run_id:
+                return cached.priority
+        run = session.get_one(models.AnalysisRun, run_id)
+        statements = parse(run)["analysis"]["statements"]
+        priority = {
+            int(sid): float(p)
+            for sid, p in zip(statements["id"], statements["priority"], strict=True)
+            if p is not None
+        }
+        with self._lock:
+            self._priority[dialogue_id] = _Cached(run_id, priority)
+        return priority
+
+    def close(self) -> None:
+        self.refresher.close()

@@ -1,0 +1,301 @@
+"""What a participant does: join (by invitation or open link), consent, vote, submit statements, review votes.
+
+Every function takes the participant the caller authenticated; none trusts an id from the request to say who
+is acting. Only accepted statements can be voted on; a participant votes only after consenting to the ground
+rules; the latest vote counts and the history keeps every one (store.votes).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workingup.domain import InvitationStatus, Leaning, Moderation, Role, StatementKind, VoteValue
+from workingup.services.duplicates import find_duplicate
+from workingup.services.errors import Forbidden, NotFound, ServiceError
+from workingup.services.routing import choose_next
+from workingup.services.tokens import hash_token, new_token
+from workingup.store import models
+from workingup.store.models import utcnow
+from workingup.store.votes import record_vote
+
+MAX_STATEMENT_LENGTH = 400
+MAX_ID = 2**31 - 1
+"""The largest id the store's INTEGER keys hold on every backend: a bigger number names nothing."""
+MIN_STATEMENT_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Profile:
+    sector: str | None = None
+    leaning: Leaning = Leaning.UNDISCLOSED
+    consent: bool = False
+
+
+@dataclass(frozen=True)
+class Joined:
+    participant: models.Participant
+    token: str
+    """The participant's bearer token: returned once, stored only as a digest."""
+
+
+def _check_profile(dialogue: models.Dialogue, profile: Profile) -> None:
+    if not profile.consent:
+        raise ServiceError("please agree to the ground rules to take part")
+    sectors = {s.key for s in dialogue.sectors}
+    if profile.sector is not None and profile.sector not in sectors:
+        raise ServiceError(f"unknown sector {profile.sector!r}")
+    if dialogue.require_sector and profile.sector is None:
+        raise ServiceError("this dialogue asks every participant for their sector")
+    if dialogue.require_leaning and profile.leaning is Leaning.UNDISCLOSED:
+        raise ServiceError("this dialogue asks every participant for their leaning")
+
+
+def _new_participant(
+    session: Session, dialogue: models.Dialogue, role: Role, profile: Profile, name: str | None
+) -> Joined:
+    _check_profile(dialogue, profile)
+    token = new_token()
+    participant = models.Participant(
+        dialogue_id=dialogue.id,
+        role=role,
+        sector=profile.sector,
+        leaning=profile.leaning,
+        display_name=name,
+        token_hash=hash_token(token),
+        consented_at=utcnow(),
+    )
+    session.add(participant)
+    session.flush()
+    return Joined(participant, token)
+
+
+def join_open(session: Session, dialogue: models.Dialogue, profile: Profile) -> Joined:
+    """Join through the open link, as a member of the public."""
+    if not dialogue.open_join:
+        raise Forbidden("this dialogue is by invitation only")
+    return _new_participant(session, dialogue, Role.PUBLIC, profile, None)
+
+
+def invitation_for_token(session: Session, token: str) -> models.Invitation:
+    invitation = session.scalars(
+        select(models.Invitation).where(models.Invitation.token_hash == hash_token(token))
+    ).one_or_none()
+    if invitation is None or invitation.status is not InvitationStatus.PENDING:
+        raise NotFound("this invitation link is not valid (it may have been used or withdrawn)")
+    return invitation
+
+
+def accept_invitation(session: Session, token: str, profile: Profile) -> Joined:
+    """Join with the role (and sector, if the facilitator set one) the invitation carries; the link is spent."""
+    invitation = invitation_for_token(session, token)
+    dialogue = session.get_one(models.Dialogue, invitation.dialogue_id)
+    if invitation.sector is not None:
+        profile = Profile(sector=invitation.sector, leaning=profile.leaning, consent=profile.consent)
+    joined = _new_participant(session, dialogue, invitation.role, profile, invitation.label)
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.accepted_at = utcnow()
+    invitation.participant_id = joined.participant.id
+    return joined
+
+
+def participant_for_token(session: Session, token: str) -> models.Participant | None:
+    return session.scalars(
+        select(models.Participant).where(models.Participant.token_hash == hash_token(token))
+    ).one_or_none()
+
+
+def update_profile(
+    session: Session, dialogue: models.Dialogue, participant: models.Participant, profile: Profile
+) -> None:
+    """Change sector and leaning; an invited sector stays as the facilitator set it."""
+    invited_sector = session.scalar(
+        select(models.Invitation.sector).where(models.Invitation.participant_id == participant.id)
+    )
+    if invited_sector is not None:
+        profile = Profile(sector=invited_sector, leaning=profile.leaning, consent=profile.consent)
+    _check_profile(dialogue, profile)
+    participant.sector = profile.sector
+    participant.leaning = profile.leaning
+    if participant.consented_at is None:
+        participant.consented_at = utcnow()
+
+
+@dataclass(frozen=True)
+class VotingProgress:
+    voted: int
+    total: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.total - self.voted, 0)
+
+
+def _accepted_ids(session: Session, dialogue_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(models.Statement.id)
+            .where(
+                models.Statement.dialogue_id == dialogue_id,
+                models.Statement.moderation == Moderation.ACCEPTED,
+            )
+            .order_by(models.Statement.id)
+        )
+    )
+
+
+def _voted_ids(session: Session, participant_id: int) -> set[int]:
+    return set(
+        session.scalars(
+            select(models.CurrentVote.statement_id).where(models.CurrentVote.participant_id == participant_id)
+        )
+    )
+
+
+def progress(session: Session, dialogue: models.Dialogue, participant: models.Participant) -> VotingProgress:
+    accepted = _accepted_ids(session, dialogue.id)
+    voted = _voted_ids(session, participant.id)
+    return VotingProgress(voted=sum(1 for sid in accepted if sid in voted), total=len(accepted))
+
+
+def next_statement(
+    session: Session,
+    dialogue: models.Dialogue,
+    participant: models.Participant,
+    rng: random.Random,
+    priority: Mapping[int, float] | None = None,
+) -> models.Statement | None:
+    """The next accepted statement this participant has not voted on, chosen by the routing priority."""
+    voted = _voted_ids(session, participant.id)
+    candidates = [sid for sid in _accepted_ids(session, dialogue.id) if sid not in voted]
+    if not candidates:
+        return None
+    seen_by = dict(
+        session.execute(
+            select(models.CurrentVote.statement_id, func.count())
+            .where(models.CurrentVote.dialogue_id == dialogue.id)
+            .group_by(models.CurrentVote.statement_id)
+        ).all()
+    )
+    chosen = choose_next(candidates, seen_by, rng, priority)
+    return None if chosen is None else session.get(models.Statement, chosen)
+
+
+def cast_vote(
+    session: Session,
+    dialogue: models.Dialogue,
+    participant: models.Participant,
+    statement_id: int,
+    value: int | str,
+) -> models.Vote:
+    if participant.dialogue_id != dialogue.id:
+        raise Forbidden("you are not a participant of this dialogue")
+    if participant.consented_at is None:
+        raise Forbidden("please agree to the ground rules before voting")
+    vote_value = VoteValue.parse(value)
+    statement = session.get(models.Statement, statement_id) if 1 <= statement_id <= MAX_ID else None
+    if statement is None or statement.dialogue_id != dialogue.id:
+        raise NotFound(f"no statement {statement_id} in this dialogue")
+    if statement.moderation is not Moderation.ACCEPTED:
+        raise ServiceError("this statement is not open for voting")
+    return record_vote(
+        session,
+        dialogue_id=dialogue.id,
+        participant_id=participant.id,
+        statement_id=statement.id,
+        value=int(vote_value),
+    )
+
+
+@dataclass(frozen=True)
+class MyVote:
+    statement_id: int
+    text: str
+    focus_area: str | None
+    value: VoteValue
+    voted_at: datetime | None
+    open_for_voting: bool
+
+
+def my_votes(session: Session, participant: models.Participant) -> list[MyVote]:
+    """Every statement this participant voted on, with the vote that counts now, newest first."""
+    rows = session.execute(
+        select(
+            models.Statement, models.CurrentVote.value, models.CurrentVote.updated_at, models.FocusArea.title
+        )
+        .join(models.CurrentVote, models.CurrentVote.statement_id == models.Statement.id)
+        .outerjoin(models.FocusArea, models.FocusArea.id == models.Statement.focus_area_id)
+        .where(models.CurrentVote.participant_id == participant.id)
+        .order_by(models.CurrentVote.vote_id.desc())
+    ).all()
+    return [
+        MyVote(
+            statement_id=st.id,
+            text=st.text,
+            focus_area=title,
+            value=VoteValue(value),
+            voted_at=at,
+            open_for_voting=st.moderation is Moderation.ACCEPTED,
+        )
+        for st, value, at, title in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Submission:
+    statement: models.Statement | None
+    """The new statement, or None when a duplicate was found and not confirmed."""
+    duplicate: models.Statement | None
+
+
+def submit_statement(
+    session: Session,
+    dialogue: models.Dialogue,
+    participant: models.Participant,
+    text: str,
+    focus_area: str | None,
+    *,
+    confirm_duplicate: bool = False,
+) -> Submission:
+    """Add a statement for moderation; a duplicate of an existing one is reported first, not silently added."""
+    if participant.dialogue_id != dialogue.id:
+        raise Forbidden("you are not a participant of this dialogue")
+    if participant.consented_at is None:
+        raise Forbidden("please agree to the ground rules before writing statements")
+    text = " ".join(text.split())
+    if len(text) < MIN_STATEMENT_LENGTH:
+        raise ServiceError(f"a statement needs at least {MIN_STATEMENT_LENGTH} characters")
+    if len(text) > MAX_STATEMENT_LENGTH:
+        raise ServiceError(f"a statement can have at most {MAX_STATEMENT_LENGTH} characters")
+    focus_id = None
+    if focus_area:
+        matches = [fa.id for fa in dialogue.focus_areas if fa.key == focus_area]
+        if not matches:
+            raise ServiceError(f"unknown focus area {focus_area!r}")
+        focus_id = matches[0]
+    existing = session.scalars(
+        select(models.Statement).where(
+            models.Statement.dialogue_id == dialogue.id, models.Statement.moderation != Moderation.REJECTED
+        )
+    ).all()
+    by_id = {st.id: st for st in existing}
+    duplicate_id = find_duplicate(text, ((st.id, st.text) for st in existing))
+    duplicate = by_id.get(duplicate_id) if duplicate_id is not None else None
+    if duplicate is not None and not confirm_duplicate:
+        return Submission(statement=None, duplicate=duplicate)
+    statement = models.Statement(
+        dialogue_id=dialogue.id,
+        text=text,
+        author_id=participant.id,
+        focus_area_id=focus_id,
+        kind=StatementKind.PROPOSAL,
+        moderation=Moderation.UNMODERATED,
+    )
+    session.add(statement)
+    session.flush()
+    return Submission(statement=statement, duplicate=duplicate)

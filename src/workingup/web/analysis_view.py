@@ -1,0 +1,252 @@
+"""What the dashboard shows of the latest analysis, built from its stored JSON and the statements' texts.
+
+Percentages use the same pseudo-counts as the analysis where it reports probabilities; counts are shown beside
+them so a facilitator can tell 3 of 4 from 300 of 400.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workingup.analysis.convergence import VERDICTS
+from workingup.services.analysis_runs import latest_run, parse
+from workingup.store import models
+from workingup.web.opinion_map import PALETTE, MapGroup, MapStatement, opinion_map_svg
+from workingup.web.strings import catalogue
+
+_ = catalogue()
+TOP = 5
+
+
+@dataclass(frozen=True)
+class RepresentativeView:
+    statement_id: int
+    text: str
+    direction: str
+    """"agree" or "disagree": what this group does more than the others"""
+    n_success: int
+    n_trials: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.n_success / self.n_trials) if self.n_trials else 0
+
+
+@dataclass(frozen=True)
+class GroupView:
+    label: int
+    name: str
+    size: int
+    representative: list[RepresentativeView]
+
+    @property
+    def colour(self) -> str:
+        return PALETTE[self.label % len(PALETTE)]
+
+
+@dataclass(frozen=True)
+class ScoredStatement:
+    statement_id: int
+    text: str
+    score: float
+    detail: str
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    statement_id: int
+    text: str
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CoordinatedBlocView:
+    size: int
+    agreement: float
+    shared: float
+
+
+@dataclass(frozen=True)
+class AnalysisView:
+    run_at: datetime
+    n_participants: int
+    n_clustered: int
+    n_votes: int
+    groups: list[GroupView]
+    consensus_agree: list[ScoredStatement]
+    consensus_disagree: list[ScoredStatement]
+    group_consensus: list[ScoredStatement]
+    divisive: list[ScoredStatement]
+    group_agree: dict[int, dict[str, int | None]]
+    """statement id → group name → percent agreeing in that group (None when nobody in it has voted)"""
+    map_svg: str
+    verdicts: list[VerdictRow]
+    """Every statement's convergence verdict, strongest first (excluded statements left out)."""
+    verdict_counts: dict[str, int]
+    coordinated: list[CoordinatedBlocView]
+
+
+def _texts(session: Session, dialogue_id: int) -> dict[int, str]:
+    return dict(
+        session.execute(
+            select(models.Statement.id, models.Statement.text).where(
+                models.Statement.dialogue_id == dialogue_id
+            )
+        ).all()
+    )
+
+
+def _top(ids: list[int], score: list[float | None], eligible: list[bool], n: int = TOP) -> list[int]:
+    ranked = sorted(
+        (i for i in range(len(ids)) if eligible[i] and score[i] is not None),
+        key=lambda i: (-(score[i] or 0.0), ids[i]),
+    )
+    return ranked[:n]
+
+
+def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView | None:
+    run = latest_run(session, dialogue.id)
+    if run is None:
+        return None
+    stored = parse(run)
+    data = stored["analysis"]
+    texts = _texts(session, dialogue.id)
+    st = data["statements"]
+    ids = [int(i) for i in st["id"]]
+    index = {sid: i for i, sid in enumerate(ids)}
+    seen_any = [a + d + p > 0 for a, d, p in zip(st["agree"], st["disagree"], st["pass"], strict=True)]
+    selectable = [s and not r and not m for s, r, m in zip(seen_any, st["rejected"], st["meta"], strict=True)]
+    names = [g["name"] for g in data["groups"]]
+
+    groups = [
+        GroupView(
+            label=int(g["label"]),
+            name=g["name"],
+            size=int(g["size"]),
+            representative=[
+                RepresentativeView(
+                    statement_id=int(r["statement_id"]),
+                    text=texts.get(int(r["statement_id"]), ""),
+                    direction=r["repful_for"],
+                    n_success=int(r["n_success"]),
+                    n_trials=int(r["n_trials"]),
+                )
+                for r in g["representative"]
+            ],
+        )
+        for g in data["groups"]
+    ]
+
+    def consensus(side: str) -> list[ScoredStatement]:
+        out = []
+        for c in data["consensus"][side]:
+            sid = int(c["statement_id"])
+            out.append(
+                ScoredStatement(
+                    sid,
+                    texts.get(sid, ""),
+                    float(c["p_success"]),
+                    _("dash.of_voters", n=int(c["n_success"]), total=round(float(c["n_trials"]))),
+                )
+            )
+        return out
+
+    gic = st["group_informed_consensus"]
+    group_consensus = [
+        ScoredStatement(ids[i], texts.get(ids[i], ""), float(gic[i]), f"{float(gic[i]):.3f}")
+        for i in _top(ids, gic, selectable)
+    ]
+    group_agree: dict[int, dict[str, int | None]] = {}
+    for sid, i in index.items():
+        row: dict[str, int | None] = {}
+        for row_index, name in enumerate(names):
+            seen = int(st["group_seen"][row_index][i])
+            row[name] = round(100 * int(st["group_agree"][row_index][i]) / seen) if seen else None
+        group_agree[sid] = row
+    divisiveness = st["divisiveness"]
+    divisive = [
+        ScoredStatement(
+            ids[i],
+            texts.get(ids[i], ""),
+            float(divisiveness[i]),
+            "; ".join(
+                f"{name} {group_agree[ids[i]][name]}%"
+                for name in names
+                if group_agree[ids[i]][name] is not None
+            ),
+        )
+        for i in _top(ids, divisiveness, selectable)
+    ]
+
+    placed: dict[int, str] = {}
+    for g in groups:
+        for r in g.representative[:3]:
+            placed.setdefault(r.statement_id, r.text)
+    for s in consensus("agree")[:3] + divisive[:3]:
+        placed.setdefault(s.statement_id, s.text)
+    participants = data["participants"]
+    xy = [
+        [x if x is not None else float("nan"), y if y is not None else float("nan")]
+        for x, y in zip(participants["x"], participants["y"], strict=True)
+    ]
+    labels = [-1 if g is None else int(g) for g in participants["group"]]
+    map_statements = [
+        MapStatement(sid, st["x"][index[sid]], st["y"][index[sid]], f"#{sid}: {text}")
+        for sid, text in placed.items()
+        if st["x"][index[sid]] is not None and st["y"][index[sid]] is not None
+    ]
+    sizes = ", ".join(f"{g.name} ({g.size})" for g in groups)
+    svg = opinion_map_svg(
+        xy,
+        labels,
+        [MapGroup(g.label, g.name, g.size) for g in groups],
+        map_statements,
+        title=_("dash.map_title"),
+        description=_("dash.map_description", n=len(labels), k=len(groups), groups=sizes),
+    )
+    verdicts, verdict_counts = _verdicts(stored.get("convergence"), texts)
+    coordination = (stored.get("convergence") or {}).get("coordination", {})
+    coordinated = [
+        CoordinatedBlocView(int(b["size"]), float(b["agreement"] or 0.0), float(b["mean_shared"] or 0.0))
+        for b in coordination.get("blocs", [])
+    ]
+    return AnalysisView(
+        run_at=run.created_at,
+        n_participants=int(data["n_participants"]),
+        n_clustered=int(data["n_clustered"]),
+        n_votes=int(data["n_votes"]),
+        groups=groups,
+        consensus_agree=consensus("agree"),
+        consensus_disagree=consensus("disagree"),
+        group_consensus=group_consensus,
+        divisive=divisive,
+        group_agree=group_agree,
+        map_svg=svg,
+        verdicts=verdicts,
+        verdict_counts=verdict_counts,
+        coordinated=coordinated,
+    )
+
+
+def _verdicts(
+    convergence: dict[str, Any] | None, texts: dict[int, str]
+) -> tuple[list[VerdictRow], dict[str, int]]:
+    if not convergence:
+        return [], {}
+    rows = [
+        VerdictRow(int(sid), texts.get(int(sid), ""), verdict, reason)
+        for sid, verdict, reason in zip(
+            convergence["statement_ids"], convergence["verdict"], convergence["reasons"], strict=True
+        )
+        if verdict != "excluded"
+    ]
+    rank = {v: i for i, v in enumerate(VERDICTS)}
+    rows.sort(key=lambda r: (rank.get(r.verdict, len(rank)), r.statement_id))
+    counts = {v: sum(1 for r in rows if r.verdict == v) for v in VERDICTS if v != "excluded"}
+    return rows, counts

@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: public, participant and facilitator routes, each with stable operation ids."""

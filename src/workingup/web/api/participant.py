@@ -1,0 +1,202 @@
+"""Participant API: join, profile, the next statement, votes, submitting statements, my votes.
+
+Authenticated by the participant token (`Authorization: Bearer`); the token decides who acts, so no route
+takes a participant id, and a token of another dialogue gets 403.
+"""
+
+from __future__ import annotations
+
+import random
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+
+from workingup.services import participation
+from workingup.services.dialogues import get_dialogue
+from workingup.store import models
+from workingup.web.deps import SessionDep
+from workingup.web.errors import error_responses
+from workingup.web.limits import check_limit
+from workingup.web.schemas import (
+    JoinedOut,
+    MyVoteOut,
+    NextStatementOut,
+    OwnStatementOut,
+    ParticipantSelf,
+    ProfileIn,
+    ProgressOut,
+    StatementForParticipant,
+    StatementIn,
+    SubmissionOut,
+    VoteIn,
+    VoteOut,
+)
+from workingup.web.security import ApiParticipant
+
+router = APIRouter(prefix="/api/v1", tags=["participant"])
+
+
+def _self(participant: models.Participant, dialogue: models.Dialogue) -> ParticipantSelf:
+    return ParticipantSelf(
+        id=participant.id,
+        dialogue=dialogue.slug,
+        role=participant.role,
+        sector=participant.sector,
+        leaning=participant.leaning,
+        consented_at=participant.consented_at,
+    )
+
+
+def _profile(body: ProfileIn) -> participation.Profile:
+    return participation.Profile(sector=body.sector, leaning=body.leaning, consent=body.consent)
+
+
+def _statement(statement: models.Statement, dialogue: models.Dialogue) -> StatementForParticipant:
+    area = next((fa.title for fa in dialogue.focus_areas if fa.id == statement.focus_area_id), None)
+    return StatementForParticipant(
+        id=statement.id, text=statement.text, focus_area=area, kind=statement.kind, is_meta=statement.is_meta
+    )
+
+
+def _progress(p: participation.VotingProgress) -> ProgressOut:
+    return ProgressOut(voted=p.voted, total=p.total, remaining=p.remaining)
+
+
+@router.post(
+    "/dialogues/{slug}/participants",
+    operation_id="join_dialogue",
+    status_code=status.HTTP_201_CREATED,
+    response_model=JoinedOut,
+    responses=error_responses(400, 403, 404),
+    summary="Join through the open link (when the facilitators allow it)",
+)
+def join_dialogue(slug: str, body: ProfileIn, session: SessionDep) -> JoinedOut:
+    dialogue = get_dialogue(session, slug)
+    joined = participation.join_open(session, dialogue, _profile(body))
+    session.commit()
+    return JoinedOut(participant=_self(joined.participant, dialogue), token=joined.token)
+
+
+@router.post(
+    "/invitations/{token}/accept",
+    operation_id="accept_invitation",
+    status_code=status.HTTP_201_CREATED,
+    response_model=JoinedOut,
+    responses=error_responses(400, 404),
+)
+def accept_invitation(token: str, body: ProfileIn, session: SessionDep) -> JoinedOut:
+    joined = participation.accept_invitation(session, token, _profile(body))
+    dialogue = session.get_one(models.Dialogue, joined.participant.dialogue_id)
+    session.commit()
+    return JoinedOut(participant=_self(joined.participant, dialogue), token=joined.token)
+
+
+@router.get(
+    "/dialogues/{slug}/me",
+    operation_id="get_own_profile",
+    response_model=ParticipantSelf,
+    responses=error_responses(401, 403, 404),
+)
+def get_own_profile(ctx: ApiParticipant) -> ParticipantSelf:
+    return _self(ctx.participant, ctx.dialogue)
+
+
+@router.put(
+    "/dialogues/{slug}/me",
+    operation_id="update_own_profile",
+    response_model=ParticipantSelf,
+    responses=error_responses(400, 401, 403, 404),
+)
+def update_own_profile(body: ProfileIn, ctx: ApiParticipant, session: SessionDep) -> ParticipantSelf:
+    participation.update_profile(session, ctx.dialogue, ctx.participant, _profile(body))
+    session.commit()
+    return _self(ctx.participant, ctx.dialogue)
+
+
+@router.get(
+    "/dialogues/{slug}/me/next",
+    operation_id="get_next_statement",
+    response_model=NextStatementOut,
+    responses=error_responses(401, 403, 404),
+    summary="The next statement to vote on, chosen by the routing priority; null when none is left",
+)
+def get_next_statement(request: Request, ctx: ApiParticipant, session: SessionDep) -> NextStatementOut:
+    priority = request.app.state.analyses.priority(session, ctx.dialogue.id)
+    statement = participation.next_statement(
+        session, ctx.dialogue, ctx.participant, random.Random(), priority
+    )
+    return NextStatementOut(
+        statement=_statement(statement, ctx.dialogue) if statement else None,
+        progress=_progress(participation.progress(session, ctx.dialogue, ctx.participant)),
+    )
+
+
+@router.post(
+    "/dialogues/{slug}/votes",
+    operation_id="cast_vote",
+    response_model=VoteOut,
+    responses=error_responses(400, 401, 403, 404, 429),
+    summary="Vote on a statement (agree 1, disagree -1, pass 0); voting again changes the vote",
+)
+def cast_vote(request: Request, body: VoteIn, ctx: ApiParticipant, session: SessionDep) -> VoteOut:
+    check_limit(request, "votes", ctx.participant.id)
+    vote = participation.cast_vote(session, ctx.dialogue, ctx.participant, body.statement_id, body.value)
+    session.commit()
+    request.app.state.analyses.votes_arrived(ctx.dialogue.id)
+    progress = participation.progress(session, ctx.dialogue, ctx.participant)
+    return VoteOut(statement_id=vote.statement_id, value=vote.value, progress=_progress(progress))
+
+
+@router.get(
+    "/dialogues/{slug}/me/votes",
+    operation_id="list_own_votes",
+    response_model=list[MyVoteOut],
+    responses=error_responses(401, 403, 404),
+)
+def list_own_votes(ctx: ApiParticipant, session: SessionDep) -> list[MyVoteOut]:
+    return [
+        MyVoteOut(
+            statement_id=v.statement_id,
+            text=v.text,
+            focus_area=v.focus_area,
+            value=int(v.value),
+            voted_at=v.voted_at,
+            open_for_voting=v.open_for_voting,
+        )
+        for v in participation.my_votes(session, ctx.participant)
+    ]
+
+
+@router.post(
+    "/dialogues/{slug}/statements",
+    operation_id="submit_statement",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubmissionOut,
+    responses={
+        **error_responses(400, 401, 403, 404, 429),
+        409: {"model": SubmissionOut, "description": "A duplicate exists; resend with confirm_duplicate."},
+    },
+)
+def submit_statement(
+    request: Request, body: StatementIn, ctx: ApiParticipant, session: SessionDep
+) -> SubmissionOut | JSONResponse:
+    check_limit(request, "statements", ctx.participant.id)
+    result = participation.submit_statement(
+        session,
+        ctx.dialogue,
+        ctx.participant,
+        body.text,
+        body.focus_area,
+        confirm_duplicate=body.confirm_duplicate,
+    )
+    duplicate = _statement(result.duplicate, ctx.dialogue) if result.duplicate else None
+    if result.statement is None:
+        out = SubmissionOut(statement=None, duplicate=duplicate)
+        return JSONResponse(out.model_dump(mode="json"), status_code=status.HTTP_409_CONFLICT)
+    session.commit()
+    st = result.statement
+    area = next((fa.title for fa in ctx.dialogue.focus_areas if fa.id == st.focus_area_id), None)
+    return SubmissionOut(
+        statement=OwnStatementOut(id=st.id, text=st.text, focus_area=area, moderation=st.moderation),
+        duplicate=duplicate,
+    )

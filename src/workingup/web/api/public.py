@@ -1,0 +1,97 @@
+"""Public API: a dialogue's description and focus areas, and its aggregate results once published."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from workingup.domain import Moderation
+from workingup.services.dialogues import get_dialogue
+from workingup.services.errors import NotFound
+from workingup.services.results import MIN_GROUP, Tally, public_results
+from workingup.store import models
+from workingup.store.queries import dialogue_counts
+from workingup.web.deps import SessionDep
+from workingup.web.errors import error_responses
+from workingup.web.schemas import (
+    CountsPublic,
+    DialoguePublic,
+    FocusAreaPublic,
+    ResultsPublic,
+    StatementResultPublic,
+    TallyPublic,
+)
+from workingup.web.strings import catalogue
+
+router = APIRouter(prefix="/api/v1", tags=["public"])
+_ = catalogue()
+
+
+def dialogue_public(session: SessionDep, dialogue: models.Dialogue) -> DialoguePublic:
+    counts = dialogue_counts(session, dialogue.id)
+    return DialoguePublic(
+        slug=dialogue.slug,
+        title=dialogue.title,
+        description=dialogue.description,
+        phase=dialogue.phase,
+        phase_label=_.label("phase", dialogue.phase),
+        ground_rules=list(dialogue.ground_rules),
+        focus_areas=[
+            FocusAreaPublic(
+                key=fa.key,
+                title=fa.title,
+                description=fa.description,
+                inquiry_areas=[ia.title for ia in fa.inquiry_areas],
+            )
+            for fa in dialogue.focus_areas
+        ],
+        open_join=dialogue.open_join,
+        results_published=dialogue.published,
+        simulated_data=counts.any_simulated,
+        counts=CountsPublic(
+            participants=counts.participants,
+            statements=counts.statements_by_moderation[Moderation.ACCEPTED],
+            votes=counts.current_votes,
+        ),
+    )
+
+
+@router.get(
+    "/dialogues/{slug}",
+    operation_id="get_dialogue",
+    response_model=DialoguePublic,
+    responses=error_responses(404),
+)
+def get_dialogue_api(slug: str, session: SessionDep) -> DialoguePublic:
+    return dialogue_public(session, get_dialogue(session, slug))
+
+
+def _tally(t: Tally) -> TallyPublic:
+    return TallyPublic(voters=t.voters, agree=t.agree, disagree=t.disagree, passed=t.passed)
+
+
+@router.get(
+    "/dialogues/{slug}/results",
+    operation_id="get_results",
+    response_model=ResultsPublic,
+    responses=error_responses(404),
+    summary="Aggregate results, once published; groups under 5 people are suppressed",
+)
+def get_results(slug: str, session: SessionDep) -> ResultsPublic:
+    dialogue = get_dialogue(session, slug)
+    if not dialogue.published:
+        raise NotFound("the results of this dialogue are not published")
+    results = public_results(session, dialogue)
+    return ResultsPublic(
+        min_group=MIN_GROUP,
+        voters=results.voters,
+        statements=[
+            StatementResultPublic(
+                id=r.statement_id,
+                text=r.text,
+                focus_area=r.focus_area,
+                overall=_tally(r.overall),
+                by_side={side: _tally(t) for side, t in r.by_side.items()},
+            )
+            for r in results.statements
+        ],
+    )

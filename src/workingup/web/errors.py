@@ -1,0 +1,76 @@
+"""Service errors become HTTP answers: JSON `{"detail": …}` under /api, a readable page everywhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from workingup.services.errors import Conflict, Forbidden, NotFound, ServiceError, Unauthenticated
+from workingup.web.schemas import ErrorOut
+from workingup.web.security import LoginRequired
+
+STATUS: tuple[tuple[type[ServiceError], int], ...] = (
+    (LoginRequired, 401),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (ServiceError, 400),
+)
+
+
+class RateLimited(ServiceError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def status_of(error: ServiceError) -> int:
+    if isinstance(error, RateLimited):
+        return 429
+    return next(code for kind, code in STATUS if isinstance(error, kind))
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give."""
+    descriptions = {
+        400: "The request cannot be carried out (the reason is in `detail`).",
+        401: "No valid participant token or facilitator session.",
+        403: "Authenticated, but not allowed to do this.",
+        404: "No such dialogue or item.",
+        409: "Conflicts with the current state.",
+        429: "Too many requests; retry after the number of seconds in the Retry-After header.",
+    }
+    return {code: {"model": ErrorOut, "description": descriptions[code]} for code in codes}
+
+
+def install_error_handlers(app: FastAPI, render_error: Any) -> None:
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, error: ServiceError) -> Response:
+        if isinstance(error, LoginRequired) and not is_api(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        status = status_of(error)
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+        if is_api(request):
+            return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+        response: Response = render_error(request, status, str(error))
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if is_api(request) or request.url.path.startswith("/static/"):
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+            )
+        result: Response = render_error(request, error.status_code, str(error.detail))
+        return result

@@ -1,0 +1,397 @@
+"""The facilitator's pages: sign in, setup and phases, roster and balance, moderation, dashboard, exports.
+
+Every page under /f/{slug} needs a session (else the browser goes to the sign-in page) and membership of the
+dialogue's facilitators (else 403). Forms POST with the CSRF value and redirect back with a notice.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from workingup.domain import Phase, Role, StatementKind
+from workingup.services import accounts, moderation, roster, setup
+from workingup.services.errors import ServiceError
+from workingup.store.queries import dialogue_counts
+from workingup.web.analysis_view import analysis_view
+from workingup.web.deps import SessionDep
+from workingup.web.exports import csv_response, polis_zip_response
+from workingup.web.limits import check_limit
+from workingup.web.rendering import render
+from workingup.web.security import (
+    SESSION_COOKIE,
+    CsrfChecked,
+    FacilitatorContext,
+    PageFacilitator,
+    page_facilitator,
+    set_cookie,
+)
+from workingup.web.strings import catalogue
+from workingup.web.tables import (
+    balance_table,
+    invitations_table,
+    moderation_status_table,
+    participation_table,
+    people_table,
+    phases_table,
+    statements_table,
+    tables_of,
+    top_statements_table,
+)
+
+router = APIRouter(include_in_schema=False)
+_ = catalogue()
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site: never an absolute URL an attacker could slip into ?next=."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/f"
+
+
+def _back(
+    request: Request, name: str, slug: str, notice: str | None = None, **params: str
+) -> RedirectResponse:
+    url = str(request.url_for(name, slug=slug))
+    query = urlencode({**params, **({"notice": notice} if notice else {})})
+    return RedirectResponse(f"{url}?{query}" if query else url, status_code=303)
+
+
+def _base(ctx: FacilitatorContext, current: str, notice: str | None) -> dict[str, object]:
+    return {
+        "dialogue": ctx.dialogue,
+        "facilitator": ctx.facilitator,
+        "current": current,
+        "notice": _(f"notice.{notice}") if notice and f"notice.{notice}" in _.messages else None,
+    }
+
+
+# --- signing in -------------------------------------------------------------------------------------------------
+
+
+@router.get("/login", name="login_page")
+def login_page(request: Request, session: SessionDep, next: str = "/f") -> Response:
+    return render(
+        request,
+        "login.html",
+        {
+            "next": _safe_next(next),
+            "demo": accounts.has_demo_facilitator(session) and request.app.state.allow_demo_login,
+            "demo_email": accounts.DEMO_EMAIL,
+            "demo_password": accounts.DEMO_PASSWORD,
+        },
+    )
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/f",
+) -> Response:
+    check_limit(request, "sign_in", email.strip().lower())
+    try:
+        opened = accounts.sign_in(session, email, password, allow_demo=request.app.state.allow_demo_login)
+    except accounts.AuthenticationFailed as error:
+        context = {
+            "next": _safe_next(next),
+            "error": str(error),
+            "email": email,
+            "demo": accounts.has_demo_facilitator(session) and request.app.state.allow_demo_login,
+            "demo_email": accounts.DEMO_EMAIL,
+            "demo_password": accounts.DEMO_PASSWORD,
+        }
+        return render(request, "login.html", context, status_code=401)
+    session.commit()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    max_age = int(accounts.SESSION_LIFETIME.total_seconds())
+    set_cookie(request, response, SESSION_COOKIE, opened.token, max_age)
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(request: Request, session: SessionDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.sign_out(session, token)
+        session.commit()
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/f", name="facilitator_home")
+def facilitator_home(request: Request, session: SessionDep) -> Response:
+    facilitator = page_facilitator(request, session)
+    if facilitator is None:
+        return RedirectResponse("/login?next=/f", status_code=303)
+    dialogues = accounts.facilitated_dialogues(session, facilitator.id)
+    if len(dialogues) == 1:
+        return RedirectResponse(request.url_for("dashboard_page", slug=dialogues[0].slug), status_code=303)
+    return render(request, "facilitator/index.html", {"facilitator": facilitator, "dialogues": dialogues})
+
+
+# --- setup ------------------------------------------------------------------------------------------------------
+
+
+@router.get("/f/{slug}", name="setup_page")
+def setup_page(
+    request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
+) -> Response:
+    return render(
+        request,
+        "facilitator/setup.html",
+        {
+            **_base(ctx, "setup_page", notice),
+            "next_phase": ctx.dialogue.phase.next(),
+            "phases": phases_table(session, ctx.dialogue, {}),
+        },
+    )
+
+
+@router.post("/f/{slug}/phase", dependencies=[CsrfChecked])
+def advance_phase(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    expected: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        guard = Phase(expected) if expected else None
+    except ValueError:
+        raise ServiceError(f"unknown phase {expected!r}") from None
+    setup.advance_phase(session, ctx.dialogue, guard)
+    session.commit()
+    return _back(request, "setup_page", slug, "advanced")
+
+
+@router.post("/f/{slug}/settings", dependencies=[CsrfChecked])
+def change_settings(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    open_join: Annotated[str, Form()] = "",
+    published: Annotated[str, Form()] = "",
+    require_sector: Annotated[str, Form()] = "",
+    require_leaning: Annotated[str, Form()] = "",
+) -> Response:
+    setup.change_settings(
+        ctx.dialogue,
+        setup.DialogueSettings(
+            open_join=open_join == "yes",
+            published=published == "yes",
+            require_sector=require_sector == "yes",
+            require_leaning=require_leaning == "yes",
+        ),
+    )
+    session.commit()
+    return _back(request, "setup_page", slug, "saved")
+
+
+@router.post("/f/{slug}/focus-areas", dependencies=[CsrfChecked])
+def add_focus_area(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+) -> Response:
+    setup.add_focus_area(session, ctx.dialogue, title, description)
+    session.commit()
+    return _back(request, "setup_page", slug, "added")
+
+
+@router.post("/f/{slug}/focus-areas/{key}/inquiry-areas", dependencies=[CsrfChecked])
+def add_inquiry_area(
+    request: Request,
+    slug: str,
+    key: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    title: Annotated[str, Form()] = "",
+) -> Response:
+    setup.add_inquiry_area(session, ctx.dialogue, key, title)
+    session.commit()
+    return _back(request, "setup_page", slug, "added")
+
+
+# --- roster -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/f/{slug}/roster", name="roster_page")
+def roster_page(
+    request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
+) -> Response:
+    new_link = request.cookies.get("wu_new_invitation")
+    new_label = request.cookies.get("wu_new_invitation_label")
+    response = render(
+        request,
+        "facilitator/roster.html",
+        {
+            **_base(ctx, "roster_page", notice),
+            "audit": roster.balance_audit(session, ctx.dialogue),
+            "balance": balance_table(session, ctx.dialogue, {}),
+            "people": people_table(session, ctx.dialogue, {}),
+            "invitations": invitations_table(session, ctx.dialogue, {}),
+            "invitation_rows": roster.invitations(session, ctx.dialogue),
+            "roles": [r for r in Role if r is not Role.PUBLIC],
+            "new_link": new_link,
+            "new_label": new_label,
+        },
+    )
+    if new_link:
+        path = str(request.url_for("roster_page", slug=slug).path)
+        response.delete_cookie("wu_new_invitation", path=path)
+        response.delete_cookie("wu_new_invitation_label", path=path)
+    return response
+
+
+@router.post("/f/{slug}/invitations", dependencies=[CsrfChecked])
+def create_invitation(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    label: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "stakeholder",
+    sector: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        parsed_role = Role(role)
+    except ValueError:
+        raise ServiceError(f"unknown role {role!r}") from None
+    created = roster.create_invitation(session, ctx.dialogue, label, parsed_role, sector or None)
+    session.commit()
+    link = str(request.url_for("invitation_page", token=created.token))
+    response = _back(request, "roster_page", slug)
+    # The link is shown once, on the next page; a short-lived cookie on this path carries it there.
+    path = str(request.url_for("roster_page", slug=slug).path)
+    for name, value in (("wu_new_invitation", link), ("wu_new_invitation_label", created.invitation.label)):
+        response.set_cookie(name, value, max_age=120, httponly=True, samesite="strict", path=path)
+    return response
+
+
+@router.post("/f/{slug}/invitations/{invitation_id}/revoke", dependencies=[CsrfChecked])
+def revoke_invitation(
+    request: Request, slug: str, invitation_id: int, session: SessionDep, ctx: PageFacilitator
+) -> Response:
+    roster.revoke_invitation(session, ctx.dialogue, invitation_id)
+    session.commit()
+    return _back(request, "roster_page", slug, "revoked")
+
+
+# --- moderation -------------------------------------------------------------------------------------------------
+
+FILTER_KEYS = ("status", "focus_area", "kind", "origin", "q")
+
+
+@router.get("/f/{slug}/moderation", name="moderation_page")
+def moderation_page(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    page: int = 1,
+    notice: str = "",
+    changed: int = 0,
+) -> Response:
+    params = {k: request.query_params[k] for k in FILTER_KEYS if k in request.query_params}
+    params.setdefault("status", "unmoderated")
+    table, result = statements_table(session, ctx.dialogue, params, page)
+    base = _base(ctx, "moderation_page", notice)
+    if notice == "moderated":
+        base["notice"] = _("mod.done", n=changed)
+    return render(
+        request,
+        "facilitator/moderation.html",
+        {
+            **base,
+            "table": table,
+            "result": result,
+            "params": params,
+            "query": urlencode(params),
+            "kinds": list(StatementKind),
+        },
+    )
+
+
+@router.post("/f/{slug}/moderation", dependencies=[CsrfChecked])
+async def moderate(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
+    form = await request.form()
+    try:
+        ids = [int(str(v)) for v in form.getlist("ids")]
+    except ValueError:
+        raise ServiceError("statement ids must be numbers") from None
+    changed = moderation.bulk_moderate(session, ctx.dialogue, ids, str(form.get("action", "")))
+    session.commit()
+    back = {k: str(form[f"filter_{k}"]) for k in FILTER_KEYS if form.get(f"filter_{k}")}
+    return _back(request, "moderation_page", slug, "moderated", changed=str(changed), **back)
+
+
+@router.post("/f/{slug}/statements", dependencies=[CsrfChecked])
+def add_seed(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    text: Annotated[str, Form()] = "",
+    focus_area: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "proposal",
+    is_meta: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        parsed = StatementKind(kind)
+    except ValueError:
+        raise ServiceError(f"unknown kind {kind!r}") from None
+    moderation.add_seed_statement(
+        session, ctx.dialogue, text, focus_area=focus_area or None, kind=parsed, is_meta=is_meta == "yes"
+    )
+    session.commit()
+    return _back(request, "moderation_page", slug, "seeded", status="accepted")
+
+
+# --- dashboard and exports --------------------------------------------------------------------------------------
+
+
+@router.get("/f/{slug}/dashboard", name="dashboard_page")
+def dashboard_page(
+    request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
+) -> Response:
+    view = analysis_view(session, ctx.dialogue)
+    return render(
+        request,
+        "facilitator/dashboard.html",
+        {
+            **_base(ctx, "dashboard_page", notice),
+            "analysis": view,
+            "tables": tables_of(view) if view is not None else None,
+            "counts": dialogue_counts(session, ctx.dialogue.id),
+            "participation": participation_table(session, ctx.dialogue, {}),
+            "moderation_status": moderation_status_table(session, ctx.dialogue, {}),
+            "top": top_statements_table(session, ctx.dialogue, {}),
+        },
+    )
+
+
+@router.post("/f/{slug}/analysis", dependencies=[CsrfChecked])
+def analyse_now(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
+    run = request.app.state.analyses.run_now(session, ctx.dialogue)
+    session.commit()
+    return _back(request, "dashboard_page", slug, "analysed" if run is not None else "not_enough")
+
+
+@router.get("/f/{slug}/export/polis.zip", name="export_polis_page")
+def export_polis_page(session: SessionDep, ctx: PageFacilitator) -> Response:
+    return polis_zip_response(session, ctx.dialogue)
+
+
+@router.get("/f/{slug}/export/{table}.csv", name="export_csv_page")
+def export_csv_page(request: Request, table: str, session: SessionDep, ctx: PageFacilitator) -> Response:
+    return csv_response(session, ctx.dialogue, table, dict(request.query_params))

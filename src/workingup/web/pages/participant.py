@@ -1,0 +1,355 @@
+"""The participant's pages: join (open link or invitation), profile and consent, the voting card, submitting a
+statement, and "my votes". Each form POST redirects (post/redirect/get) so reloading never votes twice."""
+
+from __future__ import annotations
+
+import random
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workingup.domain import Leaning, VoteValue
+from workingup.services import participation
+from workingup.services.dialogues import get_dialogue
+from workingup.services.errors import Forbidden, ServiceError
+from workingup.store import models
+from workingup.web.deps import SessionDep
+from workingup.web.limits import check_limit
+from workingup.web.rendering import render
+from workingup.web.security import (
+    CsrfChecked,
+    ParticipantContext,
+    page_participant,
+    participant_cookie,
+    set_cookie,
+)
+from workingup.web.strings import catalogue
+
+router = APIRouter(include_in_schema=False)
+_ = catalogue()
+COOKIE_AGE = 400 * 24 * 3600  # as long as browsers keep cookies: a participant comes back over weeks
+
+
+def _redirect(url: str, **params: object) -> RedirectResponse:
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return RedirectResponse(f"{url}?{query}" if query else url, status_code=303)
+
+
+def _profile_from_form(sector: str, leaning: str, consent: str) -> participation.Profile:
+    try:
+        parsed = Leaning(leaning) if leaning else Leaning.UNDISCLOSED
+    except ValueError:
+        raise ServiceError(f"unknown leaning {leaning!r}") from None
+    return participation.Profile(sector=sector or None, leaning=parsed, consent=consent == "yes")
+
+
+def _profile_context(
+    dialogue: models.Dialogue, profile: participation.Profile | models.Participant
+) -> dict[str, object]:
+    return {"dialogue": dialogue, "leanings": list(Leaning), "profile": profile}
+
+
+def _participant_or_join(request: Request, session: Session, slug: str) -> ParticipantContext | Response:
+    dialogue = get_dialogue(session, slug)
+    context = page_participant(request, session, dialogue)
+    if context is None:
+        target = "join_page" if dialogue.open_join else "dialogue_page"
+        return RedirectResponse(request.url_for(target, slug=slug), status_code=303)
+    return context
+
+
+# --- joining ----------------------------------------------------------------------------------------------------
+
+
+@router.get("/d/{slug}/join", name="join_page")
+def join_page(request: Request, slug: str, session: SessionDep) -> Response:
+    dialogue = get_dialogue(session, slug)
+    if page_participant(request, session, dialogue) is not None:
+        return RedirectResponse(request.url_for("vote_page", slug=slug), status_code=303)
+    if not dialogue.open_join:
+        raise Forbidden("this dialogue is by invitation only")
+    return render(
+        request,
+        "join.html",
+        {
+            **_profile_context(dialogue, participation.Profile()),
+            "action": request.url_for("join_page", slug=slug),
+        },
+    )
+
+
+@router.post("/d/{slug}/join", dependencies=[CsrfChecked])
+def join_submit(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    sector: Annotated[str, Form()] = "",
+    leaning: Annotated[str, Form()] = "",
+    consent: Annotated[str, Form()] = "",
+) -> Response:
+    dialogue = get_dialogue(session, slug)
+    profile = participation.Profile()
+    try:
+        profile = _profile_from_form(sector, leaning, consent)
+        joined = participation.join_open(session, dialogue, profile)
+    except Forbidden:
+        raise
+    except ServiceError as error:
+        context = {**_profile_context(dialogue, profile), "action": request.url_for("join_page", slug=slug)}
+        return render(request, "join.html", {**context, "error": str(error)}, status_code=400)
+    session.commit()
+    response = RedirectResponse(request.url_for("vote_page", slug=slug), status_code=303)
+    set_cookie(request, response, participant_cookie(dialogue.id), joined.token, COOKIE_AGE)
+    return response
+
+
+@router.get("/join/{token}", name="invitation_page")
+def invitation_page(request: Request, token: str, session: SessionDep) -> Response:
+    invitation = participation.invitation_for_token(session, token)
+    dialogue = session.get_one(models.Dialogue, invitation.dialogue_id)
+    return render(
+        request, "join.html", _invitation_context(request, dialogue, invitation, participation.Profile())
+    )
+
+
+def _invitation_context(
+    request: Request, dialogue: models.Dialogue, invitation: models.Invitation, profile: participation.Profile
+) -> dict[str, object]:
+    fixed = next((s.label for s in dialogue.sectors if s.key == invitation.sector), None)
+    return {
+        **_profile_context(dialogue, profile),
+        "role": invitation.role,
+        "fixed_sector": fixed,
+        "action": request.url.path,
+    }
+
+
+@router.post("/join/{token}", dependencies=[CsrfChecked])
+def invitation_submit(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    sector: Annotated[str, Form()] = "",
+    leaning: Annotated[str, Form()] = "",
+    consent: Annotated[str, Form()] = "",
+) -> Response:
+    invitation = participation.invitation_for_token(session, token)
+    dialogue = session.get_one(models.Dialogue, invitation.dialogue_id)
+    profile = participation.Profile()
+    try:
+        profile = _profile_from_form(sector, leaning, consent)
+        joined = participation.accept_invitation(session, token, profile)
+    except ServiceError as error:
+        context = _invitation_context(request, dialogue, invitation, profile)
+        return render(request, "join.html", {**context, "error": str(error)}, status_code=400)
+    session.commit()
+    response = RedirectResponse(request.url_for("vote_page", slug=dialogue.slug), status_code=303)
+    set_cookie(request, response, participant_cookie(dialogue.id), joined.token, COOKIE_AGE)
+    return response
+
+
+# --- profile ----------------------------------------------------------------------------------------------------
+
+
+def _profile_page(
+    request: Request, session: Session, context: ParticipantContext, **extra: object
+) -> Response:
+    participant = context.participant
+    invited = session.scalar(
+        select(models.Invitation.sector).where(models.Invitation.participant_id == participant.id)
+    )
+    fixed = next((s.label for s in context.dialogue.sectors if invited and s.key == invited), None)
+    status = 400 if extra.get("error") else 200
+    return render(
+        request,
+        "profile.html",
+        {
+            **_profile_context(context.dialogue, participant),
+            "participant": participant,
+            "fixed_sector": fixed,
+            "consented_at": participant.consented_at,
+            **extra,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/d/{slug}/profile", name="profile_page")
+def profile_page(request: Request, slug: str, session: SessionDep, saved: int = 0) -> Response:
+    context = _participant_or_join(request, session, slug)
+    if isinstance(context, Response):
+        return context
+    return _profile_page(request, session, context, notice=_("profile.saved") if saved else None)
+
+
+@router.post("/d/{slug}/profile", dependencies=[CsrfChecked])
+def profile_submit(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    sector: Annotated[str, Form()] = "",
+    leaning: Annotated[str, Form()] = "",
+    consent: Annotated[str, Form()] = "",
+) -> Response:
+    context = _participant_or_join(request, session, slug)
+    if isinstance(context, Response):
+        return context
+    try:
+        profile = _profile_from_form(sector, leaning, consent)
+        participation.update_profile(session, context.dialogue, context.participant, profile)
+    except ServiceError as error:
+        session.rollback()
+        return _profile_page(request, session, context, error=str(error))
+    session.commit()
+    return _redirect(str(request.url_for("profile_page", slug=slug)), saved=1)
+
+
+# --- voting -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/d/{slug}/vote", name="vote_page")
+def vote_page(request: Request, slug: str, session: SessionDep, voted: int | None = None) -> Response:
+    context = _participant_or_join(request, session, slug)
+    if isinstance(context, Response):
+        return context
+    dialogue, participant = context.dialogue, context.participant
+    if participant.consented_at is None:
+        return RedirectResponse(request.url_for("profile_page", slug=slug), status_code=303)
+    priority = request.app.state.analyses.priority(session, dialogue.id)
+    statement = participation.next_statement(session, dialogue, participant, random.Random(), priority)
+    area = next(
+        (fa.title for fa in dialogue.focus_areas if statement and fa.id == statement.focus_area_id), None
+    )
+    notice = None
+    if voted in (-1, 0, 1):
+        notice = _("vote.recorded", value=_.label("value", voted))
+    return render(
+        request,
+        "vote.html",
+        {
+            "dialogue": dialogue,
+            "statement": statement,
+            "statement_area": area,
+            "progress": participation.progress(session, dialogue, participant),
+            "notice": notice,
+        },
+    )
+
+
+@router.post("/d/{slug}/vote", dependencies=[CsrfChecked])
+def vote_submit(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    statement_id: Annotated[int, Form()],
+    value: Annotated[int, Form()],
+) -> Response:
+    context = _participant_or_join(request, session, slug)
+    if isinstance(context, Response):
+        return context
+    check_limit(request, "votes", context.participant.id)
+    participation.cast_vote(session, context.dialogue, context.participant, statement_id, value)
+    session.commit()
+    request.app.state.analyses.votes_arrived(context.dialogue.id)
+    return _redirect(str(request.url_for("vote_page", slug=slug)), voted=int(VoteValue(value)))
+
+
+# --- submitting -------------------------------------------------------------------------------------------------
+
+
+def _submit_context(dialogue: models.Dialogue, **extra: object) -> dict[str, object]:
+    return {
+        "dialogue": dialogue,
+        "min_length": participation.MIN_STATEMENT_LENGTH,
+        "max_length": participation.MAX_STATEMENT_LENGTH,
+        "text": "",
+        "focus_area": "",
+        **extra,
+    }
+
+
+@router.get("/d/{slug}/statements/new", name="submit_page")
+def submit_page(request: Request, slug: str, session: SessionDep, sent: int = 0) -> Response:
+    context = _participant_or_join(request, session, slug)
+    if isinstance(context, Response):
+        return context
+    notice = _("submit.thanks") if sent else None
+    return render(request, "submit.html", _submit_context(context.dialogue, notice=notice))
+
+
+@router.post("/d/{slug}/statements/new", dependencies=[CsrfChecked])
+def submit_statement(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    text: Annotated[str, Form()] = "",
+    focus_area: Annotated[str, Form()] = "",
+    confirm_duplicate: Annotated[str, Form()] = "",
+) -> Response:
+    context = _participant_or_join(request, session, slug)
+    if isinstance(context, Response):
+        return context
+    check_limit(request, "statements", context.participant.id)
+    form = {"text": text, "focus_area": focus_area}
+    try:
+        result = participation.submit_statement(
+            session,
+            context.dialogue,
+            context.participant,
+            text,
+            focus_area or None,
+            confirm_duplicate=confirm_duplicate == "yes",
+        )
+    except ServiceError as error:
+        return render(
+            request, "submit.html", _submit_context(context.dialogue, error=str(error), **form), 400
+        )
+    if result.statement is None:
+        return render(
+            request, "submit.html", _submit_context(context.dialogue, duplicate=result.duplicate, **form), 409
+        )
+    session.commit()
+    return _redirect(str(request.url_for("submit_page", slug=slug)), sent=1)
+
+
+# --- my votes ---------------------------------------------------------------------------------------------------
+
+
+@router.get("/d/{slug}/my-votes", name="my_votes_page")
+def my_votes_page(request: Request, slug: str, session: SessionDep, changed: int | None = None) -> Response:
+    context = _participant_or_join(request, session, slug)
+    if isinstance(context, Response):
+        return context
+    notice = _("my_votes.changed", value=_.label("value", changed)) if changed in (-1, 0, 1) else None
+    return render(
+        request,
+        "my_votes.html",
+        {
+            "dialogue": context.dialogue,
+            "votes": participation.my_votes(session, context.participant),
+            "notice": notice,
+        },
+    )
+
+
+@router.post("/d/{slug}/my-votes", dependencies=[CsrfChecked])
+def my_votes_change(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    statement_id: Annotated[int, Form()],
+    value: Annotated[int, Form()],
+) -> Response:
+    context = _participant_or_join(request, session, slug)
+    if isinstance(context, Response):
+        return context
+    check_limit(request, "votes", context.participant.id)
+    participation.cast_vote(session, context.dialogue, context.participant, statement_id, value)
+    session.commit()
+    request.app.state.analyses.votes_arrived(context.dialogue.id)
+    url = str(request.url_for("my_votes_page", slug=slug))
+    return RedirectResponse(f"{url}?changed={int(VoteValue(value))}#vote-{statement_id}", status_code=303)

@@ -1,0 +1,63 @@
+"""Per-participant rate limits on voting and submitting, as token buckets held in the server's memory.
+
+Why in memory: a limit exists to blunt a script hammering one server; a restart resetting the buckets costs
+nothing, and a table written on every vote would double the write load of the busiest path. Behind several
+server processes each one limits on its own, which still bounds the total.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_minute: float
+    burst: int
+
+
+class RateLimiter:
+    """`allow(key)` spends one token from the key's bucket; the bucket refills at `per_minute`, up to `burst`."""
+
+    def __init__(self, limit: Limit, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._buckets: dict[object, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: object) -> bool:
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.limit.burst), now))
+            tokens = min(float(self.limit.burst), tokens + (now - last) * self.limit.per_minute / 60.0)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                return False
+            self._buckets[key] = (tokens - 1.0, now)
+            if len(self._buckets) > 100_000:
+                self._forget_full(now)
+            return True
+
+    def retry_after(self, key: object) -> int:
+        """Seconds until the key's bucket holds a token again (at least 1)."""
+        with self._lock:
+            tokens, _ = self._buckets.get(key, (float(self.limit.burst), 0.0))
+        missing = max(0.0, 1.0 - tokens)
+        return max(1, int(missing * 60.0 / self.limit.per_minute + 0.999))
+
+    def _forget_full(self, now: float) -> None:
+        """Drop buckets that have refilled completely: they hold no information."""
+        full_after = self.limit.burst * 60.0 / self.limit.per_minute
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full_after}
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    votes: Limit = Limit(per_minute=60, burst=40)
+    """One vote a second on average, with room for a quick run through a short deck."""
+    statements: Limit = Limit(per_minute=3, burst=5)
+    sign_in: Limit = Limit(per_minute=5, burst=10)
+    """Per e-mail address: Argon2 makes each guess slow, this makes guessing one account's password slower."""

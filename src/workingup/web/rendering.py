@@ -1,0 +1,43 @@
+"""Rendering pages: every template gets the string catalogue, the CSRF value and who is signed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from workingup.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
+from workingup.web.strings import catalogue
+from workingup.web.tables import cell
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["_"] = catalogue()
+templates.env.globals["csrf_field"] = CSRF_FIELD
+templates.env.filters["cell"] = cell
+templates.env.filters["thousands"] = lambda n: "{:,}".format(n)  # noqa: UP032 (used as a filter)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    token, is_new = csrf_token(request)
+    values = {"csrf_token": token, **(context or {})}
+    response = templates.TemplateResponse(request, name, values, status_code=status_code)
+    if is_new:
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    return response
+
+
+def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)

@@ -1,0 +1,382 @@
+"""The JSON API's shapes: one schema per role per entity, so a response can only carry what its reader may see.
+
+A participant's own view of themselves, a facilitator's view of a participant and the public's aggregate view
+are different classes; none of them has a field for a password hash or a token digest, and a token appears only
+in the one response that creates it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workingup.domain import InvitationStatus, Leaning, Moderation, Phase, Role, StatementKind
+
+MAX_ID = 2**31 - 1
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+# --- public -----------------------------------------------------------------------------------------------------
+
+
+class FocusAreaPublic(Schema):
+    key: str
+    title: str
+    description: str
+    inquiry_areas: list[str]
+
+
+class CountsPublic(Schema):
+    participants: int
+    statements: int
+    votes: int
+
+
+class DialoguePublic(Schema):
+    slug: str
+    title: str
+    description: str
+    phase: Phase
+    phase_label: str
+    ground_rules: list[str]
+    focus_areas: list[FocusAreaPublic]
+    open_join: bool
+    results_published: bool
+    simulated_data: bool
+    counts: CountsPublic
+
+
+class TallyPublic(Schema):
+    """Counts over a group of people; all null when the group has fewer than `min_group` people."""
+
+    voters: int | None
+    agree: int | None
+    disagree: int | None
+    passed: int | None
+
+
+class StatementResultPublic(Schema):
+    id: int
+    text: str
+    focus_area: str | None
+    overall: TallyPublic
+    by_side: dict[str, TallyPublic]
+
+
+class ResultsPublic(Schema):
+    min_group: int
+    voters: int | None
+    statements: list[StatementResultPublic]
+
+
+# --- participants -----------------------------------------------------------------------------------------------
+
+
+class ProfileIn(Schema):
+    sector: str | None = Field(default=None, max_length=100)
+    leaning: Leaning = Leaning.UNDISCLOSED
+    consent: bool = Field(description="Agreement to the dialogue's ground rules; required to take part.")
+
+
+class ParticipantSelf(Schema):
+    """What a participant sees about themselves."""
+
+    id: int
+    dialogue: str
+    role: Role
+    sector: str | None
+    leaning: Leaning
+    consented_at: datetime | None
+
+
+class JoinedOut(Schema):
+    participant: ParticipantSelf
+    token: str = Field(
+        description="Your participant token: send it as `Authorization: Bearer`. Shown only once."
+    )
+
+
+class StatementForParticipant(Schema):
+    id: int
+    text: str
+    focus_area: str | None
+    kind: StatementKind
+    is_meta: bool
+
+
+class ProgressOut(Schema):
+    voted: int
+    total: int
+    remaining: int
+
+
+class NextStatementOut(Schema):
+    statement: StatementForParticipant | None
+    progress: ProgressOut
+
+
+class VoteIn(Schema):
+    statement_id: DbId
+    value: Literal[-1, 0, 1] = Field(description="agree 1, disagree -1, pass 0")
+
+
+class VoteOut(Schema):
+    statement_id: int
+    value: int
+    progress: ProgressOut
+
+
+class MyVoteOut(Schema):
+    statement_id: int
+    text: str
+    focus_area: str | None
+    value: int
+    voted_at: datetime | None
+    open_for_voting: bool
+
+
+class StatementIn(Schema):
+    text: str = Field(min_length=1, max_length=2000)
+    focus_area: str | None = Field(default=None, max_length=100)
+    confirm_duplicate: bool = Field(
+        default=False, description="Submit even though it duplicates an existing statement."
+    )
+
+
+class OwnStatementOut(Schema):
+    id: int
+    text: str
+    focus_area: str | None
+    moderation: Moderation
+
+
+class SubmissionOut(Schema):
+    statement: OwnStatementOut | None = Field(
+        description="The new statement; null when a duplicate was found."
+    )
+    duplicate: StatementForParticipant | None
+
+
+# --- facilitators -----------------------------------------------------------------------------------------------
+
+
+class LoginIn(Schema):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class FacilitatorSelf(Schema):
+    id: int
+    email: str
+    display_name: str
+    is_demo: bool
+
+
+class SessionOut(Schema):
+    token: str = Field(description="Send as `Authorization: Bearer`. Shown only once.")
+    expires_at: datetime
+    facilitator: FacilitatorSelf
+
+
+class PhaseChangeOut(Schema):
+    phase: Phase
+    changed_at: datetime
+
+
+class FocusAreaForFacilitator(Schema):
+    key: str
+    title: str
+    description: str
+    inquiry_areas: list[dict[str, str]]
+
+
+class DialogueForFacilitator(Schema):
+    slug: str
+    title: str
+    phase: Phase
+    next_phase: Phase | None
+    open_join: bool
+    published: bool
+    require_sector: bool
+    require_leaning: bool
+    focus_areas: list[FocusAreaForFacilitator]
+    phase_changes: list[PhaseChangeOut]
+
+
+class SettingsIn(Schema):
+    open_join: bool | None = None
+    published: bool | None = None
+    require_sector: bool | None = None
+    require_leaning: bool | None = None
+
+
+class PhaseAdvanceIn(Schema):
+    expected: Phase | None = Field(
+        default=None, description="Refuse unless the dialogue is in this phase now."
+    )
+
+
+class FocusAreaIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=2000)
+
+
+class InquiryAreaIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+
+
+class BalanceRowOut(Schema):
+    sector_key: str | None
+    sector_label: str
+    seats: int
+    left: int
+    center: int
+    right: int
+    undisclosed: int
+    total: int
+
+
+class BalanceFlagOut(Schema):
+    kind: str
+    subject: str
+    detail: str
+
+
+class BalanceOut(Schema):
+    rows: list[BalanceRowOut]
+    totals: dict[str, int]
+    flags: list[BalanceFlagOut]
+
+
+class ParticipantForFacilitator(Schema):
+    """What a facilitator sees about a participant: never the token, never the votes one by one."""
+
+    id: int
+    display_name: str | None
+    role: Role
+    sector: str | None
+    leaning: Leaning
+    simulated: bool
+    consented_at: datetime | None
+    created_at: datetime
+
+
+class InvitationForFacilitator(Schema):
+    id: int
+    label: str
+    role: Role
+    sector: str | None
+    status: InvitationStatus
+    created_at: datetime
+    accepted_at: datetime | None
+
+
+class InvitationIn(Schema):
+    label: str = Field(min_length=1, max_length=200)
+    role: Role = Role.STAKEHOLDER
+    sector: str | None = Field(default=None, max_length=100)
+
+
+class InvitationCreatedOut(Schema):
+    invitation: InvitationForFacilitator
+    link: str = Field(description="The personal link to send; shown only once.")
+
+
+class StatementForFacilitator(Schema):
+    id: int
+    text: str
+    focus_area: str | None
+    kind: StatementKind
+    moderation: Moderation
+    is_seed: bool
+    is_meta: bool
+    from_participant: bool
+    votes: int
+    created_at: datetime
+
+
+class QueuePageOut(Schema):
+    items: list[StatementForFacilitator]
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+
+class BulkModerationIn(Schema):
+    ids: list[DbId] = Field(min_length=1, max_length=1000)
+    action: Literal["accept", "reject", "unmoderate", "meta", "not-meta"]
+
+
+class BulkModerationOut(Schema):
+    changed: int
+
+
+class SeedStatementIn(Schema):
+    text: str = Field(min_length=1, max_length=2000)
+    focus_area: str | None = Field(default=None, max_length=100)
+    kind: StatementKind = StatementKind.PROPOSAL
+    is_meta: bool = False
+
+
+# --- analysis (facilitators) ------------------------------------------------------------------------------------
+
+
+class RepresentativeOut(Schema):
+    statement_id: int
+    text: str
+    direction: Literal["agree", "disagree"]
+    n_success: int
+    n_trials: int
+    percent: int
+
+
+class GroupOut(Schema):
+    label: int
+    name: str
+    size: int
+    representative: list[RepresentativeOut]
+
+
+class ScoredStatementOut(Schema):
+    statement_id: int
+    text: str
+    score: float
+    detail: str
+
+
+class VerdictOut(Schema):
+    statement_id: int
+    text: str
+    verdict: Literal["convergence", "partial", "no_consensus", "divided", "rejected", "needs_more_votes"]
+    reason: str
+
+
+class CoordinatedBlocOut(Schema):
+    size: int
+    agreement: float
+    shared: float
+
+
+class AnalysisOut(Schema):
+    run_at: datetime
+    n_participants: int
+    n_clustered: int
+    n_votes: int
+    groups: list[GroupOut]
+    consensus_agree: list[ScoredStatementOut]
+    consensus_disagree: list[ScoredStatementOut]
+    group_consensus: list[ScoredStatementOut]
+    divisive: list[ScoredStatementOut]
+    verdicts: list[VerdictOut]
+    coordinated_blocs: list[CoordinatedBlocOut]

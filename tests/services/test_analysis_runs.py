@@ -1,0 +1,93 @@
+"""Analysing a dialogue from the store: runs (groups and convergence verdict) are stored, kept few, and give
+routing priorities and stable labels."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import func, select
+
+from workingup.analysis import FORMAT
+from workingup.dialogues import load_definition
+from workingup.services.analysis_runs import (
+    KEEP,
+    Analyses,
+    dialogues_needing_analysis,
+    latest_run,
+    run_analysis,
+)
+from workingup.services.database import Database
+from workingup.services.demo import populate_demo
+from workingup.services.dialogues import install_definition
+from workingup.store import models
+from workingup.store.votes import record_vote
+
+
+def _demo(database: Database, public: int = 40) -> int:
+    with database.transaction() as session:
+        dialogue = install_definition(session, load_definition())
+        populate_demo(session, dialogue, public=public, seed=11)
+        return dialogue.id
+
+
+def test_runs_are_stored_in_the_engines_format_and_only_the_newest_are_kept(database: Database) -> None:
+    dialogue_id = _demo(database)
+    previous = None
+    with database.transaction() as session:
+        dialogue = session.get_one(models.Dialogue, dialogue_id)
+        sizes = []
+        for _ in range(KEEP + 2):
+            done = run_analysis(session, dialogue, previous)
+            assert done is not None
+            run, previous = done
+            sizes.append([g.size for g in previous.groups])
+        stored = session.scalar(select(func.count()).select_from(models.AnalysisRun))
+        newest = latest_run(session, dialogue_id)
+    assert stored == KEEP
+    assert newest is not None
+    assert newest.id == run.id
+    data = json.loads(newest.result)
+    assert data["analysis"]["format"] == FORMAT
+    assert data["analysis"]["n_votes"] == newest.n_votes
+    verdicts = data["convergence"]["verdict"]
+    assert len(verdicts) == len(data["analysis"]["statements"]["id"])
+    assert "convergence" in verdicts  # the demo plants bridging statements
+    assert newest.n_groups >= 2
+    assert all(s == sizes[0] for s in sizes)  # the same votes give the same groups, labels kept
+
+
+def test_nothing_to_analyse_with_fewer_than_two_voters(database: Database) -> None:
+    with database.transaction() as session:
+        dialogue = install_definition(session, load_definition())
+        person = models.Participant(dialogue_id=dialogue.id)
+        session.add(person)
+        session.flush()
+        statement_id = session.scalars(select(models.Statement.id)).first()
+        assert statement_id is not None
+        record_vote(
+            session, dialogue_id=dialogue.id, participant_id=person.id, statement_id=statement_id, value=1
+        )
+        assert run_analysis(session, dialogue) is None
+        assert dialogues_needing_analysis(session) == [dialogue.id]
+
+
+def test_votes_trigger_a_background_analysis_and_priorities_follow_it(database: Database) -> None:
+    dialogue_id = _demo(database)
+    analyses = Analyses(database, delay=0.0)
+    with database.sessions() as session:
+        assert analyses.priority(session, dialogue_id) is None
+        assert dialogues_needing_analysis(session) == [dialogue_id]  # votes, and no analysis yet
+    analyses.votes_arrived(dialogue_id)
+    deadline = time.monotonic() + 60
+    while not analyses.refresher.idle() or analyses.refresher.runs == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    with database.sessions() as session:
+        priority = analyses.priority(session, dialogue_id)
+        n_statements = session.scalar(select(func.count()).select_from(models.Statement))
+        assert dialogues_needing_analysis(session) == []
+    assert priority is not None
+    assert len(priority) == n_statements
+    assert all(p >= 0 for p in priority.values())
+    analyses.close()
