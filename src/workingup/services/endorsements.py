@@ -334,6 +334,25 @@ def results(session: Session, dialogue: models.Dialogue) -> RoundResults:
     )
 
 
+def stances_of(
+    session: Session, dialogue: models.Dialogue, participant: models.Participant
+) -> dict[int, EndorsementRow]:
+    """One participant's latest stance per recommendation number in the latest round (for their own page)."""
+    round_ = latest_round(session, dialogue)
+    if round_ is None:
+        return {}
+    numbers = {r.id: r.number for r in recommendations.all_of(session, dialogue)}
+    latest: dict[int, EndorsementRow] = {}
+    for row in session.scalars(
+        select(EndorsementRow)
+        .where(EndorsementRow.round_id == round_.id, EndorsementRow.participant_id == participant.id)
+        .order_by(EndorsementRow.id)
+    ):
+        if row.recommendation_id in numbers:
+            latest[numbers[row.recommendation_id]] = row
+    return latest
+
+
 def leaning_group(leaning: Leaning) -> str:
     return leaning.side or "undisclosed"
 
