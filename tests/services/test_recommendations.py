@@ -169,3 +169,28 @@ def test_recommendation_references(text: str | int, number: int) -> None:
 def test_bad_recommendation_references(text: str) -> None:
     with pytest.raises(ServiceError, match="named like R3"):
         recommendations.parse_number(text)
+
+
+def test_a_withdrawn_recommendation_leaves_the_round_but_stays_on_record(database: Database) -> None:
+    from workingup.domain import AdoptionRule
+    from workingup.services import endorsements
+
+    table, analysis = demo_table(database)
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        for sid in table.converged[:2]:
+            recommendations.draft(
+                session, d, statement_ids=[sid], analysis=analysis, focus_area=d.focus_areas[0].key, **DRAFT
+            )
+        endorsements.open_round(session, d, AdoptionRule.UNANIMITY)
+        with pytest.raises(ServiceError, match="say why"):
+            recommendations.withdraw(session, d, 2, reason=" ")
+        recommendations.withdraw(session, d, 2, reason="merged into R1")
+        with pytest.raises(ServiceError, match="withdrawn"):
+            endorsements.record(session, d, table.stakeholders[0], "R2", "endorse")
+        with pytest.raises(ServiceError, match="withdrawn"):
+            recommendations.revise(session, d, 2, text="again")
+        assert [r.number for r in recommendations.all_of(session, d)] == [1]
+        assert [r.number for r in recommendations.all_of(session, d, include_withdrawn=True)] == [1, 2]
+        assert [r.number for r in endorsements.results(session, d).recommendations] == [1]
+        assert "R2 withdrawn: merged into R1" in [a.message for a in activity(session, d)]

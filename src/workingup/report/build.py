@@ -194,7 +194,7 @@ def _listening(session: Session, dialogue: models.Dialogue) -> Listening | None:
             description=(
                 f"{r.place}, facilitated by {r.facilitator}"
                 if r.consent_to_name
-                else "A listening session (its participants asked not to be named)"
+                else "A listening session (not named: no consent to name it)"
                 if not r.illustrative
                 else "An illustrative listening session (written for this project)"
             ),
