@@ -90,3 +90,26 @@ def test_pages_send_security_headers(client: TestClient) -> None:
     assert headers["Referrer-Policy"] == "same-origin"
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_a_statement_accepted_after_the_last_analysis_shows_as_hidden_per_group(
+    database: Database, client: TestClient
+) -> None:
+    from workingup.services.analysis_runs import run_analysis
+
+    with database.transaction() as session:
+        dialogue = install_definition(session, load_definition())
+        populate_demo(session, dialogue, public=200, seed=5)
+        dialogue.published = True
+        run_analysis(session, dialogue)
+        session.add(
+            models.Statement(
+                dialogue_id=dialogue.id, text="Accepted after the analysis ran.", moderation="accepted"
+            )
+        )
+    page = client.get("/d/working-up")
+    assert page.status_code == 200
+    row = re.search(r"Accepted after the analysis ran\..*?</tr>", page.text, re.S)
+    assert row is not None
+    assert "group A" in page.text  # the groups' columns are there …
+    assert row.group(0).count("fewer than 5") >= 5  # … and this statement's figures are all hidden

@@ -107,7 +107,8 @@ def public_results(session: Session, dialogue: models.Dialogue) -> PublicResults
                 focus_area=titles.get(st.focus_area_id) if st.focus_area_id else None,
                 overall=Tally.of(*overall),
                 by_side={side: Tally.of(*per_side[side]) for side in PUBLIC_SIDES},
-                by_group=by_group.get(st.id, {}),
+                # A statement accepted since the last analysis has no group figures yet: shown as hidden.
+                by_group=by_group.get(st.id) or {name: Tally.of(0, 0, 0) for name, _ in groups},
             )
         )
     voters = int(

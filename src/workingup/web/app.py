@@ -18,6 +18,7 @@ from workingup.web.errors import install_error_handlers
 from workingup.web.limits import make_limiters
 from workingup.web.pages import agenda as agenda_pages
 from workingup.web.pages import facilitator as facilitator_pages
+from workingup.web.pages import listening as listening_pages
 from workingup.web.pages import participant as participant_pages
 from workingup.web.pages import public as public_pages
 from workingup.web.ratelimit import RateLimits
@@ -94,6 +95,7 @@ def create_app(
         public_pages.router,
         participant_pages.router,
         facilitator_pages.router,
+        listening_pages.router,
         agenda_pages.router,
     ):
         app.include_router(router)

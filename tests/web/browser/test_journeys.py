@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tests.web.browser.conftest import FACILITATOR, PASSWORD, LiveServer, Pages
 from workingup.domain import Moderation, Phase
+from workingup.services import listening
 from workingup.services.dialogues import get_dialogue
 from workingup.store import models
 
@@ -146,6 +147,17 @@ def test_facilitator_moderates_advances_the_phase_and_opens_the_dashboard(
     assert page.get_by_role("heading", name="Convergence verdict").is_visible()
     assert page.get_by_role("heading", name=re.compile(r"^Group A: \d+ people")).is_visible()
 
+    with live_server.database.transaction() as session:
+        dialogue = get_dialogue(session, SLUG)
+        listening.load_sample(session, dialogue)
+        listening.run_themes(session, dialogue, method="tfidf")
+    page.get_by_role("link", name="Listening sessions").click()
+    page.wait_for_url(f"**/f/{SLUG}/listening")
+    pages.check(page, "15-listening")
+    assert page.get_by_role("heading", name=re.compile(r"^Theme 1: ")).is_visible()
+    page.get_by_role("button", name="Add to the dialogue").first.click()
+    assert "linked to the words it came from" in page.get_by_role("status").first.inner_text()
+
     with live_server.database.sessions() as session:
         dialogue = get_dialogue(session, SLUG)
         assert session.get_one(models.Statement, pending_id).moderation is Moderation.ACCEPTED
@@ -186,7 +198,7 @@ def test_pages_fit_a_phone_and_200_percent_zoom(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"**/f/{SLUG}/dashboard")
-    for path in ("/dashboard", "/moderation", "/roster", ""):
+    for path in ("/dashboard", "/moderation", "/roster", "/listening", ""):
         page.goto(f"{live_server.url}/f/{SLUG}{path}")
         pages.check(page, f"20-{name}-facilitator{path.replace('/', '-') or '-setup'}")
         overflow = page.evaluate(
