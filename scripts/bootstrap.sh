@@ -26,8 +26,28 @@ quiet_pip() {
     "$VENV/bin/python" -m pip "$@" 2>&1 | { grep -v "is ignored: it is neither" || true; }
 }
 
+# Debian packages a feature needs outside Python: Pango and a font for PDF reports (WeasyPrint), poppler-utils for
+# the tests that read PDFs back. Installed only when missing, as root, non-interactively; otherwise a warning.
+ensure_debian_packages() {
+    local wanted=()
+    # grep without -q: with pipefail, -q's early exit would fail the pipe through SIGPIPE on the first command.
+    ldconfig -p 2>/dev/null | grep 'libpangoft2-1.0.so.0' >/dev/null || wanted+=(libpango-1.0-0 libpangoft2-1.0-0)
+    fc-list 2>/dev/null | grep -i 'dejavu' >/dev/null || wanted+=(fonts-dejavu-core fontconfig)
+    if [[ ",$1," == *",dev,"* ]]; then
+        command -v pdftoppm >/dev/null 2>&1 || wanted+=(poppler-utils)
+    fi
+    [ "${#wanted[@]}" -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing ${wanted[*]} (Debian)…"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null
+    else
+        echo "warning: PDF reports need these Debian packages (or your system's equivalents): ${wanted[*]}" >&2
+    fi
+}
+
 bootstrap() {
     local extras="$1"
+    ensure_debian_packages "$extras"
     if [ ! -x "$VENV/bin/python" ]; then
         local python
         if ! python="$(find_python)"; then

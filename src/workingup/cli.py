@@ -338,3 +338,23 @@ if __name__ == "__main__":  # pragma: no cover
 # --- Listening sessions and themes (issue 7) ------------------------------------------------------------------
 app.add_typer(listen_app, name="listen")
 app.add_typer(themes_app, name="themes")
+
+
+# --- From consensus to action: recommendations, endorsement, report, tracking (issue 6) -----------------------
+from workingup.commands.agenda import (  # noqa: E402
+    commit as _commit_command,
+)
+from workingup.commands.agenda import (  # noqa: E402
+    endorse_app,
+    recommend_app,
+    track_app,
+)
+from workingup.commands.agenda import (  # noqa: E402
+    report as _report_command,
+)
+
+app.add_typer(recommend_app, name="recommend")
+app.add_typer(endorse_app, name="endorse")
+app.command("report")(_report_command)
+app.command("commit")(_commit_command)
+app.add_typer(track_app, name="track")

@@ -254,3 +254,83 @@ class Vote:
     statement_id: int
     value: VoteValue
     created_at: datetime
+
+
+# --- From consensus to action (issue 6): endorsement, adoption, commitments ------------------------------------
+
+
+class Stance(StrEnum):
+    """What a stakeholder says about a recommendation in the endorsement round (Loomio-style consent).
+
+    A reservation and a block carry text: the reservation is published with the recommendation, and a block's
+    reason is never hidden.
+    """
+
+    ENDORSE = "endorse"
+    RESERVATIONS = "reservations"
+    STAND_ASIDE = "stand_aside"
+    BLOCK = "block"
+
+    @property
+    def label(self) -> str:
+        return _STANCE_LABELS[self]
+
+    @property
+    def supports(self) -> bool:
+        """Endorses, with or without reservations."""
+        return self in (Stance.ENDORSE, Stance.RESERVATIONS)
+
+
+_STANCE_LABELS = {
+    Stance.ENDORSE: "Endorse",
+    Stance.RESERVATIONS: "Endorse with reservations",
+    Stance.STAND_ASIDE: "Stand aside",
+    Stance.BLOCK: "Block",
+}
+
+
+class AdoptionRule(StrEnum):
+    """Unanimity is Convergence's rule: no block, and every stakeholder endorses or stands aside."""
+
+    UNANIMITY = "unanimity"
+    THRESHOLD = "threshold"
+
+
+class Outcome(StrEnum):
+    """Where a recommendation stands under the round's rule."""
+
+    ADOPTED = "adopted"
+    BLOCKED = "blocked"
+    NOT_ADOPTED = "not_adopted"
+    PENDING = "pending"
+
+    @property
+    def label(self) -> str:
+        return {
+            "adopted": "Adopted",
+            "blocked": "Not adopted (blocked)",
+            "not_adopted": "Not adopted",
+            "pending": "Pending",
+        }[self.value]
+
+
+class CommitmentStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+RECOMMENDATION_TYPE_LABELS = {
+    RecommendationType.POLICY: "Policy",
+    RecommendationType.PROGRAMMATIC: "Programmatic",
+    RecommendationType.PRIVATE_SECTOR: "Private sector",
+}
+HORIZON_LABELS = {
+    Horizon.NEAR_TERM: "Near term",
+    Horizon.NEW_APPROACHES: "New approaches for the changing nature of work",
+}

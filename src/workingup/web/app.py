@@ -16,6 +16,7 @@ from workingup.web.api import participant as participant_api
 from workingup.web.api import public as public_api
 from workingup.web.errors import install_error_handlers
 from workingup.web.limits import make_limiters
+from workingup.web.pages import agenda as agenda_pages
 from workingup.web.pages import facilitator as facilitator_pages
 from workingup.web.pages import listening as listening_pages
 from workingup.web.pages import participant as participant_pages
@@ -95,6 +96,7 @@ def create_app(
         participant_pages.router,
         facilitator_pages.router,
         listening_pages.router,
+        agenda_pages.router,
     ):
         app.include_router(router)
 

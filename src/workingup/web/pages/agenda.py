@@ -1,0 +1,437 @@
+"""From consensus to action on the web: drafting and the round (facilitator), endorsing (stakeholders), the final
+report, and the action tracker (facilitator and public).
+
+Same patterns as the other pages: facilitator pages need a session and membership of the dialogue's
+facilitators, participant pages the participant cookie, every form POST the CSRF value, and each POST redirects
+back with a notice. The services do the work; nothing here decides an outcome.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workingup.domain import (
+    HORIZON_LABELS,
+    RECOMMENDATION_TYPE_LABELS,
+    AdoptionRule,
+    CommitmentStatus,
+    Horizon,
+    RecommendationType,
+    Role,
+    Stance,
+)
+from workingup.services import endorsements, recommendations, tracking
+from workingup.services.analysis import analyze_dialogue
+from workingup.services.analysis_runs import latest_run, parse
+from workingup.services.dialogues import get_dialogue
+from workingup.services.errors import Forbidden, ServiceError
+from workingup.services.log import activity
+from workingup.store import models
+from workingup.store.queries import dialogue_counts
+from workingup.web.deps import SessionDep
+from workingup.web.rendering import render
+from workingup.web.security import CsrfChecked, FacilitatorContext, PageFacilitator, page_participant
+from workingup.web.strings import catalogue
+
+router = APIRouter(include_in_schema=False)
+_ = catalogue()
+
+REPORT_MEDIA = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "md": "text/markdown; charset=utf-8",
+}
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
+"""The report is one self-contained document with its own inline style and no script: nothing else may load."""
+
+
+def _back(request: Request, name: str, slug: str, notice: str | None = None) -> RedirectResponse:
+    url = str(request.url_for(name, slug=slug))
+    return RedirectResponse(f"{url}?{urlencode({'notice': notice})}" if notice else url, status_code=303)
+
+
+def _notice(notice: str) -> str | None:
+    key = f"notice.{notice}"
+    return _(key) if notice and key in _.messages else None
+
+
+def _base(ctx: FacilitatorContext, current: str, notice: str, session: Session) -> dict[str, Any]:
+    return {
+        "dialogue": ctx.dialogue,
+        "facilitator": ctx.facilitator,
+        "current": current,
+        "notice": _notice(notice),
+        "simulated": dialogue_counts(session, ctx.dialogue.id).any_simulated,
+    }
+
+
+def _date(value: str, what: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ServiceError(f"{what} must be a date like 2027-06-30, not {value!r}") from None
+
+
+def _candidates(session: Session, dialogue: models.Dialogue) -> list[dict[str, Any]]:
+    """Convergence candidates from the latest stored analysis (drafting itself takes fresh figures)."""
+    run = latest_run(session, dialogue.id)
+    if run is None:
+        return []
+    verdict = parse(run)["convergence"]
+    texts = dict(
+        session.execute(
+            select(models.Statement.id, models.Statement.text).where(
+                models.Statement.dialogue_id == dialogue.id
+            )
+        ).all()
+    )
+    support = verdict["lenses"]["groups"]["support"]["cross_bloc_support"]
+    found = [
+        {"id": sid, "text": texts[sid], "verdict": v, "support": support[j]}
+        for j, (sid, v) in enumerate(zip(verdict["statement_ids"], verdict["verdict"], strict=True))
+        if v in recommendations.CANDIDATE_VERDICTS and sid in texts
+    ]
+    found.sort(key=lambda c: (c["verdict"] != "convergence", -(c["support"] or 0.0)))
+    return found
+
+
+# --- facilitator: recommendations and the round ---------------------------------------------------------------
+
+
+@router.get("/f/{slug}/agenda", name="agenda_page")
+def agenda_page(
+    request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
+) -> Response:
+    results = endorsements.results(session, ctx.dialogue)
+    outcomes = {r.number: r for r in results.recommendations}
+    rows = recommendations.all_of(session, ctx.dialogue)
+    focus = {fa.id: fa.title for fa in ctx.dialogue.focus_areas}
+    return render(
+        request,
+        "agenda/facilitator_agenda.html",
+        {
+            **_base(ctx, "agenda_page", notice, session),
+            "candidates": _candidates(session, ctx.dialogue),
+            "recommendations": [
+                (r, focus.get(r.current.focus_area_id, ""), outcomes.get(r.number)) for r in rows
+            ],
+            "results": results,
+            "types": RECOMMENDATION_TYPE_LABELS,
+            "horizons": HORIZON_LABELS,
+            "stances": list(Stance),
+            "rules": list(AdoptionRule),
+        },
+    )
+
+
+@router.post("/f/{slug}/agenda/recommendations", dependencies=[CsrfChecked])
+async def draft_recommendation(
+    request: Request, slug: str, session: SessionDep, ctx: PageFacilitator
+) -> Response:
+    form = await request.form()
+    try:
+        statement_ids = [int(str(v)) for v in form.getlist("statements")]
+    except ValueError:
+        raise ServiceError("statement ids must be numbers") from None
+    try:
+        kind = RecommendationType(str(form.get("kind", "")))
+        horizon = Horizon(str(form.get("horizon", "")))
+    except ValueError:
+        raise ServiceError("choose the recommendation's type and horizon") from None
+    evidence_url = str(form.get("evidence_url", "")).strip()
+    evidence_text = str(form.get("evidence_text", "")).strip()
+    recommendations.draft(
+        session,
+        ctx.dialogue,
+        statement_ids=statement_ids,
+        kind=kind,
+        horizon=horizon,
+        actors=str(form.get("actors", "")).split(","),
+        title=str(form.get("title", "")).strip() or None,
+        text=str(form.get("text", "")).strip() or None,
+        focus_area=str(form.get("focus_area", "")) or None,
+        evidence=[{"text": evidence_text, "url": evidence_url}] if evidence_text or evidence_url else [],
+        author=ctx.facilitator.display_name,
+        analysis=analyze_dialogue(session, ctx.dialogue),
+    )
+    session.commit()
+    return _back(request, "agenda_page", slug, "drafted")
+
+
+@router.post("/f/{slug}/agenda/recommendations/{number}/revise", dependencies=[CsrfChecked])
+def revise_recommendation(
+    request: Request,
+    slug: str,
+    number: int,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    title: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    recommendations.revise(
+        session,
+        ctx.dialogue,
+        number,
+        title=title.strip() or None,
+        text=text.strip() or None,
+        note=note,
+        author=ctx.facilitator.display_name,
+    )
+    session.commit()
+    return _back(request, "agenda_page", slug, "revised")
+
+
+@router.post("/f/{slug}/agenda/round", dependencies=[CsrfChecked])
+def open_round(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    rule: Annotated[str, Form()] = "unanimity",
+    threshold: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        parsed = AdoptionRule(rule)
+        share = float(threshold) / 100 if threshold.strip() and parsed is AdoptionRule.THRESHOLD else None
+    except ValueError:
+        raise ServiceError("choose unanimity, or a threshold in percent") from None
+    endorsements.open_round(session, ctx.dialogue, parsed, threshold=share)
+    session.commit()
+    return _back(request, "agenda_page", slug, "round_opened")
+
+
+@router.post("/f/{slug}/agenda/round/close", dependencies=[CsrfChecked])
+def close_round(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
+    endorsements.close_round(session, ctx.dialogue)
+    session.commit()
+    return _back(request, "agenda_page", slug, "round_closed")
+
+
+# --- facilitator: the final report ----------------------------------------------------------------------------
+
+
+@router.get("/f/{slug}/report", name="report_page")
+def report_page(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
+    return render(
+        request,
+        "agenda/facilitator_report.html",
+        {**_base(ctx, "report_page", "", session), "formats": tuple(REPORT_MEDIA)},
+    )
+
+
+@router.get("/f/{slug}/report.{fmt}", name="report_file")
+def report_file(
+    slug: str, fmt: str, session: SessionDep, ctx: PageFacilitator, download: int = 0
+) -> Response:
+    from workingup.report.build import build_report
+    from workingup.report.render import render as render_report
+
+    if fmt not in REPORT_MEDIA:
+        raise ServiceError(f"a report format is one of {', '.join(REPORT_MEDIA)}, not {fmt!r}")
+    payload = render_report(build_report(session, ctx.dialogue), fmt)
+    headers = {"Content-Security-Policy": REPORT_CSP}
+    if download or fmt != "html":
+        headers["Content-Disposition"] = f'attachment; filename="{ctx.dialogue.slug}-report.{fmt}"'
+    return Response(payload, media_type=REPORT_MEDIA[fmt], headers=headers)
+
+
+# --- facilitator: the tracker ---------------------------------------------------------------------------------
+
+
+@router.get("/f/{slug}/tracker", name="tracker_admin_page")
+def tracker_admin_page(
+    request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
+) -> Response:
+    return render(
+        request,
+        "agenda/facilitator_tracker.html",
+        {
+            **_base(ctx, "tracker_admin_page", notice, session),
+            "board": tracking.tracker(session, ctx.dialogue),
+            "statuses": list(CommitmentStatus),
+            "log": activity(session, ctx.dialogue, limit=30),
+        },
+    )
+
+
+@router.post("/f/{slug}/tracker/commitments", dependencies=[CsrfChecked])
+def make_commitment(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    recommendation: Annotated[str, Form()] = "",
+    actor: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    due_on: Annotated[str, Form()] = "",
+) -> Response:
+    tracking.commit(
+        session,
+        ctx.dialogue,
+        recommendation,
+        actor=actor,
+        description=description,
+        due_on=_date(due_on, "By when"),
+    )
+    session.commit()
+    return _back(request, "tracker_admin_page", slug, "committed")
+
+
+@router.post("/f/{slug}/tracker/commitments/{commitment_id}/status", dependencies=[CsrfChecked])
+def change_status(
+    request: Request,
+    slug: str,
+    commitment_id: int,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    status: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    tracking.set_status(
+        session, ctx.dialogue, commitment_id, status, note=note, actor=ctx.facilitator.display_name
+    )
+    session.commit()
+    return _back(request, "tracker_admin_page", slug, "status_changed")
+
+
+@router.post("/f/{slug}/tracker/commitments/{commitment_id}/milestones", dependencies=[CsrfChecked])
+def add_milestone(
+    request: Request,
+    slug: str,
+    commitment_id: int,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    title: Annotated[str, Form()] = "",
+    due_on: Annotated[str, Form()] = "",
+) -> Response:
+    tracking.add_milestone(session, ctx.dialogue, commitment_id, title, due_on=_date(due_on, "By when"))
+    session.commit()
+    return _back(request, "tracker_admin_page", slug, "milestone_added")
+
+
+@router.post("/f/{slug}/tracker/milestones/{milestone_id}", dependencies=[CsrfChecked])
+def set_progress(
+    request: Request,
+    slug: str,
+    milestone_id: int,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    progress: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        percent = int(progress)
+    except ValueError:
+        raise ServiceError("progress is a whole percentage from 0 to 100") from None
+    tracking.set_progress(session, ctx.dialogue, milestone_id, percent)
+    session.commit()
+    return _back(request, "tracker_admin_page", slug, "progress_saved")
+
+
+@router.post("/f/{slug}/tracker/commitments/{commitment_id}/evidence", dependencies=[CsrfChecked])
+def add_evidence(
+    request: Request,
+    slug: str,
+    commitment_id: int,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    url: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    dated: Annotated[str, Form()] = "",
+) -> Response:
+    tracking.add_evidence(
+        session, ctx.dialogue, commitment_id, url=url.strip() or None, note=note, dated=_date(dated, "Date")
+    )
+    session.commit()
+    return _back(request, "tracker_admin_page", slug, "evidence_added")
+
+
+# --- participants: endorsing, and what became of their statements ---------------------------------------------
+
+
+def _joined(request: Request, session: Session, slug: str) -> tuple[models.Dialogue, models.Participant]:
+    dialogue = get_dialogue(session, slug)
+    context = page_participant(request, session, dialogue)
+    if context is None:
+        raise Forbidden("join the dialogue first")
+    return dialogue, context.participant
+
+
+@router.get("/d/{slug}/agenda", name="endorse_page")
+def endorse_page(request: Request, slug: str, session: SessionDep, notice: str = "") -> Response:
+    dialogue, participant = _joined(request, session, slug)
+    results = endorsements.results(session, dialogue)
+    current = endorsements.stances_of(session, dialogue, participant)
+    rows = recommendations.all_of(session, dialogue)
+    return render(
+        request,
+        "agenda/endorse.html",
+        {
+            "dialogue": dialogue,
+            "current": "endorse_page",
+            "notice": _notice(notice),
+            "stakeholder": participant.role is Role.STAKEHOLDER,
+            "results": results,
+            "recommendations": [(r, current.get(r.number)) for r in rows],
+            "stances": list(Stance),
+            "fates": tracking.statement_fates(session, dialogue, participant.id),
+            "simulated": dialogue_counts(session, dialogue.id).any_simulated,
+        },
+    )
+
+
+@router.post("/d/{slug}/agenda", dependencies=[CsrfChecked])
+def endorse(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    recommendation: Annotated[str, Form()] = "",
+    stance: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    dialogue, participant = _joined(request, session, slug)
+    endorsements.record(session, dialogue, participant, recommendation, stance, text)
+    session.commit()
+    return _back(request, "endorse_page", slug, "stance_recorded")
+
+
+# --- public: the tracker --------------------------------------------------------------------------------------
+
+
+@router.get("/d/{slug}/tracker", name="public_tracker_page")
+def public_tracker_page(request: Request, slug: str, session: SessionDep) -> Response:
+    dialogue = get_dialogue(session, slug)
+    return render(
+        request,
+        "agenda/tracker.html",
+        {
+            "dialogue": dialogue,
+            "board": tracking.tracker(session, dialogue) if dialogue.published else None,
+            "log": activity(session, dialogue, public_only=True, limit=50) if dialogue.published else [],
+            "simulated": dialogue_counts(session, dialogue.id).any_simulated,
+        },
+    )
+
+
+@router.get("/d/{slug}/tracker.csv", name="public_tracker_csv")
+def public_tracker_csv(slug: str, session: SessionDep) -> Response:
+    dialogue = get_dialogue(session, slug)
+    if not dialogue.published:
+        raise Forbidden("the facilitators have not published this dialogue's results yet")
+    return Response(
+        tracking.tracker_csv(tracking.tracker(session, dialogue)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{dialogue.slug}-tracker.csv"'},
+    )
