@@ -130,3 +130,10 @@ def test_demo_sign_in_is_only_for_loopback_hosts(host: str, loopback: bool) -> N
     from workingup.cli import _is_loopback
 
     assert _is_loopback(host) is loopback
+
+
+def test_error_text_is_printed_verbatim_not_as_markup(db_url: str) -> None:
+    run("init")
+    code, out = run("stats", "--dialogue", "[bold]x[/bold]")
+    assert code == 1
+    assert "no dialogue called '[bold]x[/bold]'" in out

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -239,7 +240,7 @@ def import_polis_command(
         with db.transaction() as session, _progress() as progress:
             summary = import_polis(session, folder, slug=slug, progress=progress)
         for warning in summary.warnings:
-            errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            errors.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
         console.print(
             f"Imported [bold]{summary.slug}[/]: {summary.participants:,} participants, "
             f"{summary.statements:,} statements, {summary.vote_events:,} votes (from {summary.votes_source})."

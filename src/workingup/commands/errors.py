@@ -9,6 +9,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from workingup.config import Settings
 from workingup.dialogues import DefinitionError
@@ -40,7 +41,7 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except (ServiceError, InputFormatError, DefinitionError, ValueError) as error:
-            errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+            errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper

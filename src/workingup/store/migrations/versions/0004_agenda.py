@@ -1,11 +1,9 @@
 """From consensus to action: recommendations (every version kept, support figures copied at drafting), the
 endorsement round, consent to be named in the report, commitments with milestones and evidence, the activity log.
+New tables only.
 
-New tables only, so the order against other branches' migrations does not matter: chained after 0004 (the newest
-head on main when this was written); re-chain `down_revision` if another migration lands first.
-
-Revision ID: 0003
-Revises: 0004
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-29 05:42:45.772414
 """
 
@@ -14,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0004"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
