@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from workingup.web.opinion_map import PALETTE, UNCLUSTERED, MapGroup, MapStatement, opinion_map_svg
+from workingup.colours import GROUP_COLOURS, UNGROUPED
+from workingup.web.opinion_map import MapGroup, MapStatement, opinion_map_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -29,8 +30,8 @@ def test_dots_are_coloured_by_group_and_placed_within_the_frame() -> None:
     circles = root.findall(f"{SVG}circle")
     assert len(circles) == 3  # the participant without coordinates is not drawn
     fills = [c.get("fill") for c in circles]
-    assert fills[0] == UNCLUSTERED  # unclustered first, underneath
-    assert sorted(fills[1:]) == sorted([PALETTE[0], PALETTE[1]])
+    assert fills[0] == UNGROUPED  # unclustered first, underneath
+    assert sorted(fills[1:]) == sorted([GROUP_COLOURS[0], GROUP_COLOURS[1]])
     for c in circles:
         assert 0 <= float(c.get("cx", -1)) <= 200
         assert 0 <= float(c.get("cy", -1)) <= 100

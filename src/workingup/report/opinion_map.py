@@ -14,11 +14,9 @@ from html import escape
 import numpy as np
 from numpy.typing import NDArray
 
+from workingup.colours import group_colour
 from workingup.services.disclosure import MIN_GROUP
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print by lightness.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-UNGROUPED = "#B0B0B0"
 WIDTH, HEIGHT, PAD = 640.0, 400.0, 24.0
 
 
@@ -70,7 +68,7 @@ def opinion_map_svg(
             )
         screen = place(points)
         for group in sorted(set(point_labels.tolist())):
-            colour = PALETTE[group % len(PALETTE)] if group >= 0 else UNGROUPED
+            colour = group_colour(group)
             mine = screen[point_labels == group]
             # One path of small circles per group, not one element per dot: PDF renderers draw a single path
             # with thousands of sub-paths several times faster than thousands of elements.

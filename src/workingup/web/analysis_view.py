@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.analysis.convergence import VERDICTS
+from workingup.colours import group_colour
 from workingup.services.analysis_runs import latest_run, parse
 from workingup.store import models
-from workingup.web.opinion_map import PALETTE, MapGroup, MapStatement, opinion_map_svg
+from workingup.web.opinion_map import MapGroup, MapStatement, opinion_map_svg
 from workingup.web.strings import catalogue
 
 _ = catalogue()
@@ -46,7 +47,7 @@ class GroupView:
 
     @property
     def colour(self) -> str:
-        return PALETTE[self.label % len(PALETTE)]
+        return group_colour(self.label)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ from html import escape
 import numpy as np
 from numpy.typing import ArrayLike
 
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8a6d00", "#000000")
-UNCLUSTERED = "#9aa1ad"
+from workingup.colours import UNGROUPED, group_colour
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ class MapGroup:
 
     @property
     def colour(self) -> str:
-        return PALETTE[self.label % len(PALETTE)]
+        return group_colour(self.label)
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def opinion_map_svg(
         if not np.isfinite(xy[i]).all():
             continue
         x, y = place(*xy[i])
-        fill = colour.get(int(lab[i]), UNCLUSTERED)
+        fill = colour.get(int(lab[i]), UNGROUPED)
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{fill}" fill-opacity="0.7" data-group="{int(lab[i])}"/>'
         )
