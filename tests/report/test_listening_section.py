@@ -49,3 +49,42 @@ def test_sessions_are_named_only_with_consent(database: Database) -> None:
         assert "Akron" not in text
         assert "A listening session (not named: no consent to name it)" in text
         assert "1 further session(s) without recorded consent" in text
+
+
+def test_themes_show_sizes_quotes_and_what_came_from_them(database: Database) -> None:
+    from workingup.domain import Horizon, RecommendationType
+    from workingup.services import recommendations
+
+    table, analysis = demo_table(database)
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        listening.load_sample(session, d)
+        run = listening.run_themes(session, d, method="tfidf")
+        theme = run.result.themes[0]
+        candidate = listening.candidates_for(session, d, run, theme.id)[0]
+        statement = listening.adopt_candidate(
+            session, d, run, candidate, text="Drawn from the listening session.", focus_area="quality-work"
+        )
+        recommendations.draft(
+            session,
+            d,
+            statement_ids=[statement.id],
+            kind=RecommendationType.PROGRAMMATIC,
+            horizon=Horizon.NEAR_TERM,
+            actors=["employers"],
+            title="A recommendation resting on people's own words",
+        )  # no analysis given: the draft analyses afresh, so the new statement has figures
+    with database.sessions() as session:
+        data = build_report(session, dialogue(session, table), analysis=analysis)
+    assert data.listening is not None
+    first = data.listening.themes[0]
+    assert first.size == theme.size
+    assert first.quotes == tuple(q.text for q in theme.quotes[:3])
+    assert first.statements == ("Drawn from the listening session.",)
+    assert first.recommendations == ("A recommendation resting on people's own words",)
+    assert all(not t.statements for t in data.listening.themes[1:])
+    html, markdown = render_html(data), render_markdown(data)
+    for text in (html, markdown):
+        assert f"({theme.size} contributions)" in text
+        assert "Drawn from the listening session." in text
+        assert "Recommendations resting on them: A recommendation resting on people" in text

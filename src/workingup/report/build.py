@@ -47,7 +47,7 @@ from workingup.report.opinion_map import opinion_map_svg
 from workingup.services import endorsements, recommendations, tracking
 from workingup.services.analysis import DialogueAnalysis, analyze_dialogue
 from workingup.services.disclosure import MIN_GROUP, Pool, pool_groups, publishable_name
-from workingup.services.listening import latest_themes, sessions_of
+from workingup.services.listening import latest_themes, origins, sessions_of
 from workingup.services.recommendations import SupportSnapshot
 from workingup.store import models
 from workingup.store.agenda import RecommendationRow
@@ -206,8 +206,52 @@ def _listening(session: Session, dialogue: models.Dialogue) -> Listening | None:
     themes: tuple[ThemeItem, ...] = ()
     run = latest_themes(session, dialogue)
     if run is not None:
-        themes = tuple(ThemeItem(t.label, t.quotes[0].text if t.quotes else None) for t in run.result.themes)
+        # A statement belongs to the theme that, in the latest run, holds the contribution it was drawn from.
+        theme_of = {member: t.id for t in run.result.themes for member in t.members}
+        statements: dict[int, list[str]] = {}
+        recommendations: dict[int, list[str]] = {}
+        drawn = origins(session, dialogue)
+        titles = _recommendations_resting_on(session, dialogue, [statement.id for statement, _ in drawn])
+        for statement, origin in drawn:
+            theme_id = theme_of.get(origin.contribution_id)
+            if theme_id is None:
+                continue
+            statements.setdefault(theme_id, []).append(statement.text)
+            for title in titles.get(statement.id, ()):
+                if title not in recommendations.setdefault(theme_id, []):
+                    recommendations[theme_id].append(title)
+        themes = tuple(
+            ThemeItem(
+                label=t.label,
+                size=t.size,
+                quotes=tuple(q.text for q in t.quotes[:3]),
+                statements=tuple(statements.get(t.id, ())),
+                recommendations=tuple(recommendations.get(t.id, ())),
+            )
+            for t in run.result.themes
+        )
     return Listening(items, themes, withheld=len(rows) - len(shown))
+
+
+def _recommendations_resting_on(
+    session: Session, dialogue: models.Dialogue, statement_ids: list[int]
+) -> dict[int, list[str]]:
+    """Titles of the live recommendations whose current version rests on each statement."""
+    if not statement_ids:
+        return {}
+    out: dict[int, list[str]] = {}
+    for recommendation in session.scalars(
+        select(RecommendationRow).where(
+            RecommendationRow.dialogue_id == dialogue.id, RecommendationRow.withdrawn.is_(False)
+        )
+    ):
+        current = recommendation.versions[-1] if recommendation.versions else None
+        if current is None:
+            continue
+        for basis in current.basis:
+            if basis.statement_id in statement_ids:
+                out.setdefault(basis.statement_id, []).append(current.title)
+    return out
 
 
 def _principles(

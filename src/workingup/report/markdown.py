@@ -79,10 +79,14 @@ def render_markdown(data: ReportData) -> str:
                 f"{data.listening.withheld} further session(s) without recorded consent are neither described nor quoted.\n"
             )
         if data.listening.themes:
-            add("What people said, by theme (verbatim, anonymous):\n")
+            add("What people said, by theme (verbatim, anonymous), and what the dialogue drew from it:\n")
             for t in data.listening.themes:
-                quote = f": “{md(t.quote)}”" if t.quote else ""
-                add(f"- **{md(t.label)}**{quote}")
+                add(f"- **{md(t.label)}** ({t.size} contributions)")
+                out.extend(f"  > “{md(q)}”" for q in t.quotes)
+                if t.statements:
+                    add(f"  Statements drawn from these words: {md('; '.join(t.statements))}.")
+                if t.recommendations:
+                    add(f"  Recommendations resting on them: {md('; '.join(t.recommendations))}.")
             add("")
 
     add("## 2\\. Shared principles\n")

@@ -51,7 +51,13 @@ class ListeningItem:
 @dataclass(frozen=True)
 class ThemeItem:
     label: str
-    quote: str | None
+    size: int
+    quotes: tuple[str, ...]
+    """Up to three verbatim quotes, anonymous."""
+    statements: tuple[str, ...] = ()
+    """Dialogue statements drawn from this theme's words (through the listening page or `themes adopt`)."""
+    recommendations: tuple[str, ...] = ()
+    """Titles of recommendations resting on one of those statements."""
 
 
 @dataclass(frozen=True)
