@@ -10,13 +10,16 @@ from fastapi.staticfiles import StaticFiles
 
 from workingup import __version__
 from workingup.services.analysis_runs import Analyses, dialogues_needing_analysis
+from workingup.services.coordination_watch import Watchman
 from workingup.services.database import Database
+from workingup.web.api import alerts as alerts_api
 from workingup.web.api import facilitator as facilitator_api
 from workingup.web.api import participant as participant_api
 from workingup.web.api import public as public_api
 from workingup.web.errors import install_error_handlers
 from workingup.web.limits import make_limiters
 from workingup.web.pages import agenda as agenda_pages
+from workingup.web.pages import alerts as alert_pages
 from workingup.web.pages import facilitator as facilitator_pages
 from workingup.web.pages import listening as listening_pages
 from workingup.web.pages import participant as participant_pages
@@ -86,17 +89,20 @@ def create_app(
     app.state.allow_demo_login = allow_demo_login
     app.state.limiters = make_limiters(rate_limits or RateLimits())
     app.state.analyses = analyses
+    app.state.watchman = Watchman()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
     for router in (
         public_api.router,
         participant_api.router,
         facilitator_api.router,
+        alerts_api.router,
         public_pages.router,
         participant_pages.router,
         facilitator_pages.router,
         listening_pages.router,
         agenda_pages.router,
+        alert_pages.router,
     ):
         app.include_router(router)
 

@@ -380,3 +380,27 @@ class AnalysisOut(Schema):
     divisive: list[ScoredStatementOut]
     verdicts: list[VerdictOut]
     coordinated_blocs: list[CoordinatedBlocOut]
+
+
+class PushOut(Schema):
+    statement_id: int
+    text: str
+    vote: Literal[-1, 0, 1]
+
+
+class LiveBlocOut(Schema):
+    size: int
+    agreement: float
+    mean_shared: float
+    first_vote_at: datetime
+    last_vote_at: datetime
+    under_way: bool
+    pushes: list[PushOut]
+
+
+class LiveAlertsOut(Schema):
+    checked_at: datetime
+    window_seconds: int
+    voters_in_window: int
+    under_way: bool
+    blocs: list[LiveBlocOut]

@@ -1,0 +1,50 @@
+"""Live coordinated-voting alerts for a dialogue's facilitators (issue 8: coordination at the door)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from workingup.services.coordination_watch import LiveAlerts, Watchman
+from workingup.web.deps import SessionDep
+from workingup.web.errors import error_responses
+from workingup.web.schemas import LiveAlertsOut, LiveBlocOut, PushOut
+from workingup.web.security import ApiDialogueFacilitator
+
+router = APIRouter(prefix="/api/v1", tags=["facilitator"])
+
+
+def alerts_out(alerts: LiveAlerts) -> LiveAlertsOut:
+    return LiveAlertsOut(
+        checked_at=alerts.checked_at,
+        window_seconds=alerts.window_seconds,
+        voters_in_window=alerts.voters_in_window,
+        under_way=alerts.under_way,
+        blocs=[
+            LiveBlocOut(
+                size=b.size,
+                agreement=b.agreement,
+                mean_shared=b.mean_shared,
+                first_vote_at=b.first_vote_at,
+                last_vote_at=b.last_vote_at,
+                under_way=b.under_way,
+                pushes=[PushOut.model_validate(vars(p)) for p in b.pushes],
+            )
+            for b in alerts.blocs
+        ],
+    )
+
+
+def watchman(request: Request) -> Watchman:
+    found: Watchman = request.app.state.watchman
+    return found
+
+
+@router.get(
+    "/manage/{slug}/alerts",
+    operation_id="get_live_alerts",
+    response_model=LiveAlertsOut,
+    responses=error_responses(400, 401, 403, 404),
+    summary="Coordinated voting among the people who voted in the last 30 minutes, checked now",
+)
+def get_live_alerts(request: Request, ctx: ApiDialogueFacilitator, session: SessionDep) -> LiveAlertsOut:
+    return alerts_out(watchman(request).alerts(session, ctx.dialogue.id))
