@@ -12,8 +12,10 @@ from workingup import __version__
 from workingup.services.analysis_runs import Analyses, dialogues_needing_analysis
 from workingup.services.coordination_watch import Watchman
 from workingup.services.database import Database
+from workingup.web.api import agenda as agenda_api
 from workingup.web.api import alerts as alerts_api
 from workingup.web.api import facilitator as facilitator_api
+from workingup.web.api import listening as listening_api
 from workingup.web.api import participant as participant_api
 from workingup.web.api import public as public_api
 from workingup.web.errors import install_error_handlers
@@ -97,6 +99,8 @@ def create_app(
         participant_api.router,
         facilitator_api.router,
         alerts_api.router,
+        agenda_api.router,
+        listening_api.router,
         public_pages.router,
         participant_pages.router,
         facilitator_pages.router,
