@@ -186,10 +186,11 @@ def test_from_candidates_to_a_blocked_round_a_report_and_a_public_tracker(
     html = client.get(f"{manage}/report.html", headers=me)
     assert html.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in html.headers["content-security-policy"]
-    pdf = client.get(f"{manage}/report.pdf", headers=me)
-    assert pdf.headers["content-type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF")
-    assert "attachment" in pdf.headers["content-disposition"]
+    if database.engine.dialect.name == "sqlite":  # the PDF is the HTML printed; once is enough (seconds each)
+        pdf = client.get(f"{manage}/report.pdf", headers=me)
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+        assert "attachment" in pdf.headers["content-disposition"]
     assert client.get(f"{manage}/report.docx", headers=me).status_code == 422
 
     made = client.post(
