@@ -8,9 +8,9 @@ leaves the session as it was. The work is in services/listening.py and workingup
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,13 @@ from workingup.services import listening
 from workingup.services.errors import Conflict, NotFound, ServiceError
 from workingup.store import models
 from workingup.store.listening import ContributionRow, ListeningSessionRow
-from workingup.themes import ContributionFormatError, parse_contributions, preferred_method
+from workingup.themes import (
+    ContributionFormatError,
+    Method,
+    available_methods,
+    parse_contributions,
+    preferred_method,
+)
 from workingup.themes.statements import CandidateStatement
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
@@ -270,8 +276,21 @@ def _run_out(session: Session, dialogue: models.Dialogue, run: listening.ThemeRu
     responses=error_responses(*AUTH),
     summary="Find themes in every contribution with recorded consent (the result is kept as the latest run)",
 )
-def run_listening_themes(ctx: ApiDialogueFacilitator, session: SessionDep) -> ThemeRunOut:
-    run = listening.run_themes(session, ctx.dialogue, method=preferred_method())
+def run_listening_themes(
+    ctx: ApiDialogueFacilitator,
+    session: SessionDep,
+    method: Annotated[
+        Method | None,
+        Query(
+            description="tfidf, or minilm (sentence embeddings) where installed; default: the best installed"
+        ),
+    ] = None,
+) -> ThemeRunOut:
+    if method is not None and method not in available_methods():
+        raise ServiceError(
+            f"the {method} method is not installed here; use one of {', '.join(available_methods())}"
+        )
+    run = listening.run_themes(session, ctx.dialogue, method=method or preferred_method())
     session.commit()
     return _run_out(session, ctx.dialogue, run)
 
