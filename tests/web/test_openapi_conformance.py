@@ -61,7 +61,7 @@ def _headers(path: str, world: dict[str, Any]) -> dict[str, str]:
         return {}  # signing out would end the session every other case uses
     if path.startswith("/api/v1/manage/") or path == "/api/v1/facilitator":
         return dict(world["facilitator"])
-    if "/me" in path or path.endswith(("/votes", "/statements")):
+    if "/me" in path or path.endswith(("/votes", "/statements", "/endorsements")):
         return dict(world["participant"])
     return {}
 

@@ -10,9 +10,9 @@ Every rule lives in services/recommendations.py, endorsements.py and tracking.py
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Path, Response, status
 from sqlalchemy.orm import Session
 
 from workingup.domain import Role, Stance
@@ -25,6 +25,7 @@ from workingup.store import models
 from workingup.store.agenda import EndorsementRow, RecommendationRow, RecommendationVersionRow
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
+from workingup.web.schemas import MAX_ID
 from workingup.web.schemas_agenda import (
     ActivityOut,
     BasisOut,
@@ -63,6 +64,8 @@ from workingup.web.schemas_agenda import (
     VersionOut,
 )
 from workingup.web.security import ApiDialogueFacilitator, ApiParticipant
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 router = APIRouter(prefix="/api/v1", tags=["agenda"])
 AUTH = (400, 401, 403, 404)
@@ -165,7 +168,7 @@ def list_recommendations(
     summary="One recommendation with every version, oldest first",
 )
 def get_recommendation_history(
-    number: int, ctx: ApiDialogueFacilitator, session: SessionDep
+    number: PathId, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> RecommendationHistory:
     row = recommendations.get(session, ctx.dialogue, number)
     return RecommendationHistory(
@@ -214,7 +217,7 @@ def draft_recommendation(
     summary="Save a new version; stances given on the old wording stop counting",
 )
 def revise_recommendation(
-    number: int, body: ReviseIn, ctx: ApiDialogueFacilitator, session: SessionDep
+    number: PathId, body: ReviseIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> RecommendationForFacilitator:
     recommendations.revise(
         session,
@@ -459,7 +462,7 @@ def record_commitment(body: CommitmentIn, ctx: ApiDialogueFacilitator, session: 
     summary="Change a commitment's status (logged publicly; dropping needs a reason)",
 )
 def change_commitment_status(
-    commitment_id: int, body: StatusIn, ctx: ApiDialogueFacilitator, session: SessionDep
+    commitment_id: PathId, body: StatusIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> CommitmentOut:
     row = tracking.set_status(
         session,
@@ -482,7 +485,7 @@ def change_commitment_status(
     responses=error_responses(*AUTH),
 )
 def add_milestone(
-    commitment_id: int, body: MilestoneIn, ctx: ApiDialogueFacilitator, session: SessionDep
+    commitment_id: PathId, body: MilestoneIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> CommitmentOut:
     tracking.add_milestone(session, ctx.dialogue, commitment_id, body.title, due_on=body.due_on)
     session.commit()
@@ -498,7 +501,7 @@ def add_milestone(
     summary="Set how far a milestone got (percent); answers with its commitment",
 )
 def set_milestone_progress(
-    milestone_id: int, body: ProgressIn, ctx: ApiDialogueFacilitator, session: SessionDep
+    milestone_id: PathId, body: ProgressIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> CommitmentOut:
     milestone = tracking.set_progress(session, ctx.dialogue, milestone_id, body.progress)
     session.commit()
@@ -515,7 +518,7 @@ def set_milestone_progress(
     summary="Add evidence (an http(s) link and/or a note) to a commitment",
 )
 def add_commitment_evidence(
-    commitment_id: int, body: EvidenceIn, ctx: ApiDialogueFacilitator, session: SessionDep
+    commitment_id: PathId, body: EvidenceIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> CommitmentOut:
     tracking.add_evidence(
         session,

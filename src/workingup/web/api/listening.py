@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from workingup.themes.statements import CandidateStatement
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
 from workingup.web.pages.listening import MAX_UPLOAD_BYTES
+from workingup.web.schemas import MAX_ID
 from workingup.web.schemas_agenda import (
     AdoptIn,
     CandidateStatementOut,
@@ -44,6 +45,8 @@ from workingup.web.schemas_agenda import (
     ThemeRunOut,
 )
 from workingup.web.security import ApiDialogueFacilitator
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 router = APIRouter(prefix="/api/v1", tags=["listening", "facilitator"])
 AUTH = (400, 401, 403, 404)
@@ -115,7 +118,7 @@ def create_listening_session(
     responses=error_responses(*AUTH),
 )
 def list_contributions(
-    session_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
+    session_id: PathId, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> list[ContributionOut]:
     row = listening.get_session(session, ctx.dialogue, session_id)
     return [_contribution_out(c) for c in sorted(row.contributions, key=lambda c: c.id)]
@@ -193,7 +196,7 @@ def _add_typed(
     summary="Add typed contributions (JSON) or import a CSV or text body, all or nothing",
 )
 async def add_contributions(
-    request: Request, session_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
+    request: Request, session_id: PathId, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> list[ContributionOut]:
     row = listening.get_session(session, ctx.dialogue, session_id)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
