@@ -203,7 +203,8 @@ def _build(path: Path) -> tuple[int, int, dict[str, str], dict[str, Any]]:
             unmoderated = participation.submit_statement(
                 s, a, someone, "ALPHA-PRIVATE-UNMODERATED: evening child care at every library", None
             ).statement
-            assert unmoderated is not None and unmoderated.moderation is Moderation.UNMODERATED
+            assert unmoderated is not None
+            assert unmoderated.moderation is Moderation.UNMODERATED
             ids["unmoderated_id"] = unmoderated.id
             accepted = list(
                 s.scalars(
@@ -318,7 +319,7 @@ def _close_round(s: Session) -> None:
     endorsements.close_round(s, s.scalars(select(models.Dialogue).where(models.Dialogue.slug == SLUG)).one())
 
 
-M = f"/api/v1/manage/{{slug}}"
+M = "/api/v1/manage/{slug}"
 F = "/f/{slug}"
 D = "/d/{slug}"
 TO_VOTE = back_to(f"/d/{SLUG}/vote")
