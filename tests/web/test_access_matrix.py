@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.web.conftest import GENEROUS, PASSWORD
+from tests.web.test_security_headers import assert_security_headers
 from workingup.dialogues import load_definition
 from workingup.domain import AdoptionRule, Horizon, Leaning, Moderation, RecommendationType, Role
 from workingup.services import (
@@ -656,6 +657,7 @@ def test_access(world: World, method: str, path: str, role: str) -> None:
     assert response.status_code == expected.status, detail
     if expected.location is not None:
         assert where(response).startswith(expected.location), detail
+    assert_security_headers(response, path)
     text = body_text(response)
     leaked = [m for m in OTHER_PRIVATE if m in text]
     if role != FAC:
