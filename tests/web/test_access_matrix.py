@@ -222,18 +222,35 @@ def _build(path: Path) -> tuple[int, int, dict[str, str], dict[str, Any]]:
 
             other_joined = participation.join_open(s, b, participation.Profile(consent=True))
             tokens[OTHER_PART] = other_joined.token
-            roster.create_invitation(s, b, "BRAVO-PRIVATE-PENDING invitee", Role.STAKEHOLDER, None)
-            participation.submit_statement(
+            ids["other_participant_id"] = other_joined.participant.id
+            ids["other_invitation_id"] = roster.create_invitation(
+                s, b, "BRAVO-PRIVATE-PENDING invitee", Role.STAKEHOLDER, None
+            ).invitation.id
+            other_statement = participation.submit_statement(
                 s, b, other_joined.participant, "BRAVO-PRIVATE-UNMODERATED: a bus line to the plant", None
-            )
+            ).statement
+            assert other_statement is not None
+            ids["other_statement_id"] = other_statement.id
             from workingup.services import moderation
 
             moderation.add_seed_statement(
                 s, b, "BRAVO-PRIVATE-ACCEPTED: paid training hours for everyone", focus_area=None
             )
-            listening.create_session(
+            ids["other_session_id"] = listening.create_session(
                 s, b, held_on=_day(), place="BRAVO-PRIVATE-PLACE", facilitator="Bea", consent_recorded=True
+            ).id
+            recommendations.draft(
+                s,
+                b,
+                statement_ids=[other_statement.id],
+                kind=RecommendationType.POLICY,
+                horizon=Horizon.NEAR_TERM,
+                actors=["Transit board"],
+                focus_area=b.focus_areas[0].key,
             )
+            other_commitment = tracking.commit(s, b, "R1", actor="Transit board", description="Run it")
+            ids["other_commitment_id"] = other_commitment.id
+            ids["other_milestone_id"] = tracking.add_milestone(s, b, other_commitment.id, "Route plan").id
 
             listening.load_sample(s, a)
             place = listening.create_session(
@@ -683,3 +700,117 @@ def _on_a_copy(world: World, method: str, path: str, role: str, row: Row) -> Res
         database.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{copy}{suffix}").unlink(missing_ok=True)
+
+
+# --- another dialogue's ids under this dialogue's address ---------------------------------------------------------
+
+FOREIGN: list[tuple[str, str, str, Row]] = [
+    (
+        "POST",
+        f"{M}/invitations/{{invitation_id}}/revoke",
+        FAC,
+        Row({}, lambda w: {"invitation_id": w.ids["other_invitation_id"]}),
+    ),
+    (
+        "DELETE",
+        f"{M}/participants/{{participant_id}}/token",
+        FAC,
+        Row({}, lambda w: {"participant_id": w.ids["other_participant_id"]}),
+    ),
+    (
+        "POST",
+        f"{M}/statements/moderation",
+        FAC,
+        Row({}, json=lambda w: {"ids": [w.ids["other_statement_id"]], "action": "accept"}),
+    ),
+    (
+        "POST",
+        f"{F}/invitations/{{invitation_id}}/revoke",
+        FAC,
+        Row({}, lambda w: {"invitation_id": w.ids["other_invitation_id"]}),
+    ),
+    (
+        "POST",
+        f"{F}/participants/{{participant_id}}/revoke",
+        FAC,
+        Row({}, lambda w: {"participant_id": w.ids["other_participant_id"]}),
+    ),
+    (
+        "POST",
+        f"{F}/moderation",
+        FAC,
+        Row({}, form=lambda w: {"ids": [w.ids["other_statement_id"]], "action": "accept"}),
+    ),
+    (
+        "POST",
+        f"{F}/listening/sessions/{{session_id}}/contributions",
+        FAC,
+        Row(
+            {}, lambda w: {"session_id": w.ids["other_session_id"]}, form=lambda w: {"text": "Planted words."}
+        ),
+    ),
+    (
+        "POST",
+        f"{F}/tracker/commitments/{{commitment_id}}/status",
+        FAC,
+        Row(
+            {},
+            lambda w: {"commitment_id": w.ids["other_commitment_id"]},
+            form=lambda w: {"status": "in_progress"},
+        ),
+    ),
+    (
+        "POST",
+        f"{F}/tracker/commitments/{{commitment_id}}/milestones",
+        FAC,
+        Row(
+            {}, lambda w: {"commitment_id": w.ids["other_commitment_id"]}, form=lambda w: {"title": "Planted"}
+        ),
+    ),
+    (
+        "POST",
+        f"{F}/tracker/commitments/{{commitment_id}}/evidence",
+        FAC,
+        Row(
+            {}, lambda w: {"commitment_id": w.ids["other_commitment_id"]}, form=lambda w: {"note": "Planted"}
+        ),
+    ),
+    (
+        "POST",
+        f"{F}/tracker/milestones/{{milestone_id}}",
+        FAC,
+        Row({}, lambda w: {"milestone_id": w.ids["other_milestone_id"]}, form=lambda w: {"progress": "90"}),
+    ),
+    (
+        "POST",
+        "/api/v1/dialogues/{slug}/votes",
+        PART,
+        Row({}, json=lambda w: {"statement_id": w.ids["other_statement_id"], "value": 1}),
+    ),
+    (
+        "POST",
+        f"{D}/vote",
+        PART,
+        Row({}, form=lambda w: {"statement_id": w.ids["other_statement_id"], "value": 1}),
+    ),
+    (
+        "POST",
+        f"{D}/my-votes",
+        PART,
+        Row({}, form=lambda w: {"statement_id": w.ids["other_statement_id"], "value": 1}),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role", "row"), FOREIGN, ids=[f"{m} {p} as {r}" for m, p, r, _ in FOREIGN]
+)
+def test_another_dialogues_ids_are_unknown_here(
+    world: World, method: str, path: str, role: str, row: Row
+) -> None:
+    """Allowed on this dialogue, but pointing at the other dialogue's item: refused, and the item unchanged."""
+    response = _on_a_copy(world, method, path, role, row)
+    assert response.status_code in (400, 404), (
+        f"{method} {path} as {role}: {response.status_code}\n{response.text[:300]}"
+    )
+    assert not any(m in body_text(response) for m in OTHER_PRIVATE)
