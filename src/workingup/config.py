@@ -27,6 +27,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("WORKINGUP_HOST", "127.0.0.1", "Address `workingup serve` listens on."),
     Setting("WORKINGUP_PORT", "8000", "Port `workingup serve` listens on."),
+    Setting(
+        "WORKINGUP_SESSION_HOURS",
+        "12",
+        "A facilitator's sign-in ends this many hours after it began, however active.",
+    ),
+    Setting(
+        "WORKINGUP_SESSION_IDLE_MINUTES",
+        "120",
+        "A facilitator's sign-in ends after this many minutes without a request.",
+    ),
 )
 
 
@@ -35,6 +45,8 @@ class Settings:
     database_url: str
     host: str
     port: int
+    session_hours: float = 12.0
+    session_idle_minutes: float = 120.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -51,4 +63,20 @@ class Settings:
         url = values["WORKINGUP_DATABASE_URL"].strip()
         if not url.startswith(("sqlite", "postgresql")):
             raise ValueError(f"WORKINGUP_DATABASE_URL must be a sqlite:// or postgresql:// URL, not {url!r}")
-        return cls(database_url=url, host=values["WORKINGUP_HOST"], port=port)
+        return cls(
+            database_url=url,
+            host=values["WORKINGUP_HOST"],
+            port=port,
+            session_hours=_positive(values, "WORKINGUP_SESSION_HOURS"),
+            session_idle_minutes=_positive(values, "WORKINGUP_SESSION_IDLE_MINUTES"),
+        )
+
+
+def _positive(values: Mapping[str, str], name: str) -> float:
+    try:
+        number = float(values[name])
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {values[name]!r}") from None
+    if not 0 < number < 1e6:
+        raise ValueError(f"{name} must be above 0, not {values[name]!r}")
+    return number

@@ -3,6 +3,10 @@
 Passwords are hashed with Argon2id (memory-hard, so a stolen hash is expensive to attack on GPUs); sessions are
 random tokens of which only the digest is stored, with an expiry. A demo account's password is published in the
 README, so the web app lets it sign in only when it listens on a loopback address.
+
+A session ends at the first of: signing out, its absolute lifetime after signing in, or an idle period without
+use. The idle limit needs no extra column: `expires_at` slides forward on use, capped at `created_at` plus the
+absolute lifetime, so a laptop left signed in at a venue stops working on its own.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -21,17 +25,44 @@ from workingup.services.tokens import hash_token, new_token
 from workingup.store import models
 from workingup.store.models import utcnow
 
-SESSION_LIFETIME = timedelta(days=14)
+SESSION_LIFETIME = timedelta(hours=12)
+"""Absolute lifetime of a facilitator session (WORKINGUP_SESSION_HOURS): a working day."""
+SESSION_IDLE = timedelta(minutes=120)
+"""A session unused this long ends (WORKINGUP_SESSION_IDLE_MINUTES): long enough for a workshop's break."""
+SLIDE_STEP = timedelta(minutes=1)
+"""Sliding the idle expiry writes to the database; at most once a minute per session keeps that cheap."""
 MIN_PASSWORD_LENGTH = 12
 DEMO_EMAIL = "demo-facilitator@example.org"
 DEMO_PASSWORD = "demo-only-not-secret"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher(
+    time_cost=3, memory_cost=64 * 1024, parallelism=4, hash_len=32, salt_len=16, type=Type.ID
+)
+"""RFC 9106's second recommended profile (64 MiB, 3 passes), spelled out so a library default cannot weaken it;
+well above OWASP's minimum for Argon2id (19 MiB, 2 passes)."""
 
 
 class AuthenticationFailed(Unauthenticated):
     """Wrong address or password; the message never says which."""
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long facilitator sessions live: `lifetime` after signing in at most, `idle` after their last use."""
+
+    lifetime: timedelta = SESSION_LIFETIME
+    idle: timedelta = SESSION_IDLE
+
+    def __post_init__(self) -> None:
+        if self.lifetime <= timedelta(0) or self.idle <= timedelta(0):
+            raise ValueError("a session's lifetime and idle limit must be positive")
+
+    def first_expiry(self, now: datetime) -> datetime:
+        return now + min(self.lifetime, self.idle)
+
+
+DEFAULT_POLICY = SessionPolicy()
 
 
 @dataclass(frozen=True)
@@ -91,7 +122,15 @@ def facilitated_dialogues(session: Session, facilitator_id: int) -> list[models.
     )
 
 
-def sign_in(session: Session, email: str, password: str, *, allow_demo: bool) -> NewSession:
+def sign_in(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    allow_demo: bool,
+    policy: SessionPolicy = DEFAULT_POLICY,
+    now: datetime | None = None,
+) -> NewSession:
     """Check the password and open a session; the same error for an unknown address and a wrong password."""
     facilitator = facilitator_by_email(session, email)
     if facilitator is None:
@@ -106,20 +145,37 @@ def sign_in(session: Session, email: str, password: str, *, allow_demo: bool) ->
     if _hasher.check_needs_rehash(facilitator.password_hash):
         facilitator.password_hash = _hasher.hash(password)
     token = new_token()
-    expires = utcnow() + SESSION_LIFETIME
+    now = now or utcnow()
+    expires = policy.first_expiry(now)
     session.add(
         models.FacilitatorSession(
-            token_hash=hash_token(token), facilitator_id=facilitator.id, expires_at=expires
+            token_hash=hash_token(token), facilitator_id=facilitator.id, created_at=now, expires_at=expires
         )
     )
     session.flush()
     return NewSession(token=token, facilitator=facilitator, expires_at=expires)
 
 
-def facilitator_for_token(session: Session, token: str) -> models.Facilitator | None:
+def facilitator_for_token(
+    session: Session, token: str, *, policy: SessionPolicy = DEFAULT_POLICY, now: datetime | None = None
+) -> models.Facilitator | None:
+    """The facilitator a live session token belongs to; each use pushes the idle expiry forward.
+
+    An expired session's row is deleted on sight, so the database does not keep dead tokens' digests. The
+    caller commits (the sliding expiry is a write).
+    """
     row = session.get(models.FacilitatorSession, hash_token(token))
-    if row is None or row.expires_at <= utcnow():
+    if row is None:
         return None
+    now = now or utcnow()
+    if row.expires_at <= now or row.created_at + policy.lifetime <= now:
+        session.delete(row)
+        session.flush()
+        return None
+    slid = min(row.created_at + policy.lifetime, now + policy.idle)
+    if slid - row.expires_at >= SLIDE_STEP:
+        row.expires_at = slid
+        session.flush()
     return session.get(models.Facilitator, row.facilitator_id)
 
 
@@ -127,6 +183,19 @@ def sign_out(session: Session, token: str) -> None:
     session.execute(
         delete(models.FacilitatorSession).where(models.FacilitatorSession.token_hash == hash_token(token))
     )
+
+
+def end_participant_token(session: Session, participant: models.Participant) -> bool:
+    """Make a participant's bearer token stop working; False when it had none (already ended, or simulated).
+
+    Only the digest goes: the person's votes and statements stay counted under their participant row, and the
+    same person can come back only through a new invitation or the open link, as a new participant.
+    """
+    if participant.token_hash is None:
+        return False
+    participant.token_hash = None
+    session.flush()
+    return True
 
 
 def ensure_demo_facilitator(session: Session, dialogue: models.Dialogue) -> models.Facilitator:

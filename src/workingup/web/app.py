@@ -44,6 +44,9 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",  # one-tap voting must not be clickjacked inside another site's frame
     "Referrer-Policy": "same-origin",  # invitation links carry a token in their path
 }
+NO_STORE = "no-store"
+"""Every dynamic answer may hold a facilitator's roster, someone's own votes or a CSRF value: no cache (shared
+or the browser's back-forward history on a shared computer) may keep it. Only /static is cacheable."""
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -117,6 +120,8 @@ def create_app(
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", NO_STORE)
         if not request.url.path.startswith("/api/docs"):  # Swagger UI loads its own scripts
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response

@@ -4,23 +4,31 @@ The JSON API authenticates with `Authorization: Bearer <token>` only — a parti
 session token — so it needs no CSRF defence (browsers never attach that header on their own). Pages keep the same
 tokens in HttpOnly, SameSite=Lax cookies, and every form POST must echo a per-browser CSRF value that only a
 page of this site could have read (double-submit cookie).
+
+How long a facilitator session lives comes from `app.state.session_policy` (set from the settings on first use)
+and the time from `app.state.clock` when a test has set one, so expiry is tested by moving a clock, not by
+sleeping.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Form, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from workingup.services.accounts import facilitates, facilitator_for_token
+from workingup.config import Settings
+from workingup.services.accounts import SessionPolicy, facilitates, facilitator_for_token
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Forbidden, ServiceError, Unauthenticated
 from workingup.services.participation import participant_for_token
 from workingup.store import models
+from workingup.store.models import utcnow
 from workingup.web.deps import SessionDep
 
 SESSION_COOKIE = "wu_session"
@@ -40,6 +48,32 @@ class LoginRequired(ServiceError):
 
 class CsrfFailed(Forbidden):
     pass
+
+
+def session_policy(request: Request) -> SessionPolicy:
+    """The app's facilitator-session lifetimes: a test's own, else WORKINGUP_SESSION_HOURS / _IDLE_MINUTES."""
+    policy: SessionPolicy | None = getattr(request.app.state, "session_policy", None)
+    if policy is None:
+        settings = Settings.from_env()
+        policy = SessionPolicy(
+            lifetime=timedelta(hours=settings.session_hours),
+            idle=timedelta(minutes=settings.session_idle_minutes),
+        )
+        request.app.state.session_policy = policy
+    return policy
+
+
+def now(request: Request) -> datetime:
+    """The current time, or the time of the clock a test put on the app."""
+    clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else utcnow()
+
+
+def facilitator_of_token(request: Request, session: SessionDep, token: str) -> models.Facilitator | None:
+    """The facilitator of a live session token; commits the sliding idle expiry (nothing else is pending yet)."""
+    facilitator = facilitator_for_token(session, token, policy=session_policy(request), now=now(request))
+    session.commit()
+    return facilitator
 
 
 def participant_cookie(dialogue_id: int) -> str:
@@ -70,26 +104,33 @@ class FacilitatorContext:
     facilitator: models.Facilitator
 
 
-def _participant(session: SessionDep, dialogue: models.Dialogue, token: str | None) -> ParticipantContext:
+def _participant(
+    request: Request, session: SessionDep, dialogue: models.Dialogue, token: str | None
+) -> ParticipantContext:
     if not token:
         raise Unauthenticated("join the dialogue first: this needs a participant token")
     participant = participant_for_token(session, token)
     if participant is None:
-        raise Unauthenticated("unknown participant token")
+        if facilitator_of_token(request, session, token) is not None:
+            # Signed in, just not as a participant: the same answer a participant gets on facilitator routes.
+            raise Forbidden("facilitators take part only by joining, with a participant token")
+        raise Unauthenticated("unknown or ended participant token")
     if participant.dialogue_id != dialogue.id:
         raise Forbidden("this token belongs to a participant of another dialogue")
     return ParticipantContext(dialogue, participant)
 
 
-def api_participant(slug: str, session: SessionDep, credentials: BearerDep) -> ParticipantContext:
+def api_participant(
+    request: Request, slug: str, session: SessionDep, credentials: BearerDep
+) -> ParticipantContext:
     dialogue = get_dialogue(session, slug)
-    return _participant(session, dialogue, credentials.credentials if credentials else None)
+    return _participant(request, session, dialogue, credentials.credentials if credentials else None)
 
 
-def api_facilitator(session: SessionDep, credentials: BearerDep) -> models.Facilitator:
+def api_facilitator(request: Request, session: SessionDep, credentials: BearerDep) -> models.Facilitator:
     if credentials is None:
         raise Unauthenticated("sign in first: this needs a facilitator session token")
-    facilitator = facilitator_for_token(session, credentials.credentials)
+    facilitator = facilitator_of_token(request, session, credentials.credentials)
     if facilitator is None:
         if participant_for_token(session, credentials.credentials) is not None:
             raise Forbidden("participants cannot use facilitator endpoints")
@@ -126,7 +167,7 @@ def page_participant(
 
 def page_facilitator(request: Request, session: SessionDep) -> models.Facilitator | None:
     token = request.cookies.get(SESSION_COOKIE)
-    return facilitator_for_token(session, token) if token else None
+    return facilitator_of_token(request, session, token) if token else None
 
 
 def page_dialogue_facilitator(request: Request, session: SessionDep, slug: str) -> FacilitatorContext:

@@ -190,6 +190,8 @@ EN: dict[str, str] = {
     "roster.accepted": "Accepted (UTC)",
     "roster.revoke": "Withdraw",
     "notice.revoked": "The invitation was withdrawn.",
+    "roster.end_access": "End access",
+    "notice.access_ended": "That person's link no longer works; the votes they cast stay counted.",
     "roster.none": "none",
     "mod.title": "Moderation",
     "mod.filters": "Filter the statements",

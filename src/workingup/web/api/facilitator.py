@@ -50,7 +50,7 @@ from workingup.web.schemas import (
     StatementForFacilitator,
     VerdictOut,
 )
-from workingup.web.security import ApiDialogueFacilitator, ApiFacilitator, BearerDep
+from workingup.web.security import ApiDialogueFacilitator, ApiFacilitator, BearerDep, now, session_policy
 from workingup.web.tables import TABLES, queue_filter
 
 router = APIRouter(prefix="/api/v1", tags=["facilitator"])
@@ -71,7 +71,12 @@ def _self(f: models.Facilitator) -> FacilitatorSelf:
 def sign_in(request: Request, body: LoginIn, session: SessionDep) -> SessionOut:
     check_limit(request, "sign_in", body.email.strip().lower())
     opened = accounts.sign_in(
-        session, body.email, body.password, allow_demo=request.app.state.allow_demo_login
+        session,
+        body.email,
+        body.password,
+        allow_demo=request.app.state.allow_demo_login,
+        policy=session_policy(request),
+        now=now(request),
     )
     session.commit()
     return SessionOut(token=opened.token, expires_at=opened.expires_at, facilitator=_self(opened.facilitator))
@@ -251,6 +256,31 @@ def list_participants(
         )
         for p in people
     ]
+
+
+@router.delete(
+    "/manage/{slug}/participants/{participant_id}/token",
+    operation_id="revoke_participant_token",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(*AUTH),
+    summary="End a participant's token: their votes stay counted, the token stops working",
+)
+def revoke_participant_token(
+    participant_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
+) -> Response:
+    accounts.end_participant_token(session, _participant_of(session, ctx.dialogue, participant_id))
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _participant_of(
+    session: SessionDep, dialogue: models.Dialogue, participant_id: int
+) -> models.Participant:
+    """A participant of this dialogue; another dialogue's people are as unknown here as nonexistent ones."""
+    participant = session.get(models.Participant, participant_id)
+    if participant is None or participant.dialogue_id != dialogue.id:
+        raise NotFound(f"dialogue {dialogue.slug!r} has no participant {participant_id}")
+    return participant
 
 
 def _invitation(i: models.Invitation) -> InvitationForFacilitator:

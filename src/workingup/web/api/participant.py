@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import random
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from workingup.services import participation
+from workingup.services import accounts, participation
 from workingup.services.dialogues import get_dialogue
 from workingup.store import models
 from workingup.web.deps import SessionDep
@@ -200,3 +200,18 @@ def submit_statement(
         statement=OwnStatementOut(id=st.id, text=st.text, focus_area=area, moderation=st.moderation),
         duplicate=duplicate,
     )
+
+
+# Last on purpose: API clients (and schema-driven tests) that walk the routes in order end their token only after
+# using it everywhere else.
+@router.delete(
+    "/dialogues/{slug}/me/token",
+    operation_id="end_own_token",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404),
+    summary="Stop this token from working (e.g. on a shared device); the votes cast with it stay counted",
+)
+def end_own_token(ctx: ApiParticipant, session: SessionDep) -> Response:
+    accounts.end_participant_token(session, ctx.participant)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

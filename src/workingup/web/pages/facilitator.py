@@ -14,7 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from workingup.domain import Phase, Role, StatementKind
 from workingup.services import accounts, moderation, roster, setup
-from workingup.services.errors import ServiceError
+from workingup.services.errors import NotFound, ServiceError
+from workingup.store import models
 from workingup.store.queries import dialogue_counts
 from workingup.web.analysis_view import analysis_view
 from workingup.web.deps import SessionDep
@@ -26,7 +27,9 @@ from workingup.web.security import (
     CsrfChecked,
     FacilitatorContext,
     PageFacilitator,
+    now,
     page_facilitator,
+    session_policy,
     set_cookie,
 )
 from workingup.web.strings import catalogue
@@ -95,7 +98,14 @@ def login_submit(
 ) -> Response:
     check_limit(request, "sign_in", email.strip().lower())
     try:
-        opened = accounts.sign_in(session, email, password, allow_demo=request.app.state.allow_demo_login)
+        opened = accounts.sign_in(
+            session,
+            email,
+            password,
+            allow_demo=request.app.state.allow_demo_login,
+            policy=session_policy(request),
+            now=now(request),
+        )
     except accounts.AuthenticationFailed as error:
         context = {
             "next": _safe_next(next),
@@ -108,7 +118,7 @@ def login_submit(
         return render(request, "login.html", context, status_code=401)
     session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
-    max_age = int(accounts.SESSION_LIFETIME.total_seconds())
+    max_age = int(session_policy(request).lifetime.total_seconds())
     set_cookie(request, response, SESSION_COOKIE, opened.token, max_age)
     return response
 
@@ -285,6 +295,19 @@ def revoke_invitation(
     roster.revoke_invitation(session, ctx.dialogue, invitation_id)
     session.commit()
     return _back(request, "roster_page", slug, "revoked")
+
+
+@router.post("/f/{slug}/participants/{participant_id}/revoke", dependencies=[CsrfChecked])
+def end_participant_access(
+    request: Request, slug: str, participant_id: int, session: SessionDep, ctx: PageFacilitator
+) -> Response:
+    """A lost phone or a person who must leave the table: their link stops working, their votes stay."""
+    participant = session.get(models.Participant, participant_id)
+    if participant is None or participant.dialogue_id != ctx.dialogue.id:
+        raise NotFound(f"dialogue {ctx.dialogue.slug!r} has no participant {participant_id}")
+    accounts.end_participant_token(session, participant)
+    session.commit()
+    return _back(request, "roster_page", slug, "access_ended")
 
 
 # --- moderation -------------------------------------------------------------------------------------------------
