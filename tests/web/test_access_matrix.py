@@ -50,6 +50,7 @@ from workingup.services.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
 from workingup.store import models
+from workingup.web.api import listening as listening_api
 from workingup.web.app import create_app
 from workingup.web.pages import listening as listening_pages
 from workingup.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, participant_cookie
@@ -310,6 +311,7 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     with pytest.MonkeyPatch.context() as patch:
         # Which theme method runs is not what this test is about; TF-IDF spares loading a language model.
         patch.setattr(listening_pages, "preferred_method", lambda: "tfidf")
+        patch.setattr(listening_api, "preferred_method", lambda: "tfidf")
         with TestClient(_app(shared)) as client, TestClient(_app(shared)) as changing:
             yield World(pristine, client, changing, dialogue_id, other_id, tokens, ids, scratch=folder)
 
@@ -425,6 +427,88 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", f"{M}/analysis"): Row(facilitator_api(Expect(200))),
     ("POST", f"{M}/analysis"): Row(facilitator_api(Expect(200))),
     ("GET", f"{M}/analysis/map.svg"): Row(facilitator_api(Expect(200))),
+    ("GET", f"{M}/alerts"): Row(facilitator_api(Expect(200))),
+    # agenda API
+    ("GET", f"{M}/agenda/candidates"): Row(facilitator_api(Expect(200))),
+    ("GET", f"{M}/recommendations"): Row(facilitator_api(Expect(200))),
+    ("GET", f"{M}/recommendations/{{number}}"): Row(facilitator_api(Expect(200)), lambda w: {"number": 1}),
+    ("POST", f"{M}/recommendations"): Row(
+        facilitator_api(Expect(201)),
+        json=lambda w: {
+            "statement_ids": w.ids["converged"],
+            "kind": "policy",
+            "horizon": "near_term",
+            "actors": ["Employers"],
+        },
+    ),
+    ("POST", f"{M}/recommendations/{{number}}/versions"): Row(
+        facilitator_api(Expect(201)),
+        lambda w: {"number": 1},
+        json=lambda w: {"text": "Fund evening child care in every library.", "note": "wording"},
+    ),
+    ("GET", f"{M}/round"): Row(facilitator_api(Expect(200))),
+    ("POST", f"{M}/round"): Row(
+        facilitator_api(Expect(201)), json=lambda w: {"rule": "unanimity"}, prepare=_close_round
+    ),
+    ("POST", f"{M}/round/close"): Row(facilitator_api(Expect(200))),
+    ("GET", f"{M}/report.{{fmt}}"): Row(facilitator_api(Expect(200)), lambda w: {"fmt": "md"}),
+    ("GET", f"{M}/tracker"): Row(facilitator_api(Expect(200))),
+    ("POST", f"{M}/commitments"): Row(
+        facilitator_api(Expect(201)),
+        json=lambda w: {"recommendation": 1, "actor": "Employers", "description": "Pilot it"},
+    ),
+    ("POST", f"{M}/commitments/{{commitment_id}}/status"): Row(
+        facilitator_api(Expect(200)),
+        _ids("commitment_id"),
+        json=lambda w: {"status": "in_progress", "note": "started"},
+    ),
+    ("POST", f"{M}/commitments/{{commitment_id}}/milestones"): Row(
+        facilitator_api(Expect(201)), _ids("commitment_id"), json=lambda w: {"title": "Council vote"}
+    ),
+    ("PUT", f"{M}/milestones/{{milestone_id}}/progress"): Row(
+        facilitator_api(Expect(200)), _ids("milestone_id"), json=lambda w: {"progress": 50}
+    ),
+    ("POST", f"{M}/commitments/{{commitment_id}}/evidence"): Row(
+        facilitator_api(Expect(201)),
+        _ids("commitment_id"),
+        json=lambda w: {"note": "Minutes of the council", "url": "https://example.org/minutes"},
+    ),
+    # listening API
+    ("GET", f"{M}/listening/sessions"): Row(facilitator_api(Expect(200))),
+    ("POST", f"{M}/listening/sessions"): Row(
+        facilitator_api(Expect(201)),
+        json=lambda w: {
+            "held_on": "2017-03-03",
+            "place": "Union hall",
+            "facilitator": "Al",
+            "consent_recorded": True,
+        },
+    ),
+    ("GET", f"{M}/listening/sessions/{{session_id}}/contributions"): Row(
+        facilitator_api(Expect(200)), _ids("session_id")
+    ),
+    ("POST", f"{M}/listening/sessions/{{session_id}}/contributions"): Row(
+        facilitator_api(Expect(201)),
+        _ids("session_id"),
+        json=lambda w: [{"text": "The late bus never comes.", "speaker": "P1"}],
+    ),
+    ("GET", f"{M}/listening/themes"): Row(facilitator_api(Expect(200))),
+    ("POST", f"{M}/listening/themes"): Row(facilitator_api(Expect(201))),
+    ("POST", f"{M}/listening/adoptions"): Row(
+        facilitator_api(Expect(201)),
+        json=lambda w: {"run_id": w.ids["run_id"], "theme_id": w.ids["theme_id"], "candidate": 0},
+    ),
+    ("GET", f"{M}/listening/origins"): Row(facilitator_api(Expect(200))),
+    # participant API of the agenda, and the public tracker
+    ("GET", "/api/v1/dialogues/{slug}/me/agenda"): Row(participant_api(Expect(200))),
+    ("POST", "/api/v1/dialogues/{slug}/endorsements"): Row(
+        participant_api(Expect(201)), json=lambda w: {"recommendation": 1, "stance": "endorse"}
+    ),
+    ("PUT", "/api/v1/dialogues/{slug}/me/name-consent"): Row(
+        participant_api(Expect(200)), json=lambda w: {"named": True}
+    ),
+    ("GET", "/api/v1/dialogues/{slug}/tracker"): Row(public(Expect(200))),
+    ("GET", "/api/v1/dialogues/{slug}/tracker.csv"): Row(public(Expect(200))),
     # public pages
     ("GET", "/"): Row(public(Expect(200))),
     ("GET", D): Row(public(Expect(200))),
@@ -511,6 +595,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         form=lambda w: {"text": "Apprenticeships paid from the first day"},
     ),
     ("GET", f"{F}/dashboard"): Row(facilitator_page(Expect(200))),
+    ("GET", f"{F}/alerts.json"): Row(facilitator_page(Expect(200))),
     ("POST", f"{F}/analysis"): Row(facilitator_page(back_to(f"/f/{SLUG}/dashboard?notice=analysed"))),
     ("GET", f"{F}/export/polis.zip"): Row(facilitator_page(Expect(200))),
     ("GET", f"{F}/export/{{table}}.csv"): Row(
@@ -705,6 +790,46 @@ def _on_a_copy(world: World, method: str, path: str, role: str, row: Row) -> Res
 # --- another dialogue's ids under this dialogue's address ---------------------------------------------------------
 
 FOREIGN: list[tuple[str, str, str, Row]] = [
+    (
+        "GET",
+        f"{M}/listening/sessions/{{session_id}}/contributions",
+        FAC,
+        Row({}, lambda w: {"session_id": w.ids["other_session_id"]}),
+    ),
+    (
+        "POST",
+        f"{M}/listening/sessions/{{session_id}}/contributions",
+        FAC,
+        Row(
+            {},
+            lambda w: {"session_id": w.ids["other_session_id"]},
+            json=lambda w: [{"text": "Planted words."}],
+        ),
+    ),
+    (
+        "POST",
+        f"{M}/commitments/{{commitment_id}}/status",
+        FAC,
+        Row(
+            {},
+            lambda w: {"commitment_id": w.ids["other_commitment_id"]},
+            json=lambda w: {"status": "in_progress"},
+        ),
+    ),
+    (
+        "POST",
+        f"{M}/commitments/{{commitment_id}}/evidence",
+        FAC,
+        Row(
+            {}, lambda w: {"commitment_id": w.ids["other_commitment_id"]}, json=lambda w: {"note": "Planted"}
+        ),
+    ),
+    (
+        "PUT",
+        f"{M}/milestones/{{milestone_id}}/progress",
+        FAC,
+        Row({}, lambda w: {"milestone_id": w.ids["other_milestone_id"]}, json=lambda w: {"progress": 90}),
+    ),
     (
         "POST",
         f"{M}/invitations/{{invitation_id}}/revoke",
