@@ -48,6 +48,17 @@ def test_open_join_creates_a_consenting_participant_and_voting_works(
     assert votes == {sid: [1, -1, 0][i % 3] for i, sid in enumerate(seen)}
 
 
+def test_joining_twice_from_one_browser_keeps_one_participant(
+    database: Database, client: TestClient, dialogue: str
+) -> None:
+    join_page(client, dialogue)
+    again = client.post(f"/d/{dialogue}/join", data={"csrf_token": csrf(client), "consent": "yes"})
+    assert again.status_code == 200
+    assert again.url.path == f"/d/{dialogue}/vote"
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(models.Participant)) == 1
+
+
 def test_joining_needs_consent_and_an_open_dialogue(
     database: Database, client: TestClient, dialogue: str
 ) -> None:

@@ -92,6 +92,9 @@ def join_submit(
     consent: Annotated[str, Form()] = "",
 ) -> Response:
     dialogue = get_dialogue(session, slug)
+    if page_participant(request, session, dialogue) is not None:
+        # A second submit (another tab, the back button) must not make this browser a second voter.
+        return RedirectResponse(request.url_for("vote_page", slug=slug), status_code=303)
     profile = participation.Profile()
     try:
         profile = _profile_from_form(sector, leaning, consent)
