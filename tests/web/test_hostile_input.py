@@ -13,6 +13,7 @@ import io
 import re
 import shutil
 import subprocess
+import threading
 import zipfile
 from collections.abc import Iterator
 from datetime import date
@@ -87,7 +88,10 @@ def _asgi_post(app: Any, path: str, headers: list[tuple[bytes, bytes]], chunks: 
         "client": ("127.0.0.1", 1),
         "server": ("testserver", 80),
     }
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: Playwright's tests may leave an event loop running in this one.
+    worker = threading.Thread(target=asyncio.run, args=(app(scope, receive, send),))
+    worker.start()
+    worker.join()
     return status[0], pulled
 
 
