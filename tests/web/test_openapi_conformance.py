@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.fuzz import examples
 from tests.web.conftest import GENEROUS, add_facilitator, join_api, sign_in_api
 from workingup.dialogues import load_definition
 from workingup.services.database import Database
@@ -71,12 +72,17 @@ def test_api_conforms_to_its_schema(api_world: dict[str, Any]) -> None:
     # Hypothesis test here; a failure names the operation and the case that broke it.
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", api_world["app"])
     operations = [result.ok() for result in schema.get_all_operations()]
+    declared = TestClient(api_world["app"]).get("/api/v1/openapi.json").json()["paths"]
+    methods = {"get", "put", "post", "delete", "patch", "head", "options"}
+    expected = {(m.upper(), path) for path, item in declared.items() for m in item if m in methods}
+    assert {(op.method.upper(), op.path) for op in operations} == expected  # every operation, none skipped
     assert len(operations) >= 25
+    tested: set[tuple[str, str]] = set()
     for operation in operations:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=15,
+            max_examples=examples(15),
             deadline=None,
             derandomize=True,
             phases=[Phase.explicit, Phase.generate],
@@ -87,5 +93,7 @@ def test_api_conforms_to_its_schema(api_world: dict[str, Any]) -> None:
             if "slug" in (case.path_parameters or {}) and _rng.random() < 0.8:
                 case.path_parameters["slug"] = SLUG
             case.call_and_validate(headers=_headers(case.operation.path, api_world), checks=CHECKS)
+            tested.add((case.operation.method.upper(), case.operation.path))
 
         run()
+    assert tested == expected

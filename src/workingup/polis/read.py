@@ -132,13 +132,28 @@ def _rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], Iterator[tu
     return header, rows()
 
 
-def _int(file: str, line: int, column: str, text: str) -> int:
+ID_RANGE = (-(2**63), 2**63 - 1)
+"""Ids and counts become 64-bit integers (numpy arrays, database columns)."""
+GROUP_RANGE = (-(2**31), 2**31 - 1)
+"""Group ids are stored in a 32-bit integer column."""
+TIMESTAMP_RANGE = (-(2**63), 253_402_300_799_999)
+"""Milliseconds since 1970; anything after the last millisecond of year 9999 is not a date (negative: none)."""
+MAX_XID = 200
+"""The participant's external reference column holds 200 characters."""
+
+
+def _int(file: str, line: int, column: str, text: str, bounds: tuple[int, int] = ID_RANGE) -> int:
     try:
-        return int(text.strip())
+        value = int(text.strip())
     except ValueError:
         raise PolisFormatError(
-            file, line, f"column {column!r} must be a whole number, not {text!r}"
+            file, line, f"column {column!r} must be a whole number, not {text[:60]!r}"
         ) from None
+    if not bounds[0] <= value <= bounds[1]:
+        raise PolisFormatError(
+            file, line, f"column {column!r} is out of range ({bounds[0]} to {bounds[1]}), not {value}"
+        )
+    return value
 
 
 def _bool(file: str, line: int, column: str, text: str) -> bool:
@@ -147,7 +162,7 @@ def _bool(file: str, line: int, column: str, text: str) -> bool:
         return True
     if value in {"false", "0", "f", ""}:
         return False
-    raise PolisFormatError(file, line, f"column {column!r} must be true or false, not {text!r}")
+    raise PolisFormatError(file, line, f"column {column!r} must be true or false, not {text[:60]!r}")
 
 
 def _read_comments(path: Path) -> list[PolisComment]:
@@ -173,7 +188,7 @@ def _read_comments(path: Path) -> list[PolisComment]:
             gic_value = float(gic) if gic not in (None, "") else None
         except ValueError:
             raise PolisFormatError(
-                path.name, line, f"group-informed-consensus must be a number, not {gic!r}"
+                path.name, line, f"group-informed-consensus must be a number, not {str(gic)[:60]!r}"
             ) from None
         comments.append(
             PolisComment(
@@ -181,7 +196,9 @@ def _read_comments(path: Path) -> list[PolisComment]:
                 author_id=_int(path.name, line, "author-id", row[col["author-id"]]),
                 text=row[col["comment-body"]],
                 moderated=moderated,
-                timestamp_ms=_int(path.name, line, "timestamp", timestamp) if timestamp else None,
+                timestamp_ms=_int(path.name, line, "timestamp", timestamp, TIMESTAMP_RANGE)
+                if timestamp
+                else None,
                 is_meta=_bool(path.name, line, "is-meta", get("is-meta") or ""),
                 is_seed=_bool(path.name, line, "is-seed", get("is-seed") or ""),
                 agrees=_int(path.name, line, "agrees", agrees) if agrees else None,
@@ -208,7 +225,7 @@ def _read_vote_events(path: Path, known: set[int]) -> tuple[np.ndarray, np.ndarr
         comment.append(cid)
         value.append(vote)
         when = row[col["timestamp"]].strip() if has_time else ""
-        timestamp.append(_int(path.name, line, "timestamp", when) if when else -1)
+        timestamp.append(_int(path.name, line, "timestamp", when, TIMESTAMP_RANGE) if when else -1)
     times = np.asarray(timestamp, dtype=np.int64)
     order = np.argsort(times, kind="stable")  # time order; file order breaks ties
     return (
@@ -247,8 +264,10 @@ def _read_participant_votes(
         first_line[pid] = line
         group = row[col["group-id"]].strip()
         xid = row[col["xid"]].strip() if "xid" in col else ""
+        if len(xid) > MAX_XID:
+            raise PolisFormatError(path.name, line, f"xid has {len(xid)} characters, at most {MAX_XID}")
         participants[pid] = PolisParticipant(
-            pid, xid or None, _int(path.name, line, "group-id", group) if group else None
+            pid, xid or None, _int(path.name, line, "group-id", group, GROUP_RANGE) if group else None
         )
         for i, cid in comment_cols:
             cell = row[i].strip()
@@ -257,7 +276,7 @@ def _read_participant_votes(
             vote = cells.get(cell)
             if vote is None:
                 raise PolisFormatError(
-                    path.name, line, f"vote for comment {cid} must be -1, 0, 1 or empty, not {cell!r}"
+                    path.name, line, f"vote for comment {cid} must be -1, 0, 1 or empty, not {cell[:60]!r}"
                 )
             p_out.append(pid)
             c_out.append(cid)

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.orm import Session
 
 from workingup.domain import DialogueDefinition, Moderation, Phase
-from workingup.services.errors import Conflict, NotFound
+from workingup.services.errors import Conflict, NotFound, ServiceError
 from workingup.store import models
 from workingup.store.bulk import insert_returning_ids
 from workingup.store.queries import all_dialogues, dialogue_by_slug
 
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
+
+
+def check_slug(slug: str) -> str:
+    """A slug is lowercase letters, digits and inner hyphens: it goes into URLs, file and zip entry names.
+
+    Anything else (`../x`, `a/b`, quotes) would make the dialogue unreachable by its URL and would put a path
+    into every export's file names, so it is refused where dialogues are made.
+    """
+    if not SLUG.fullmatch(slug):
+        raise ServiceError(
+            f"a dialogue's slug is 1 to 100 lowercase letters, digits and inner hyphens, not {slug!r}"
+        )
+    return slug
+
 
 def install_definition(session: Session, definition: DialogueDefinition) -> models.Dialogue:
     """Create the dialogue a definition describes, with its focus areas, sectors and accepted seed statements."""
+    check_slug(definition.slug)
     if dialogue_by_slug(session, definition.slug) is not None:
         raise Conflict(f"a dialogue called {definition.slug!r} already exists")
     dialogue = models.Dialogue(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from workingup.domain import Moderation, Phase, Role
 from workingup.polis import PolisComment, PolisConversation, PolisParticipant, read_polis, write_polis
+from workingup.services.dialogues import check_slug
 from workingup.services.errors import Conflict
 from workingup.services.progress import Progress, no_progress
 from workingup.store import models
@@ -37,7 +38,7 @@ class ImportSummary:
 
 def slug_for(folder: Path) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-")
-    return slug[:100] or "polis"
+    return slug[:100].strip("-") or "polis"
 
 
 def _ms_to_datetime(ms: int | None) -> datetime | None:
@@ -50,7 +51,7 @@ def import_polis(
     """Read and validate `folder`, then write it as a new dialogue; the caller's transaction makes it atomic."""
     folder = Path(folder)
     conversation = read_polis(folder)
-    slug = slug or slug_for(folder)
+    slug = check_slug(slug or slug_for(folder))
     if dialogue_by_slug(session, slug) is not None:
         raise Conflict(f"a dialogue called {slug!r} already exists; choose another with --slug")
 

@@ -42,6 +42,12 @@ def read_contributions(path: str | Path, *, format: Format | None = None) -> lis
     return parse_contributions(path.read_bytes(), format=format, name=path.name)
 
 
+MAX_ID_CHARS = 200
+"""A contribution's own id is stored in 200 characters (and is a label, not text)."""
+MAX_SPEAKER_CHARS = 100
+"""A speaker is a pseudonym or a first name; the store keeps 100 characters."""
+
+
 def parse_contributions(data: str | bytes, *, format: Format, name: str = "<input>") -> list[Contribution]:
     """Parse an upload or pasted text; `name` is what error messages call it."""
     text = _decode(data, name)
@@ -149,12 +155,20 @@ def _parse_csv(text: str, name: str) -> list[Contribution]:
             own_id = row[col["id"]].strip()
             if not own_id:
                 raise ContributionFormatError(name, line, "has an empty id")
+            if len(own_id) > MAX_ID_CHARS:
+                raise ContributionFormatError(
+                    name, line, f"id has {len(own_id)} characters, at most {MAX_ID_CHARS}"
+                )
             if own_id in seen_ids:
                 raise ContributionFormatError(
                     name, line, f"duplicate id {own_id!r} (first on line {seen_ids[own_id]})"
                 )
             seen_ids[own_id] = line
         speaker = row[col["speaker"]].strip() or None if "speaker" in col else None
+        if speaker is not None and len(speaker) > MAX_SPEAKER_CHARS:
+            raise ContributionFormatError(
+                name, line, f"speaker has {len(speaker)} characters, at most {MAX_SPEAKER_CHARS}"
+            )
         attributes = [(label, row[i].strip()) for i, label in attribute_cols if row[i].strip()]
         if attributes and speaker is None:
             raise ContributionFormatError(name, line, "gives demographics but no speaker")

@@ -19,6 +19,7 @@ from workingup.web.api import listening as listening_api
 from workingup.web.api import participant as participant_api
 from workingup.web.api import public as public_api
 from workingup.web.errors import install_error_handlers
+from workingup.web.guard import RequestGuard
 from workingup.web.limits import make_limiters
 from workingup.web.pages import agenda as agenda_pages
 from workingup.web.pages import alerts as alert_pages
@@ -97,6 +98,7 @@ def create_app(
     app.state.watchman = Watchman()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
+    app.add_middleware(RequestGuard)  # size, encoding and nesting limits before any parser runs
     for router in (
         public_api.router,
         participant_api.router,

@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -73,4 +75,18 @@ def install_error_handlers(app: FastAPI, render_error: Any) -> None:
                 {"detail": error.detail}, status_code=error.status_code, headers=error.headers
             )
         result: Response = render_error(request, error.status_code, str(error.detail))
+        return result
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        """The API keeps FastAPI's located 422; a page gets the site's error page, not JSON echoing the input."""
+        if is_api(request):
+            return await request_validation_exception_handler(request, error)
+        fields = sorted({str(e["loc"][-1]) for e in error.errors() if e.get("loc")})
+        message = (
+            f"the form could not be read (check: {', '.join(fields)})"
+            if fields
+            else "the form could not be read"
+        )
+        result: Response = render_error(request, 422, message)
         return result

@@ -48,12 +48,29 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any, numeric: bool = False) -> str:
+    """A cell for a CSV download: text a spreadsheet would run as a formula gets a leading apostrophe.
+
+    Statement texts are written by anyone with the link; `=HYPERLINK(…)` must open as text in a facilitator's
+    spreadsheet, never as a formula. Numeric columns keep their minus signs.
+    """
+    text = cell(value)
+    if not numeric and text[:1] in FORMULA_STARTS:
+        return "'" + text
+    return text
+
+
 def to_csv(table: DataTable) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow([cell(v) for v in row])
+        writer.writerow(
+            [csv_cell(v, isinstance(v, int | float) or i in table.numeric) for i, v in enumerate(row)]
+        )
     return out.getvalue()
 
 

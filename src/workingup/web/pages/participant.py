@@ -211,6 +211,13 @@ def profile_submit(
     return _redirect(str(request.url_for("profile_page", slug=slug)), saved=1)
 
 
+def _vote(value: int) -> int:
+    """A form's vote value, checked here: the service's ValueError would otherwise surface as a 500."""
+    if value not in (-1, 0, 1):
+        raise ServiceError("a vote is -1 (disagree), 0 (pass) or 1 (agree)")
+    return value
+
+
 # --- voting -----------------------------------------------------------------------------------------------------
 
 
@@ -255,7 +262,7 @@ def vote_submit(
     if isinstance(context, Response):
         return context
     check_limit(request, "votes", context.participant.id)
-    participation.cast_vote(session, context.dialogue, context.participant, statement_id, value)
+    participation.cast_vote(session, context.dialogue, context.participant, statement_id, _vote(value))
     session.commit()
     request.app.state.analyses.votes_arrived(context.dialogue.id)
     return _redirect(str(request.url_for("vote_page", slug=slug)), voted=int(VoteValue(value)))
@@ -351,7 +358,7 @@ def my_votes_change(
     if isinstance(context, Response):
         return context
     check_limit(request, "votes", context.participant.id)
-    participation.cast_vote(session, context.dialogue, context.participant, statement_id, value)
+    participation.cast_vote(session, context.dialogue, context.participant, statement_id, _vote(value))
     session.commit()
     request.app.state.analyses.votes_arrived(context.dialogue.id)
     url = str(request.url_for("my_votes_page", slug=slug))
