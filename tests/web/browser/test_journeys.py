@@ -78,7 +78,9 @@ def test_participant_joins_votes_by_keyboard_submits_and_changes_a_vote(
 
     with live_server.database.sessions() as session:
         participant = session.scalars(
-            select(models.Participant).where(models.Participant.simulated.is_(False))
+            select(models.Participant)
+            .join(models.Dialogue, models.Dialogue.id == models.Participant.dialogue_id)
+            .where(models.Participant.simulated.is_(False), models.Dialogue.slug == SLUG)
         ).one()
         current = dict(
             session.execute(
