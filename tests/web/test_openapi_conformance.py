@@ -97,3 +97,47 @@ def test_api_conforms_to_its_schema(api_world: dict[str, Any]) -> None:
 
         run()
     assert tested == expected
+
+
+def test_api_conforms_statefully(api_world: dict[str, Any]) -> None:
+    """Chains of calls that feed one answer into the next request, from the links schemathesis infers.
+
+    What it can chain today is narrow: its root heuristic reads `/manage/{slug}` as a "Manage" resource that no
+    operation produces, so the facilitator routes (commitment → status, milestone → progress, theme run →
+    adoption, which it does link) are never entry points, and runs start from joining: a new participant's id
+    fed into the facilitator's token revocation. Each run joins with a fresh participant of its own."""
+    app = api_world["app"]
+    client = TestClient(app)
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    base = schema.as_state_machine()
+    steps: set[tuple[str, str]] = set()
+
+    class Workflow(base):  # type: ignore[misc, valid-type]
+        def setup(self) -> None:
+            self.world = {**api_world, "participant": join_api(client, SLUG).headers}
+
+        def before_call(self, case: Any) -> None:
+            if "slug" in (case.path_parameters or {}):
+                case.path_parameters["slug"] = SLUG
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": _headers(case.operation.path, self.world)}
+
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            steps.add((case.operation.method.upper(), case.operation.path))
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=examples(25),
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )
+    assert ("POST", "/api/v1/dialogues/{slug}/participants") in steps
+    assert ("DELETE", "/api/v1/manage/{slug}/participants/{participant_id}/token") in steps, sorted(steps)
