@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from workingup import __version__
@@ -20,6 +20,7 @@ from workingup.web.api import participant as participant_api
 from workingup.web.api import public as public_api
 from workingup.web.errors import install_error_handlers
 from workingup.web.guard import RequestGuard
+from workingup.web.headers import SecurityHeaders
 from workingup.web.limits import make_limiters
 from workingup.web.pages import agenda as agenda_pages
 from workingup.web.pages import alerts as alert_pages
@@ -38,20 +39,6 @@ The Working Up API: everything the web pages do.
 * **Facilitator** routes (`/api/v1/manage/…`) need a session token from `POST /api/v1/sessions`, the same way,
   and answer 403 to anyone who does not facilitate the dialogue.
 """
-
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",  # one-tap voting must not be clickjacked inside another site's frame
-    "Referrer-Policy": "same-origin",  # invitation links carry a token in their path
-}
-NO_STORE = "no-store"
-"""Every dynamic answer may hold a facilitator's roster, someone's own votes or a CSRF value: no cache (shared
-or the browser's back-forward history on a shared computer) may keep it. Only /static is cacheable."""
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
 
 
 def create_app(
@@ -115,18 +102,7 @@ def create_app(
     ):
         app.include_router(router)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", NO_STORE)
-        if not request.url.path.startswith("/api/docs"):  # Swagger UI loads its own scripts
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        return response
+    app.add_middleware(SecurityHeaders)  # outermost: the guard's refusals carry the headers too
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
