@@ -27,6 +27,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("WORKINGUP_HOST", "127.0.0.1", "Address `workingup serve` listens on."),
     Setting("WORKINGUP_PORT", "8000", "Port `workingup serve` listens on."),
+    Setting(
+        "WORKINGUP_VOTE_LIMIT",
+        "60/40",
+        "Votes per minute per participant token, then the burst allowed above that pace (PER_MINUTE/BURST); "
+        "more gets 429. The default is a fast human; a kiosk or a load test may need more.",
+    ),
 )
 
 
@@ -35,6 +41,8 @@ class Settings:
     database_url: str
     host: str
     port: int
+    vote_limit: tuple[float, int] = (60.0, 40)
+    """(votes per minute, burst) per participant token."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -51,4 +59,21 @@ class Settings:
         url = values["WORKINGUP_DATABASE_URL"].strip()
         if not url.startswith(("sqlite", "postgresql")):
             raise ValueError(f"WORKINGUP_DATABASE_URL must be a sqlite:// or postgresql:// URL, not {url!r}")
-        return cls(database_url=url, host=values["WORKINGUP_HOST"], port=port)
+        return cls(
+            database_url=url,
+            host=values["WORKINGUP_HOST"],
+            port=port,
+            vote_limit=_rate("WORKINGUP_VOTE_LIMIT", values["WORKINGUP_VOTE_LIMIT"]),
+        )
+
+
+def _rate(name: str, value: str) -> tuple[float, int]:
+    """ "PER_MINUTE/BURST" → (per minute, burst), both positive."""
+    try:
+        per_minute_text, burst_text = value.split("/")
+        per_minute, burst = float(per_minute_text), int(burst_text)
+    except ValueError:
+        raise ValueError(f"{name} must be PER_MINUTE/BURST, like 60/40, not {value!r}") from None
+    if not (per_minute > 0 and burst >= 1):
+        raise ValueError(f"{name} needs a positive rate and a burst of at least 1, not {value!r}")
+    return per_minute, burst

@@ -22,6 +22,7 @@ from workingup.services.routing import choose_next
 from workingup.services.tokens import hash_token, new_token
 from workingup.store import models
 from workingup.store.models import utcnow
+from workingup.store.vote_batch import NewVote
 from workingup.store.votes import record_vote
 
 MAX_STATEMENT_LENGTH = 400
@@ -186,13 +187,15 @@ def next_statement(
     return None if chosen is None else session.get(models.Statement, chosen)
 
 
-def cast_vote(
+def check_vote(
     session: Session,
     dialogue: models.Dialogue,
     participant: models.Participant,
     statement_id: int,
     value: int | str,
-) -> models.Vote:
+    request_key: str | None = None,
+) -> NewVote:
+    """The vote, once every rule allows it: a consenting participant of this dialogue, an accepted statement."""
     if participant.dialogue_id != dialogue.id:
         raise Forbidden("you are not a participant of this dialogue")
     if participant.consented_at is None:
@@ -203,13 +206,55 @@ def cast_vote(
         raise NotFound(f"no statement {statement_id} in this dialogue")
     if statement.moderation is not Moderation.ACCEPTED:
         raise ServiceError("this statement is not open for voting")
-    return record_vote(
-        session,
+    return NewVote(
         dialogue_id=dialogue.id,
         participant_id=participant.id,
         statement_id=statement.id,
         value=int(vote_value),
+        request_key=request_key,
     )
+
+
+def cast_vote(
+    session: Session,
+    dialogue: models.Dialogue,
+    participant: models.Participant,
+    statement_id: int,
+    value: int | str,
+) -> models.Vote:
+    """Check and record one vote in the caller's transaction (the pages; the API goes through the vote writer)."""
+    vote = check_vote(session, dialogue, participant, statement_id, value)
+    return record_vote(
+        session,
+        dialogue_id=vote.dialogue_id,
+        participant_id=vote.participant_id,
+        statement_id=vote.statement_id,
+        value=vote.value,
+    )
+
+
+def progress_of(session: Session, dialogue_id: int, participant_id: int) -> VotingProgress:
+    """`progress` in one query, by ids: what the vote route answers after every vote, so it must be cheap."""
+    accepted = (
+        select(func.count())
+        .select_from(models.Statement)
+        .where(
+            models.Statement.dialogue_id == dialogue_id, models.Statement.moderation == Moderation.ACCEPTED
+        )
+        .scalar_subquery()
+    )
+    voted = (
+        select(func.count())
+        .select_from(models.CurrentVote)
+        .join(models.Statement, models.Statement.id == models.CurrentVote.statement_id)
+        .where(
+            models.CurrentVote.participant_id == participant_id,
+            models.Statement.moderation == Moderation.ACCEPTED,
+        )
+        .scalar_subquery()
+    )
+    row = session.execute(select(voted, accepted)).one()
+    return VotingProgress(voted=int(row[0]), total=int(row[1]))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from workingup import __version__
 from workingup.services.analysis_runs import Analyses, dialogues_needing_analysis
 from workingup.services.database import Database
+from workingup.services.vote_writer import VoteWriter
 from workingup.web.api import facilitator as facilitator_api
 from workingup.web.api import participant as participant_api
 from workingup.web.api import public as public_api
@@ -62,6 +63,7 @@ def create_app(
     """
 
     analyses = Analyses(database, delay=analysis_delay)
+    vote_writer = VoteWriter(database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +72,7 @@ def create_app(
                 for dialogue_id in dialogues_needing_analysis(session):
                     analyses.votes_arrived(dialogue_id)
         yield
+        vote_writer.close()
         analyses.close()
         database.close()
 
@@ -86,6 +89,7 @@ def create_app(
     app.state.allow_demo_login = allow_demo_login
     app.state.limiters = make_limiters(rate_limits or RateLimits())
     app.state.analyses = analyses
+    app.state.vote_writer = vote_writer
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
     for router in (

@@ -7,12 +7,14 @@ takes a participant id, and a token of another dialogue gets 403.
 from __future__ import annotations
 
 import random
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
 
 from workingup.services import participation
 from workingup.services.dialogues import get_dialogue
+from workingup.services.vote_writer import VoteWriter
 from workingup.store import models
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
@@ -135,16 +137,41 @@ def get_next_statement(request: Request, ctx: ApiParticipant, session: SessionDe
     "/dialogues/{slug}/votes",
     operation_id="cast_vote",
     response_model=VoteOut,
-    responses=error_responses(400, 401, 403, 404, 429),
+    responses=error_responses(400, 401, 403, 404, 409, 429),
     summary="Vote on a statement (agree 1, disagree -1, pass 0); voting again changes the vote",
 )
-def cast_vote(request: Request, body: VoteIn, ctx: ApiParticipant, session: SessionDep) -> VoteOut:
+def cast_vote(
+    request: Request,
+    body: VoteIn,
+    ctx: ApiParticipant,
+    session: SessionDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=64,
+            description="Any string unique to this vote (a UUID): resending it after a lost answer never counts twice.",
+        ),
+    ] = None,
+) -> VoteOut:
     check_limit(request, "votes", ctx.participant.id)
-    vote = participation.cast_vote(session, ctx.dialogue, ctx.participant, body.statement_id, body.value)
-    session.commit()
-    request.app.state.analyses.votes_arrived(ctx.dialogue.id)
-    progress = participation.progress(session, ctx.dialogue, ctx.participant)
-    return VoteOut(statement_id=vote.statement_id, value=vote.value, progress=_progress(progress))
+    vote = participation.check_vote(
+        session, ctx.dialogue, ctx.participant, body.statement_id, body.value, idempotency_key
+    )
+    # The read transaction ends here: the progress below must see the vote the writer is about to commit.
+    session.rollback()
+    writer: VoteWriter = request.app.state.vote_writer
+    stored = writer.write(vote)
+    request.app.state.analyses.votes_arrived(vote.dialogue_id)
+    progress = participation.progress_of(session, vote.dialogue_id, vote.participant_id)
+    return VoteOut(
+        vote_id=stored.vote_id,
+        replayed=stored.replayed,
+        statement_id=stored.statement_id,
+        value=stored.value,
+        progress=_progress(progress),
+    )
 
 
 @router.get(
