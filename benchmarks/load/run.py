@@ -108,18 +108,19 @@ async def _kill_monitor(
     server: Server,
     prepared: Prepared,
     ledger: Ledger,
-    thresholds: list[int],
+    moments: list[float],
     kills: list[dict[str, Any]],
     done: asyncio.Event,
 ) -> None:
-    """At each threshold of acknowledged votes: SIGKILL, check every vote acknowledged so far, restart."""
-    for threshold in thresholds:
-        while len(ledger.acked) < threshold:
+    """At each moment (seconds into the load): SIGKILL, check every vote acknowledged so far, restart."""
+    started = time.monotonic()
+    for moment in moments:
+        while time.monotonic() - started < moment:
             if done.is_set():
                 return
             await asyncio.sleep(0.01)
         before = list(ledger.acked.values())
-        started = time.monotonic()
+        killed = time.monotonic()
         await asyncio.to_thread(server.kill)
 
         def verify(before: list[Ack] = before) -> tuple[int, int]:
@@ -134,10 +135,11 @@ async def _kill_monitor(
         await asyncio.to_thread(server.start)
         kills.append(
             {
+                "at_s": round(killed - started, 1),
                 "acknowledged_before": len(before),
                 "rows_after_kill": stored,
                 "lost": lost,
-                "downtime_s": round(time.monotonic() - started, 2),
+                "downtime_s": round(time.monotonic() - killed, 2),
             }
         )
 
@@ -159,8 +161,12 @@ async def drive(
         deadline=started + args.max_seconds,
     )
     rng = random.Random(args.seed)
+    client_cpu = time.process_time()
     total = args.clients * args.votes
-    thresholds = sorted(int(rng.uniform(0.15, 0.85) * total) for _ in range(args.kills))
+    # Seeded random moments within the part of the run that is surely under load: the paced clients need at
+    # least votes / max_rate seconds, and no run lasts beyond --max-seconds.
+    span = min(args.max_seconds, args.votes / args.max_rate)
+    moments = sorted(rng.uniform(0.15, 0.85) * span for _ in range(args.kills))
     kills: list[dict[str, Any]] = []
     done = asyncio.Event()
     streams = args.abuse_streams if args.abuse_requests else 0
@@ -169,7 +175,7 @@ async def drive(
     )
     task = progress.add_task(f"{args.database}: votes", total=total) if progress else None
     async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(60.0)) as http:
-        monitor = asyncio.create_task(_kill_monitor(server, prepared, ledger, thresholds, kills, done))
+        monitor = asyncio.create_task(_kill_monitor(server, prepared, ledger, moments, kills, done))
 
         async def report() -> None:
             while not done.is_set():
@@ -194,7 +200,14 @@ async def drive(
         await monitor
         await reporter
     failures = [repr(o) for o in outcomes if isinstance(o, BaseException)]
-    return {"ledger": ledger, "elapsed": elapsed, "kills": kills, "failures": failures}
+    return {
+        "ledger": ledger,
+        "elapsed": elapsed,
+        "kills": kills,
+        "failures": failures,
+        "server_cpu_s": server.cpu_seconds + server.cpu(),
+        "client_cpu_s": time.process_time() - client_cpu,
+    }
 
 
 async def drive_peer(args: argparse.Namespace, port: int) -> dict[str, Any]:
@@ -346,6 +359,13 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         "votes_acknowledged": votes_acked,
         "votes_replayed": sum(1 for a in ledger.acked.values() if a.replayed),
         "votes_per_s": round(votes_per_s, 1),
+        "server_cpu_s": round(outcome["server_cpu_s"], 1),
+        "server_cpu_ms_per_request": round(
+            1000 * outcome["server_cpu_s"] / max(1, sum(ledger.statuses.values())), 3
+        ),
+        "client_cpu_ms_per_request": round(
+            1000 * outcome["client_cpu_s"] / max(1, sum(ledger.statuses.values())), 3
+        ),
         "latency": {endpoint: percentiles(values) for endpoint, values in sorted(ledger.latencies.items())},
         "statuses": {f"{e} {s}": n for (e, s), n in sorted(ledger.statuses.items())},
         "status_classes": classes,

@@ -109,6 +109,8 @@ class Server:
         self.extra_env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self.cpu_seconds = 0.0
+        """CPU time (user + system) of every server process so far, counted when it stops or is killed."""
 
     @property
     def base_url(self) -> str:
@@ -144,14 +146,26 @@ class Server:
             time.sleep(0.05)
         raise RuntimeError(f"the server did not answer within {timeout} s; see {self.log_path}")
 
+    def cpu(self) -> float:
+        """CPU seconds used by the running server process (Linux /proc; 0 elsewhere)."""
+        if self.process is None or self.process.poll() is not None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, nothing is flushed — the crash the durability promise is about."""
         assert self.process is not None
+        self.cpu_seconds += self.cpu()
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.cpu_seconds += self.cpu()
             self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=30)
