@@ -52,13 +52,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--vote-limit",
-        default="6000/300",
+        default="3600/120",
         help="the server's WORKINGUP_VOTE_LIMIT (per minute/burst per participant token) for this run",
     )
     p.add_argument(
         "--abuse-requests", type=int, default=1500, help="votes the abusive client tries (0: none)"
     )
-    p.add_argument("--abuse-streams", type=int, default=8, help="its concurrent connections")
+    p.add_argument("--abuse-streams", type=int, default=32, help="its concurrent connections")
     p.add_argument(
         "--peer", action=argparse.BooleanOptionalAction, default=True, help="also measure the echo peer"
     )

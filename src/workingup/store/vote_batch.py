@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Table, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from workingup.store.models import CurrentVote, Vote, utcnow
@@ -84,6 +84,7 @@ def record_votes(
             fresh.append(i)
     if fresh:
         table = Vote.__table__
+        assert isinstance(table, Table)
         ids = session.scalars(
             insert(table).returning(table.c.id, sort_by_parameter_order=True),
             [
