@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--abuse-requests", type=int, default=1500, help="votes the abusive client tries (0: none)"
     )
-    p.add_argument("--abuse-streams", type=int, default=32, help="its concurrent connections")
+    p.add_argument("--abuse-streams", type=int, default=200, help="its concurrent connections")
     p.add_argument(
         "--peer", action=argparse.BooleanOptionalAction, default=True, help="also measure the echo peer"
     )
@@ -114,8 +114,10 @@ async def _kill_monitor(
 ) -> None:
     """At each moment (seconds into the load): SIGKILL, check every vote acknowledged so far, restart."""
     started = time.monotonic()
+    since = 0
     for moment in moments:
-        while time.monotonic() - started < moment:
+        # Under load means under load: a moment that passed while the server was restarting waits for votes.
+        while time.monotonic() - started < moment or len(ledger.acked) < since + 20:
             if done.is_set():
                 return
             await asyncio.sleep(0.01)
@@ -133,6 +135,7 @@ async def _kill_monitor(
 
         stored, lost = await asyncio.to_thread(verify)
         await asyncio.to_thread(server.start)
+        since = len(ledger.acked)
         kills.append(
             {
                 "at_s": round(killed - started, 1),
