@@ -69,6 +69,7 @@ async def _request(
     plan: Plan,
     *,
     retry_statuses: tuple[int, ...] = (),
+    key: str | None = None,
     **kwargs: object,
 ) -> httpx.Response:
     """One logical request, retried (same body, same headers) while the server is down or answers 5xx."""
@@ -81,6 +82,8 @@ async def _request(
             response = await http.request(method, plan.base_url + path, **kwargs)  # type: ignore[arg-type]
         except (httpx.TransportError, httpx.TimeoutException) as error:
             ledger.transport_errors[type(error).__name__] += 1
+            if key is not None:
+                ledger.unanswered.add(key)
             ledger.retries += 1
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.5)
@@ -128,6 +131,7 @@ async def vote(
         f"/api/v1/dialogues/{plan.slug}/votes",
         plan,
         retry_statuses=(429,) if retry_429 else (),
+        key=key,
         json={"statement_id": statement_id, "value": value},
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
     )

@@ -34,6 +34,8 @@ class Ledger:
     sent: dict[str, Sent] = field(default_factory=dict)
     acked: dict[str, Ack] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
+    unanswered: set[str] = field(default_factory=set)
+    """Keys with an attempt that got no answer: that attempt may have been stored, whatever a retry is told."""
     statements_acked: dict[int, str] = field(default_factory=dict)
     """Statement id → text, for every statement submission answered 201."""
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -55,7 +57,10 @@ class Ledger:
         self.acked[key] = Ack(key, vote_id, replayed)
 
     def refuse(self, key: str) -> None:
-        self.refused.add(key)
+        """A definite no — unless an earlier attempt went unanswered: then the key stays unknown (a retry
+        refused with 429 after a kill does not undo a vote stored just before it)."""
+        if key not in self.unanswered:
+            self.refused.add(key)
 
     @property
     def unknown(self) -> set[str]:
