@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -318,6 +319,7 @@ def serve(
 
     from workingup.services.accounts import has_demo_facilitator
     from workingup.web.app import create_app
+    from workingup.web.ratelimit import Limit, RateLimits
 
     settings = _settings()
     db = _open(database)
@@ -326,9 +328,16 @@ def serve(
     with db.sessions() as session:
         if has_demo_facilitator(session):
             _print_demo_login(enabled=loopback)
+    per_minute, burst = settings.vote_limit
+    limits = replace(RateLimits(), votes=Limit(per_minute=per_minute, burst=burst))
     console.print(f"Serving Working Up at http://{listen}:{port or settings.port}")
+    # uvicorn picks uvloop and httptools when installed (they are dependencies): several times cheaper per
+    # request than asyncio's default loop and the pure-Python HTTP parser.
     uvicorn.run(
-        create_app(db, allow_demo_login=loopback), host=listen, port=port or settings.port, log_level="info"
+        create_app(db, allow_demo_login=loopback, rate_limits=limits),
+        host=listen,
+        port=port or settings.port,
+        log_level="info",
     )
 
 

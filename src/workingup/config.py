@@ -37,6 +37,12 @@ SETTINGS: tuple[Setting, ...] = (
         "120",
         "A facilitator's sign-in ends after this many minutes without a request.",
     ),
+    Setting(
+        "WORKINGUP_VOTE_LIMIT",
+        "60/40",
+        "Votes per minute per participant token, then the burst allowed above that pace (PER_MINUTE/BURST); "
+        "more gets 429. The default is a fast human; a kiosk or a load test may need more.",
+    ),
 )
 
 
@@ -47,6 +53,8 @@ class Settings:
     port: int
     session_hours: float = 12.0
     session_idle_minutes: float = 120.0
+    vote_limit: tuple[float, int] = (60.0, 40)
+    """(votes per minute, burst) per participant token."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +77,7 @@ class Settings:
             port=port,
             session_hours=_positive(values, "WORKINGUP_SESSION_HOURS"),
             session_idle_minutes=_positive(values, "WORKINGUP_SESSION_IDLE_MINUTES"),
+            vote_limit=_rate("WORKINGUP_VOTE_LIMIT", values["WORKINGUP_VOTE_LIMIT"]),
         )
 
 
@@ -80,3 +89,15 @@ def _positive(values: Mapping[str, str], name: str) -> float:
     if not 0 < number < 1e6:
         raise ValueError(f"{name} must be above 0, not {values[name]!r}")
     return number
+
+
+def _rate(name: str, value: str) -> tuple[float, int]:
+    """ "PER_MINUTE/BURST" → (per minute, burst), both positive."""
+    try:
+        per_minute_text, burst_text = value.split("/")
+        per_minute, burst = float(per_minute_text), int(burst_text)
+    except ValueError:
+        raise ValueError(f"{name} must be PER_MINUTE/BURST, like 60/40, not {value!r}") from None
+    if not (per_minute > 0 and burst >= 1):
+        raise ValueError(f"{name} needs a positive rate and a burst of at least 1, not {value!r}")
+    return per_minute, burst

@@ -22,6 +22,7 @@ from workingup.services.routing import choose_next
 from workingup.services.tokens import hash_token, new_token
 from workingup.store import models
 from workingup.store.models import utcnow
+from workingup.store.vote_batch import NewVote
 from workingup.store.votes import record_vote
 
 MAX_STATEMENT_LENGTH = 400
@@ -186,6 +187,56 @@ def next_statement(
     return None if chosen is None else session.get(models.Statement, chosen)
 
 
+def vote_refusal(
+    dialogue_id: int,
+    participant_dialogue_id: int,
+    consented: bool,
+    statement_id: int,
+    statement: tuple[int, Moderation] | None,
+) -> ServiceError | None:
+    """Why this vote may not be recorded, or None: the rules of voting, shared by `check_vote` and the vote
+    writer, which checks a whole batch of requests against rows it read in a few queries."""
+    if participant_dialogue_id != dialogue_id:
+        return Forbidden("you are not a participant of this dialogue")
+    if not consented:
+        return Forbidden("please agree to the ground rules before voting")
+    if statement is None or statement[0] != dialogue_id:
+        return NotFound(f"no statement {statement_id} in this dialogue")
+    if statement[1] is not Moderation.ACCEPTED:
+        return ServiceError("this statement is not open for voting")
+    return None
+
+
+def check_vote(
+    session: Session,
+    dialogue: models.Dialogue,
+    participant: models.Participant,
+    statement_id: int,
+    value: int | str,
+    request_key: str | None = None,
+) -> NewVote:
+    """The vote, once every rule allows it: a consenting participant of this dialogue, an accepted statement."""
+    vote_value = VoteValue.parse(value)
+    statement = session.get(models.Statement, statement_id) if 1 <= statement_id <= MAX_ID else None
+    refusal = vote_refusal(
+        dialogue.id,
+        participant.dialogue_id,
+        participant.consented_at is not None,
+        statement_id,
+        None if statement is None else (statement.dialogue_id, statement.moderation),
+    )
+    if refusal is not None:
+        raise refusal
+    assert statement is not None
+    return NewVote(
+        dialogue_id=dialogue.id,
+        participant_id=participant.id,
+        statement_id=statement.id,
+        value=int(vote_value),
+        request_key=request_key,
+    )
+
+
 def cast_vote(
     session: Session,
     dialogue: models.Dialogue,
@@ -193,23 +244,39 @@ def cast_vote(
     statement_id: int,
     value: int | str,
 ) -> models.Vote:
-    if participant.dialogue_id != dialogue.id:
-        raise Forbidden("you are not a participant of this dialogue")
-    if participant.consented_at is None:
-        raise Forbidden("please agree to the ground rules before voting")
-    vote_value = VoteValue.parse(value)
-    statement = session.get(models.Statement, statement_id) if 1 <= statement_id <= MAX_ID else None
-    if statement is None or statement.dialogue_id != dialogue.id:
-        raise NotFound(f"no statement {statement_id} in this dialogue")
-    if statement.moderation is not Moderation.ACCEPTED:
-        raise ServiceError("this statement is not open for voting")
+    """Check and record one vote in the caller's transaction (the pages; the API goes through the vote writer)."""
+    vote = check_vote(session, dialogue, participant, statement_id, value)
     return record_vote(
         session,
-        dialogue_id=dialogue.id,
-        participant_id=participant.id,
-        statement_id=statement.id,
-        value=int(vote_value),
+        dialogue_id=vote.dialogue_id,
+        participant_id=vote.participant_id,
+        statement_id=vote.statement_id,
+        value=vote.value,
     )
+
+
+def progress_of(session: Session, dialogue_id: int, participant_id: int) -> VotingProgress:
+    """`progress` in one query, by ids: what the vote route answers after every vote, so it must be cheap."""
+    accepted = (
+        select(func.count())
+        .select_from(models.Statement)
+        .where(
+            models.Statement.dialogue_id == dialogue_id, models.Statement.moderation == Moderation.ACCEPTED
+        )
+        .scalar_subquery()
+    )
+    voted = (
+        select(func.count())
+        .select_from(models.CurrentVote)
+        .join(models.Statement, models.Statement.id == models.CurrentVote.statement_id)
+        .where(
+            models.CurrentVote.participant_id == participant_id,
+            models.Statement.moderation == Moderation.ACCEPTED,
+        )
+        .scalar_subquery()
+    )
+    row = session.execute(select(voted, accepted)).one()
+    return VotingProgress(voted=int(row[0]), total=int(row[1]))
 
 
 @dataclass(frozen=True)

@@ -216,6 +216,7 @@ class Vote(Base):
     __table_args__ = (
         CheckConstraint("value IN (-1, 0, 1)", name="value"),
         Index("ix_vote_participant_statement", "participant_id", "statement_id"),
+        Index("ux_vote_participant_request", "participant_id", "request_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -226,6 +227,8 @@ class Vote(Base):
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime | None] = mapped_column()
     """None when the source carried no time (a Pol.is participants-votes matrix)."""
+    request_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The client's Idempotency-Key: a retried request finds its vote here instead of counting twice."""
 
 
 class CurrentVote(Base):

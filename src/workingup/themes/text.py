@@ -9,6 +9,7 @@ the surface word most often used stays available for labels.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -36,9 +37,16 @@ _EXTRA_STOP_WORDS = frozenset(
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | _EXTRA_STOP_WORDS
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("english")
+    """One stemmer per thread: a stemmer keeps the word it is working on in itself, so two web requests
+    stemming at once through a shared one corrupted each other (an IndexError, a 500, under the load harness)."""
+    found: snowballstemmer.stemmer | None = getattr(_local, "stemmer", None)
+    if found is None:
+        found = _local.stemmer = snowballstemmer.stemmer("english")
+    return found
 
 
 def normalize(text: str) -> str:

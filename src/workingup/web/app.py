@@ -12,6 +12,7 @@ from workingup import __version__
 from workingup.services.analysis_runs import Analyses, dialogues_needing_analysis
 from workingup.services.coordination_watch import Watchman
 from workingup.services.database import Database
+from workingup.services.vote_writer import VoteWriter
 from workingup.web.api import agenda as agenda_api
 from workingup.web.api import alerts as alerts_api
 from workingup.web.api import facilitator as facilitator_api
@@ -58,6 +59,7 @@ def create_app(
     """
 
     analyses = Analyses(database, delay=analysis_delay)
+    vote_writer = VoteWriter(database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -66,6 +68,7 @@ def create_app(
                 for dialogue_id in dialogues_needing_analysis(session):
                     analyses.votes_arrived(dialogue_id)
         yield
+        vote_writer.close()
         analyses.close()
         database.close()
 
@@ -83,6 +86,7 @@ def create_app(
     app.state.limiters = make_limiters(rate_limits or RateLimits())
     app.state.analyses = analyses
     app.state.watchman = Watchman()
+    app.state.vote_writer = vote_writer
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
     app.add_middleware(RequestGuard)  # size, encoding and nesting limits before any parser runs

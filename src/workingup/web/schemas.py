@@ -131,6 +131,11 @@ class VoteIn(Schema):
 
 
 class VoteOut(Schema):
+    vote_id: int = Field(description="The stored vote's id: the receipt that the vote is durably recorded.")
+    replayed: bool = Field(
+        default=False,
+        description="True when this Idempotency-Key was used before: the earlier vote, nothing new recorded.",
+    )
     statement_id: int
     value: int
     progress: ProgressOut

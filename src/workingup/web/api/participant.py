@@ -6,13 +6,18 @@ takes a participant id, and a token of another dialogue gets 403.
 
 from __future__ import annotations
 
+import asyncio
 import random
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from workingup.services import accounts, participation
 from workingup.services.dialogues import get_dialogue
+from workingup.services.errors import Unauthenticated
+from workingup.services.tokens import hash_token
+from workingup.services.vote_writer import VoteRequest, VoteWriter
 from workingup.store import models
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
@@ -31,7 +36,7 @@ from workingup.web.schemas import (
     VoteIn,
     VoteOut,
 )
-from workingup.web.security import ApiParticipant
+from workingup.web.security import ApiParticipant, BearerDep
 
 router = APIRouter(prefix="/api/v1", tags=["participant"])
 
@@ -135,16 +140,43 @@ def get_next_statement(request: Request, ctx: ApiParticipant, session: SessionDe
     "/dialogues/{slug}/votes",
     operation_id="cast_vote",
     response_model=VoteOut,
-    responses=error_responses(400, 401, 403, 404, 429),
+    responses=error_responses(400, 401, 403, 404, 409, 429),
     summary="Vote on a statement (agree 1, disagree -1, pass 0); voting again changes the vote",
 )
-def cast_vote(request: Request, body: VoteIn, ctx: ApiParticipant, session: SessionDep) -> VoteOut:
-    check_limit(request, "votes", ctx.participant.id)
-    vote = participation.cast_vote(session, ctx.dialogue, ctx.participant, body.statement_id, body.value)
-    session.commit()
-    request.app.state.analyses.votes_arrived(ctx.dialogue.id)
-    progress = participation.progress(session, ctx.dialogue, ctx.participant)
-    return VoteOut(statement_id=vote.statement_id, value=vote.value, progress=_progress(progress))
+async def cast_vote(
+    request: Request,
+    slug: str,
+    body: VoteIn,
+    credentials: BearerDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=64,
+            description="Any string unique to this vote (a UUID): resending it after a lost answer never counts twice.",
+        ),
+    ] = None,
+) -> VoteOut:
+    """The busiest route, so it never touches the database itself: the token is checked, the vote written and
+    the progress counted by the vote writer, a batch of requests at a time, and the answer waits on the event
+    loop (no worker thread) until the vote is committed."""
+    if credentials is None:
+        raise Unauthenticated("join the dialogue first: this needs a participant token")
+    digest = hash_token(credentials.credentials)
+    check_limit(request, "votes", digest)
+    writer: VoteWriter = request.app.state.vote_writer
+    receipt = await asyncio.wrap_future(
+        writer.submit(VoteRequest(slug, digest, body.statement_id, body.value, idempotency_key))
+    )
+    request.app.state.analyses.votes_arrived(receipt.dialogue_id)
+    return VoteOut(
+        vote_id=receipt.vote_id,
+        replayed=receipt.replayed,
+        statement_id=receipt.statement_id,
+        value=receipt.value,
+        progress=_progress(receipt.progress),
+    )
 
 
 @router.get(

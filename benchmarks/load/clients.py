@@ -1,0 +1,221 @@
+"""Simulated participants: each joins through the API, submits a statement or two, then votes and changes votes.
+
+Honest clients send one request at a time at most `max_rate` votes a second (a scripted, fast voter — no person
+votes 40 times a second, but the load must be high); the abusive client sends as fast as it can from several
+connections at once and must be stopped by the rate limit. Every vote carries an Idempotency-Key; a request
+that gets no answer (the server was killed) or a 5xx is retried with the same key until answered, so it can be
+acknowledged but never counted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+
+import httpx2 as httpx
+
+from benchmarks.load.ledger import Ledger, Sent
+
+LEANINGS = ("left", "center_left", "center", "center_right", "right", "undisclosed")
+WORDS = [
+    "apprenticeships",
+    "childcare",
+    "transit",
+    "wages",
+    "credentials",
+    "employers",
+    "mentors",
+    "housing",
+    "broadband",
+    "training",
+    "scholarships",
+    "internships",
+    "libraries",
+    "counselling",
+    "unions",
+    "loans",
+    "savings",
+    "daycare",
+    "buses",
+    "clinics",
+]
+
+
+@dataclass(frozen=True)
+class Plan:
+    base_url: str
+    slug: str
+    statement_ids: list[int]
+    sectors: list[str]
+    votes: int
+    statements: int
+    max_rate: float
+    deadline: float
+    """time.monotonic() after which no new request is started."""
+
+
+class Stopped(Exception):
+    pass
+
+
+async def _request(
+    http: httpx.AsyncClient,
+    ledger: Ledger,
+    endpoint: str,
+    method: str,
+    path: str,
+    plan: Plan,
+    *,
+    retry_statuses: tuple[int, ...] = (),
+    key: str | None = None,
+    **kwargs: object,
+) -> httpx.Response:
+    """One logical request, retried (same body, same headers) while the server is down or answers 5xx."""
+    delay = 0.02
+    while True:
+        if time.monotonic() > plan.deadline + 60:
+            raise Stopped
+        started = time.perf_counter()
+        try:
+            response = await http.request(method, plan.base_url + path, **kwargs)  # type: ignore[arg-type]
+        except (httpx.TransportError, httpx.TimeoutException) as error:
+            ledger.transport_errors[type(error).__name__] += 1
+            if key is not None:
+                ledger.unanswered.add(key)
+            ledger.retries += 1
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+            continue
+        ledger.answered(endpoint, response.status_code, time.perf_counter() - started)
+        if response.status_code >= 500 or response.status_code in retry_statuses:
+            ledger.retries += 1
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+            continue
+        return response
+
+
+async def join(http: httpx.AsyncClient, ledger: Ledger, plan: Plan, rng: random.Random) -> tuple[str, int]:
+    body = {"consent": True, "sector": rng.choice(plan.sectors), "leaning": rng.choice(LEANINGS)}
+    # Joining is not idempotent: a join lost in a kill leaves an unused participant, which is harmless.
+    response = await _request(
+        http, ledger, "join", "POST", f"/api/v1/dialogues/{plan.slug}/participants", plan, json=body
+    )
+    if response.status_code != 201:
+        raise RuntimeError(f"join failed: {response.status_code} {response.text}")
+    data = response.json()
+    return data["token"], int(data["participant"]["id"])
+
+
+async def vote(
+    http: httpx.AsyncClient,
+    ledger: Ledger,
+    plan: Plan,
+    token: str,
+    participant_id: int,
+    order: int,
+    key: str,
+    statement_id: int,
+    value: int,
+    *,
+    retry_429: bool,
+) -> int:
+    ledger.send(key, Sent(participant_id, statement_id, value, order))
+    response = await _request(
+        http,
+        ledger,
+        "vote",
+        "POST",
+        f"/api/v1/dialogues/{plan.slug}/votes",
+        plan,
+        retry_statuses=(429,) if retry_429 else (),
+        key=key,
+        json={"statement_id": statement_id, "value": value},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+    )
+    if response.status_code == 200:
+        data = response.json()
+        ledger.ack(key, int(data["vote_id"]), bool(data["replayed"]))
+    else:
+        ledger.refuse(key)
+    return response.status_code
+
+
+async def honest(client: int, http: httpx.AsyncClient, ledger: Ledger, plan: Plan, seed: int) -> None:
+    rng = random.Random(seed * 1_000_003 + client)
+    token, participant_id = await join(http, ledger, plan, rng)
+    auth = {"Authorization": f"Bearer {token}"}
+    for n in range(plan.statements):
+        text = f"Load client {client} proposal {n}: " + " ".join(rng.sample(WORDS, 6))
+        response = await _request(
+            http,
+            ledger,
+            "statement",
+            "POST",
+            f"/api/v1/dialogues/{plan.slug}/statements",
+            plan,
+            json={"text": text, "confirm_duplicate": True},
+            headers=auth,
+        )
+        if response.status_code == 201:
+            ledger.statements_acked[int(response.json()["statement"]["id"])] = text
+    interval = 1.0 / plan.max_rate
+    next_at = time.monotonic()
+    for order in range(plan.votes):
+        if time.monotonic() > plan.deadline:
+            return
+        if order % 100 == 0:
+            await _request(
+                http, ledger, "next", "GET", f"/api/v1/dialogues/{plan.slug}/me/next", plan, headers=auth
+            )
+        wait = next_at - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        next_at = max(next_at + interval, time.monotonic() - 1.0)
+        status = await vote(
+            http,
+            ledger,
+            plan,
+            token,
+            participant_id,
+            order,
+            f"c{client}-{order}-{rng.getrandbits(48):012x}",
+            rng.choice(plan.statement_ids),
+            rng.choice((-1, 0, 1)),
+            retry_429=True,
+        )
+        if status == 429:
+            ledger.honest_429 += 1
+
+
+async def abusive(
+    http: httpx.AsyncClient, ledger: Ledger, plan: Plan, seed: int, requests: int, streams: int
+) -> None:
+    """One participant voting as fast as several connections allow: the limit must answer it with 429s."""
+    rng = random.Random(seed * 7 + 13)
+    token, participant_id = await join(http, ledger, plan, rng)
+    counter = iter(range(requests))
+
+    async def stream() -> None:
+        for order in counter:
+            if time.monotonic() > plan.deadline:
+                return
+            ledger.abusive_sent += 1
+            status = await vote(
+                http,
+                ledger,
+                plan,
+                token,
+                participant_id,
+                order,
+                f"abuse-{order}-{rng.getrandbits(48):012x}",
+                rng.choice(plan.statement_ids),
+                rng.choice((-1, 0, 1)),
+                retry_429=False,
+            )
+            if status == 429:
+                ledger.abusive_429 += 1
+
+    await asyncio.gather(*(stream() for _ in range(streams)))
