@@ -64,7 +64,8 @@ class _Pending:
 
 
 def _check(session: Session, requests: Sequence[VoteRequest]) -> list[NewVote | ServiceError]:
-    """Authenticate and check a batch of requests with three queries, by the rules of `vote_refusal`."""
+    """Authenticate and check a batch of requests with three queries (a fourth for tokens no participant has),
+    by the rules of `vote_refusal`."""
     dialogues: dict[str, int] = dict(
         session.execute(
             select(models.Dialogue.slug, models.Dialogue.id).where(
@@ -83,6 +84,18 @@ def _check(session: Session, requests: Sequence[VoteRequest]) -> list[NewVote | 
             ).where(models.Participant.token_hash.in_({r.token_hash for r in requests}))
         )
     }
+    unknown = {r.token_hash for r in requests} - participants.keys()
+    facilitators = (
+        set(
+            session.scalars(
+                select(models.FacilitatorSession.token_hash).where(
+                    models.FacilitatorSession.token_hash.in_(unknown)
+                )
+            )
+        )
+        if unknown
+        else set()
+    )
     statements = {
         sid: (did, moderation)
         for sid, did, moderation in session.execute(
@@ -98,6 +111,10 @@ def _check(session: Session, requests: Sequence[VoteRequest]) -> list[NewVote | 
         refusal: ServiceError | None
         if dialogue_id is None:
             refusal = NotFound(f"no dialogue called {r.slug!r}")
+        elif participant is None and r.token_hash in facilitators:
+            refusal = Forbidden(
+                "facilitators cannot vote with their session; join the dialogue as a participant"
+            )
         elif participant is None:
             refusal = Unauthenticated("unknown participant token")
         elif participant[1] != dialogue_id:
