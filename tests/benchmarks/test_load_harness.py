@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,10 @@ def test_tiny_load_with_a_kill_loses_nothing(database: str, tmp_path: Path) -> N
     # Honest clients at 8 votes/s under a 600/min limit (10/s, burst 20); the abuser sends 150 at once.
     args += ["--max-rate", "8", "--vote-limit", "600/20", "--abuse-requests", "150", "--abuse-streams", "4"]
     args += ["--no-peer", "--quiet", "--max-seconds", "120", "--json", str(out)]
-    code = main(args)
+    # Its own thread: the harness calls asyncio.run, and a browser test run earlier in this worker may have left
+    # an event loop running in the main thread (Playwright's sync API does).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        code = pool.submit(main, args).result()
     result = json.loads(out.read_text())
     check = result["check"]
     assert check["lost"] == 0

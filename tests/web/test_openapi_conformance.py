@@ -82,7 +82,7 @@ def test_api_conforms_to_its_schema(api_world: dict[str, Any]) -> None:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=examples(15),
+            max_examples=examples(8),
             deadline=None,
             derandomize=True,
             phases=[Phase.explicit, Phase.generate],
