@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, insert, select, tuple_
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from workingup.store.models import CurrentVote, Vote, utcnow
@@ -49,12 +49,18 @@ def _earlier(session: Session, votes: Sequence[NewVote]) -> dict[tuple[int, str]
     keys = {(v.participant_id, v.request_key) for v in votes if v.request_key is not None}
     if not keys:
         return {}
+    # Two IN lists, not one IN of (participant, key) pairs: SQLite plans the pair form as a scan of the whole
+    # index, which grows with every vote (the load profile caught it); this form is a seek per pair. The cross
+    # pairs it may also return are dropped below.
     rows = session.execute(
         select(Vote.participant_id, Vote.request_key, Vote.id, Vote.statement_id, Vote.value).where(
-            tuple_(Vote.participant_id, Vote.request_key).in_(sorted(keys))
+            Vote.participant_id.in_(sorted({p for p, _ in keys})),
+            Vote.request_key.in_(sorted({k for _, k in keys})),
         )
     ).all()
-    return {(p, str(k)): StoredVote(i, s, v, replayed=True) for p, k, i, s, v in rows}
+    return {
+        (p, str(k)): StoredVote(i, s, v, replayed=True) for p, k, i, s, v in rows if (p, str(k)) in keys
+    }
 
 
 def record_votes(

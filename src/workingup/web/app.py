@@ -31,6 +31,7 @@ from workingup.web.pages import participant as participant_pages
 from workingup.web.pages import public as public_pages
 from workingup.web.ratelimit import RateLimits
 from workingup.web.rendering import HERE, render_error
+from workingup.web.vote_lane import VoteLane
 
 API_DESCRIPTION = """
 The Working Up API: everything the web pages do.
@@ -49,13 +50,15 @@ def create_app(
     rate_limits: RateLimits | None = None,
     analysis_delay: float = 5.0,
     analyse_on_start: bool = True,
+    vote_lane: bool = True,
 ) -> FastAPI:
     """The web application over `database`.
 
     `allow_demo_login` is False when the server listens beyond the loopback interface: the demo account's
     password is published, so it must not open a dialogue to the network. The analysis refreshes in the
     background `analysis_delay` seconds after votes arrive; with `analyse_on_start`, dialogues whose votes are
-    newer than their last analysis are analysed soon after the server starts.
+    newer than their last analysis are analysed soon after the server starts. `vote_lane` False sends every
+    vote through FastAPI (the lane's tests compare the two).
     """
 
     analyses = Analyses(database, delay=analysis_delay)
@@ -89,6 +92,8 @@ def create_app(
     app.state.vote_writer = vote_writer
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
+    if vote_lane:
+        app.add_middleware(VoteLane, state=app.state)  # inside the guard: hostile bodies never reach it
     app.add_middleware(RequestGuard)  # size, encoding and nesting limits before any parser runs
     for router in (
         public_api.router,

@@ -20,7 +20,12 @@ def make_limiters(limits: RateLimits) -> dict[str, RateLimiter]:
 
 def check_limit(request: Request, action: str, key: int | str) -> None:
     """Spend one token of `key`'s bucket for `action` (a participant id, or an e-mail address for sign-in)."""
-    limiter: RateLimiter = request.app.state.limiters[action]
+    spend(request.app.state.limiters, action, key)
+
+
+def spend(limiters: dict[str, RateLimiter], action: str, key: int | str) -> None:
+    """`check_limit` for callers that hold the limiters but no Request (the vote lane)."""
+    limiter = limiters[action]
     if not limiter.allow(key):
         what = action.replace("_", "-")
         raise RateLimited(

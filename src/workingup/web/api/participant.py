@@ -6,7 +6,6 @@ takes a participant id, and a token of another dialogue gets 403.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from typing import Annotated
 
@@ -16,8 +15,6 @@ from fastapi.responses import JSONResponse
 from workingup.services import accounts, participation
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Unauthenticated
-from workingup.services.tokens import hash_token
-from workingup.services.vote_writer import VoteRequest, VoteWriter
 from workingup.store import models
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
@@ -37,6 +34,7 @@ from workingup.web.schemas import (
     VoteOut,
 )
 from workingup.web.security import ApiParticipant, BearerDep
+from workingup.web.vote_lane import cast
 
 router = APIRouter(prefix="/api/v1", tags=["participant"])
 
@@ -158,24 +156,12 @@ async def cast_vote(
         ),
     ] = None,
 ) -> VoteOut:
-    """The busiest route, so it never touches the database itself: the token is checked, the vote written and
-    the progress counted by the vote writer, a batch of requests at a time, and the answer waits on the event
-    loop (no worker thread) until the vote is committed."""
+    """The busiest route: the vote lane (web/vote_lane.py) answers its ordinary requests before FastAPI does,
+    with the same `cast`; this declaration is the schema, and answers every request of another shape."""
     if credentials is None:
         raise Unauthenticated("join the dialogue first: this needs a participant token")
-    digest = hash_token(credentials.credentials)
-    check_limit(request, "votes", digest)
-    writer: VoteWriter = request.app.state.vote_writer
-    receipt = await asyncio.wrap_future(
-        writer.submit(VoteRequest(slug, digest, body.statement_id, body.value, idempotency_key))
-    )
-    request.app.state.analyses.votes_arrived(receipt.dialogue_id)
-    return VoteOut(
-        vote_id=receipt.vote_id,
-        replayed=receipt.replayed,
-        statement_id=receipt.statement_id,
-        value=receipt.value,
-        progress=_progress(receipt.progress),
+    return await cast(
+        request.app.state, slug, credentials.credentials, body.statement_id, body.value, idempotency_key
     )
 
 
