@@ -338,6 +338,7 @@ def serve(
         host=listen,
         port=port or settings.port,
         log_level="info",
+        access_log=settings.access_log,
     )
 
 
