@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, insert, select
 
 from workingup.store.models import CurrentVote, Vote, utcnow
 from workingup.store.votes import _dialect_insert, _newer_wins
@@ -45,7 +44,7 @@ class KeyReused(ValueError):
     """A request key came back with a different statement or value: a client bug, refused rather than guessed."""
 
 
-def _earlier(session: Session, votes: Sequence[NewVote]) -> dict[tuple[int, str], StoredVote]:
+def _earlier(session: Connection, votes: Sequence[NewVote]) -> dict[tuple[int, str], StoredVote]:
     keys = {(v.participant_id, v.request_key) for v in votes if v.request_key is not None}
     if not keys:
         return {}
@@ -58,13 +57,11 @@ def _earlier(session: Session, votes: Sequence[NewVote]) -> dict[tuple[int, str]
             Vote.request_key.in_(sorted({k for _, k in keys})),
         )
     ).all()
-    return {
-        (p, str(k)): StoredVote(i, s, v, replayed=True) for p, k, i, s, v in rows if (p, str(k)) in keys
-    }
+    return {(p, str(k)): StoredVote(i, s, v, replayed=True) for p, k, i, s, v in rows if (p, str(k)) in keys}
 
 
 def record_votes(
-    session: Session, votes: Sequence[NewVote], at: datetime | None = None
+    session: Connection, votes: Sequence[NewVote], at: datetime | None = None
 ) -> list[StoredVote | KeyReused]:
     """Append `votes` in order and bring `current_vote` up to date; the caller owns (and commits) the transaction.
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Insert, func, insert, select, true
+from sqlalchemy import ColumnElement, Connection, Insert, func, insert, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,8 +21,10 @@ from workingup.store.models import CurrentVote, Vote, utcnow
 BATCH = 20_000
 
 
-def _dialect_insert(session: Session, table: type[CurrentVote]) -> postgresql.Insert | sqlite.Insert:
-    name = session.get_bind().dialect.name
+def _dialect_insert(
+    session: Session | Connection, table: type[CurrentVote]
+) -> postgresql.Insert | sqlite.Insert:
+    name = (session.get_bind() if isinstance(session, Session) else session).dialect.name
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":

@@ -17,7 +17,6 @@ and without the lane and requires identical answers.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from typing import Any
@@ -46,7 +45,7 @@ async def cast(
     digest = hash_token(token)
     spend(state.limiters, "votes", digest)
     writer: VoteWriter = state.vote_writer
-    receipt = await asyncio.wrap_future(writer.submit(VoteRequest(slug, digest, statement_id, value, key)))
+    receipt = await writer.write(VoteRequest(slug, digest, statement_id, value, key))
     state.analyses.votes_arrived(receipt.dialogue_id)
     p = receipt.progress
     return VoteOut(
