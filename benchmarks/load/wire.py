@@ -242,7 +242,9 @@ class _Protocol(asyncio.Protocol):
 
     def _done(self, body: bytes) -> Response:
         response = Response(self.status, self.headers, body)
-        if not self.keep_alive:
+        if not self.keep_alive or self.buffer:
+            # Closed by the server's wish, or bytes beyond the response (nothing is pipelined here): either way
+            # the next request must not read from this connection.
             self.closed = True
             if self.transport is not None:
                 self.transport.close()
