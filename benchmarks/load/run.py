@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 from benchmarks.load import clients, wire
 from benchmarks.load.ledger import Ack, Ledger
-from benchmarks.load.server import ROOT, Prepared, Server, free_port, prepare
+from benchmarks.load.server import ROOT, Prepared, Server, free_port, prepare, process_cpu
 from benchmarks.load.verify import acked_present, check, open_engine, pragmas, read_votes
 from workingup.dialogues import load_definition
 from workingup.store import models
@@ -282,7 +282,13 @@ def run_peer(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        return asyncio.run(drive_peer(args, port))
+        cpu = process_cpu(process.pid)
+        peer = asyncio.run(drive_peer(args, port))
+        # Who caps the peer: its one uvicorn process, or the clients (client_cpu_ms_per_request)?
+        peer["server_cpu_ms_per_request"] = round(
+            1000 * (process_cpu(process.pid) - cpu) / max(1, peer["requests"]), 3
+        )
+        return peer
     finally:
         process.terminate()
         process.wait()
@@ -443,6 +449,10 @@ def show(result: dict[str, Any], console: Console) -> None:
     if result["peer_echo"]:
         console.print(
             f"peer (echo app, same clients, unpaced): {result['peer_echo']['requests_per_s']:,} req/s; ours / peer = {result['ratio_to_peer']}"
+        )
+        console.print(
+            f"CPU ms/request: server {result['server_cpu_ms_per_request']}, clients {result['client_cpu_ms_per_request']};"
+            f" on the peer: echo server {result['peer_echo']['server_cpu_ms_per_request']}, clients {result['peer_echo']['client_cpu_ms_per_request']}"
         )
     console.print(
         f"analysis runs during the load: {result['analysis_runs_during_load']}; durability: {result['durability']}"
