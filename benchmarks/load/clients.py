@@ -210,7 +210,7 @@ async def _honest(client: int, http: wire.Connection, ledger: Ledger, plan: Plan
 
 async def abusive(ledger: Ledger, plan: Plan, seed: int, requests: int, streams: int) -> None:
     """One participant voting as fast as several connections allow: the limit must answer it with 429s."""
-    http = wire.Pool(plan.base_url, streams)
+    http = wire.Pool(plan.base_url, max(1, streams))  # at least one, for its join
     try:
         await _abusive(http, ledger, plan, seed, requests, streams)
     finally:
