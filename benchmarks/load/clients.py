@@ -5,6 +5,10 @@ votes 40 times a second, but the load must be high); the abusive client sends as
 connections at once and must be stopped by the rate limit. Every vote carries an Idempotency-Key; a request
 that gets no answer (the server was killed) or a 5xx is retried with the same key until answered, so it can be
 acknowledged but never counted twice.
+
+Requests go through `wire.py`'s lean keep-alive client (one connection per honest client, a pool for the
+abusive client's concurrent streams), not httpx: the load generator shares the two cores with the server it
+measures, so its own CPU per request must be small.
 """
 
 from __future__ import annotations
@@ -14,8 +18,7 @@ import random
 import time
 from dataclasses import dataclass
 
-import httpx2 as httpx
-
+from benchmarks.load import wire
 from benchmarks.load.ledger import Ledger, Sent
 
 LEANINGS = ("left", "center_left", "center", "center_right", "right", "undisclosed")
@@ -52,6 +55,7 @@ class Plan:
     votes: int
     statements: int
     max_rate: float
+    """Votes a second per honest client at most; 0 (or less): no pacing, as fast as the answers come."""
     deadline: float
     """time.monotonic() after which no new request is started."""
 
@@ -60,8 +64,11 @@ class Stopped(Exception):
     pass
 
 
+Requester = wire.Connection | wire.Pool
+
+
 async def _request(
-    http: httpx.AsyncClient,
+    http: Requester,
     ledger: Ledger,
     endpoint: str,
     method: str,
@@ -70,8 +77,9 @@ async def _request(
     *,
     retry_statuses: tuple[int, ...] = (),
     key: str | None = None,
-    **kwargs: object,
-) -> httpx.Response:
+    json: object = None,
+    headers: dict[str, str] | None = None,
+) -> wire.Response:
     """One logical request, retried (same body, same headers) while the server is down or answers 5xx."""
     delay = 0.02
     while True:
@@ -79,8 +87,8 @@ async def _request(
             raise Stopped
         started = time.perf_counter()
         try:
-            response = await http.request(method, plan.base_url + path, **kwargs)  # type: ignore[arg-type]
-        except (httpx.TransportError, httpx.TimeoutException) as error:
+            response = await http.request(method, path, json=json, headers=headers)
+        except wire.TransportError as error:
             ledger.transport_errors[type(error).__name__] += 1
             if key is not None:
                 ledger.unanswered.add(key)
@@ -97,7 +105,7 @@ async def _request(
         return response
 
 
-async def join(http: httpx.AsyncClient, ledger: Ledger, plan: Plan, rng: random.Random) -> tuple[str, int]:
+async def join(http: Requester, ledger: Ledger, plan: Plan, rng: random.Random) -> tuple[str, int]:
     body = {"consent": True, "sector": rng.choice(plan.sectors), "leaning": rng.choice(LEANINGS)}
     # Joining is not idempotent: a join lost in a kill leaves an unused participant, which is harmless.
     response = await _request(
@@ -110,7 +118,7 @@ async def join(http: httpx.AsyncClient, ledger: Ledger, plan: Plan, rng: random.
 
 
 async def vote(
-    http: httpx.AsyncClient,
+    http: Requester,
     ledger: Ledger,
     plan: Plan,
     token: str,
@@ -143,7 +151,16 @@ async def vote(
     return response.status_code
 
 
-async def honest(client: int, http: httpx.AsyncClient, ledger: Ledger, plan: Plan, seed: int) -> None:
+async def honest(client: int, ledger: Ledger, plan: Plan, seed: int) -> None:
+    """One participant on its own keep-alive connection, sending one request at a time."""
+    http = wire.Connection(plan.base_url)
+    try:
+        await _honest(client, http, ledger, plan, seed)
+    finally:
+        await http.close()
+
+
+async def _honest(client: int, http: wire.Connection, ledger: Ledger, plan: Plan, seed: int) -> None:
     rng = random.Random(seed * 1_000_003 + client)
     token, participant_id = await join(http, ledger, plan, rng)
     auth = {"Authorization": f"Bearer {token}"}
@@ -161,7 +178,7 @@ async def honest(client: int, http: httpx.AsyncClient, ledger: Ledger, plan: Pla
         )
         if response.status_code == 201:
             ledger.statements_acked[int(response.json()["statement"]["id"])] = text
-    interval = 1.0 / plan.max_rate
+    interval = 1.0 / plan.max_rate if plan.max_rate > 0 else 0.0
     next_at = time.monotonic()
     for order in range(plan.votes):
         if time.monotonic() > plan.deadline:
@@ -170,10 +187,11 @@ async def honest(client: int, http: httpx.AsyncClient, ledger: Ledger, plan: Pla
             await _request(
                 http, ledger, "next", "GET", f"/api/v1/dialogues/{plan.slug}/me/next", plan, headers=auth
             )
-        wait = next_at - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        next_at = max(next_at + interval, time.monotonic() - 1.0)
+        if interval:
+            wait = next_at - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            next_at = max(next_at + interval, time.monotonic() - 1.0)
         status = await vote(
             http,
             ledger,
@@ -190,10 +208,18 @@ async def honest(client: int, http: httpx.AsyncClient, ledger: Ledger, plan: Pla
             ledger.honest_429 += 1
 
 
-async def abusive(
-    http: httpx.AsyncClient, ledger: Ledger, plan: Plan, seed: int, requests: int, streams: int
-) -> None:
+async def abusive(ledger: Ledger, plan: Plan, seed: int, requests: int, streams: int) -> None:
     """One participant voting as fast as several connections allow: the limit must answer it with 429s."""
+    http = wire.Pool(plan.base_url, max(1, streams))  # at least one, for its join
+    try:
+        await _abusive(http, ledger, plan, seed, requests, streams)
+    finally:
+        await http.close()
+
+
+async def _abusive(
+    http: wire.Pool, ledger: Ledger, plan: Plan, seed: int, requests: int, streams: int
+) -> None:
     rng = random.Random(seed * 7 + 13)
     token, participant_id = await join(http, ledger, plan, rng)
     counter = iter(range(requests))

@@ -28,9 +28,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
-from benchmarks.load import clients
+from benchmarks.load import clients, wire
 from benchmarks.load.ledger import Ack, Ledger
-from benchmarks.load.server import ROOT, Prepared, Server, free_port, prepare
+from benchmarks.load.server import ROOT, Prepared, Server, free_port, prepare, process_cpu
 from benchmarks.load.verify import acked_present, check, open_engine, pragmas, read_votes
 from workingup.dialogues import load_definition
 from workingup.store import models
@@ -48,7 +48,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--max-seconds", type=float, default=900.0, help="no new request after this many seconds")
     p.add_argument(
-        "--max-rate", type=float, default=40.0, help="votes per second per honest participant, at most"
+        "--max-rate",
+        type=float,
+        default=40.0,
+        help="votes per second per honest participant, at most (0: no pacing)",
     )
     p.add_argument(
         "--vote-limit",
@@ -111,13 +114,18 @@ async def _kill_monitor(
     moments: list[float],
     kills: list[dict[str, Any]],
     done: asyncio.Event,
+    *,
+    at_votes: list[int] | None = None,
 ) -> None:
-    """At each moment (seconds into the load): SIGKILL, check every vote acknowledged so far, restart."""
+    """At each moment (seconds into the load, or — unpaced clients — when that many votes are acknowledged,
+    whichever comes first): SIGKILL, check every vote acknowledged so far, restart."""
     started = time.monotonic()
     since = 0
-    for moment in moments:
+    for n, moment in enumerate(moments):
         # Under load means under load: a moment that passed while the server was restarting waits for votes.
-        while time.monotonic() - started < moment or len(ledger.acked) < since + 20:
+        while (
+            time.monotonic() - started < moment and (at_votes is None or len(ledger.acked) < at_votes[n])
+        ) or len(ledger.acked) < since + 20:
             if done.is_set():
                 return
             await asyncio.sleep(0.01)
@@ -167,41 +175,39 @@ async def drive(
     client_cpu = time.process_time()
     total = args.clients * args.votes
     # Seeded random moments within the part of the run that is surely under load: the paced clients need at
-    # least votes / max_rate seconds, and no run lasts beyond --max-seconds.
-    span = min(args.max_seconds, args.votes / args.max_rate)
-    moments = sorted(rng.uniform(0.15, 0.85) * span for _ in range(args.kills))
+    # least votes / max_rate seconds, and no run lasts beyond --max-seconds. Unpaced clients (--max-rate 0)
+    # may finish long before --max-seconds, so their kills also come once that fraction of the votes is in.
+    fractions = sorted(rng.uniform(0.15, 0.85) for _ in range(args.kills))
+    span = min(args.max_seconds, args.votes / args.max_rate) if args.max_rate > 0 else args.max_seconds
+    moments = [f * span for f in fractions]
+    at_votes = [int(f * total) for f in fractions] if args.max_rate <= 0 else None
     kills: list[dict[str, Any]] = []
     done = asyncio.Event()
-    streams = args.abuse_streams if args.abuse_requests else 0
-    limits = httpx.Limits(
-        max_connections=args.clients + streams + 4, max_keepalive_connections=args.clients + streams + 4
-    )
     task = progress.add_task(f"{args.database}: votes", total=total) if progress else None
-    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(60.0)) as http:
-        monitor = asyncio.create_task(_kill_monitor(server, prepared, ledger, moments, kills, done))
+    monitor = asyncio.create_task(
+        _kill_monitor(server, prepared, ledger, moments, kills, done, at_votes=at_votes)
+    )
 
-        async def report() -> None:
-            while not done.is_set():
-                if progress is not None and task is not None:
-                    honest = sum(1 for k in ledger.acked if k.startswith("c"))
-                    progress.update(
-                        task,
-                        completed=honest,
-                        description=f"{args.database}: votes, {len(kills)}/{args.kills} kills",
-                    )
-                await asyncio.sleep(0.25)
+    async def report() -> None:
+        while not done.is_set():
+            if progress is not None and task is not None:
+                honest = sum(1 for k in ledger.acked if k.startswith("c"))
+                progress.update(
+                    task,
+                    completed=honest,
+                    description=f"{args.database}: votes, {len(kills)}/{args.kills} kills",
+                )
+            await asyncio.sleep(0.25)
 
-        reporter = asyncio.create_task(report())
-        work = [clients.honest(i, http, ledger, plan, args.seed) for i in range(args.clients)]
-        if args.abuse_requests:
-            work.append(
-                clients.abusive(http, ledger, plan, args.seed, args.abuse_requests, args.abuse_streams)
-            )
-        outcomes = await asyncio.gather(*work, return_exceptions=True)
-        elapsed = time.monotonic() - started
-        done.set()
-        await monitor
-        await reporter
+    reporter = asyncio.create_task(report())
+    work = [clients.honest(i, ledger, plan, args.seed) for i in range(args.clients)]
+    if args.abuse_requests:
+        work.append(clients.abusive(ledger, plan, args.seed, args.abuse_requests, args.abuse_streams))
+    outcomes = await asyncio.gather(*work, return_exceptions=True)
+    elapsed = time.monotonic() - started
+    done.set()
+    await monitor
+    await reporter
     failures = [repr(o) for o in outcomes if isinstance(o, BaseException)]
     return {
         "ledger": ledger,
@@ -216,28 +222,35 @@ async def drive(
 async def drive_peer(args: argparse.Namespace, port: int) -> dict[str, Any]:
     """The same number of clients, unpaced, against the echo app: the HTTP ceiling of this machine."""
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=args.clients + 4, max_keepalive_connections=args.clients + 4)
     body = {"statement_id": 1, "value": 1}
-    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(60.0)) as http:
+    connections = [wire.Connection(f"http://127.0.0.1:{port}") for _ in range(args.clients)]
 
-        async def one() -> None:
-            for _ in range(args.peer_requests):
-                t = time.perf_counter()
-                response = await http.post(
-                    f"http://127.0.0.1:{port}/api/v1/dialogues/x/votes",
-                    json=body,
-                    headers={"Authorization": "Bearer x", "Idempotency-Key": "k"},
-                )
-                response.json()
-                latencies.append(time.perf_counter() - t)
+    async def one(http: wire.Connection) -> None:
+        for _ in range(args.peer_requests):
+            t = time.perf_counter()
+            response = await http.request(
+                "POST",
+                "/api/v1/dialogues/x/votes",
+                json=body,
+                headers={"Authorization": "Bearer x", "Idempotency-Key": "k"},
+            )
+            response.json()
+            latencies.append(time.perf_counter() - t)
 
-        started = time.monotonic()
-        await asyncio.gather(*(one() for _ in range(args.clients)))
-        elapsed = time.monotonic() - started
+    started = time.monotonic()
+    cpu = time.process_time()
+    try:
+        await asyncio.gather(*(one(http) for http in connections))
+    finally:
+        for http in connections:
+            await http.close()
+    elapsed = time.monotonic() - started
+    cpu = time.process_time() - cpu
     return {
         "requests_per_s": round(len(latencies) / elapsed, 1),
         "latency": percentiles(latencies),
         "requests": len(latencies),
+        "client_cpu_ms_per_request": round(1000 * cpu / max(1, len(latencies)), 3),
     }
 
 
@@ -269,7 +282,13 @@ def run_peer(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        return asyncio.run(drive_peer(args, port))
+        cpu = process_cpu(process.pid)
+        peer = asyncio.run(drive_peer(args, port))
+        # Who caps the peer: its one uvicorn process, or the clients (client_cpu_ms_per_request)?
+        peer["server_cpu_ms_per_request"] = round(
+            1000 * (process_cpu(process.pid) - cpu) / max(1, peer["requests"]), 3
+        )
+        return peer
     finally:
         process.terminate()
         process.wait()
@@ -430,6 +449,10 @@ def show(result: dict[str, Any], console: Console) -> None:
     if result["peer_echo"]:
         console.print(
             f"peer (echo app, same clients, unpaced): {result['peer_echo']['requests_per_s']:,} req/s; ours / peer = {result['ratio_to_peer']}"
+        )
+        console.print(
+            f"CPU ms/request: server {result['server_cpu_ms_per_request']}, clients {result['client_cpu_ms_per_request']};"
+            f" on the peer: echo server {result['peer_echo']['server_cpu_ms_per_request']}, clients {result['peer_echo']['client_cpu_ms_per_request']}"
         )
     console.print(
         f"analysis runs during the load: {result['analysis_runs_during_load']}; durability: {result['durability']}"

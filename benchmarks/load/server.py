@@ -99,6 +99,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a live process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """`workingup serve` in a child process: started, waited for, SIGKILLed, restarted on the same port."""
 
@@ -150,11 +159,7 @@ class Server:
         """CPU seconds used by the running server process (Linux /proc; 0 elsewhere)."""
         if self.process is None or self.process.poll() is not None:
             return 0.0
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu(self.process.pid)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, nothing is flushed — the crash the durability promise is about."""
