@@ -71,7 +71,7 @@ def create_app(
                 for dialogue_id in dialogues_needing_analysis(session):
                     analyses.votes_arrived(dialogue_id)
         yield
-        vote_writer.close()
+        await vote_writer.close()
         analyses.close()
         database.close()
 
