@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from workingup.analysis import FORMAT, AnalysisResult, PreviousGroups
 from workingup.services.analysis import analyze_votes, load_votes
+from workingup.services.analysis_worker import AnalysisWorker, shareable
 from workingup.services.database import Database
 from workingup.services.refresh import DebouncedRefresher
 from workingup.store import models
@@ -162,11 +163,21 @@ class Analyses:
     """The app's analysis: a debounced background refresh after votes, and the routing priority it yields.
 
     `votes_arrived` returns at once (the vote's request never waits for an analysis); the refresh runs a few
-    seconds later in a background thread, one analysis at a time.
+    seconds later in a background thread, one analysis at a time. Unless `in_process`, that thread hands the
+    analysis to a child process at a lower priority (`services.analysis_worker`) and waits for it, so the
+    analysis's Python does not hold this process's GIL while the server answers votes; an in-memory SQLite
+    database cannot be shared with a child, so it is always analysed in this process. `run_now` (*Analyse
+    now*) always runs here, in the caller's transaction.
     """
 
-    def __init__(self, database: Database, delay: float = 5.0) -> None:
+    def __init__(self, database: Database, delay: float = 5.0, *, in_process: bool = True) -> None:
         self.database = database
+        self.worker: AnalysisWorker | None = None
+        if not in_process:
+            if shareable(database.url):
+                self.worker = AnalysisWorker(database.url)
+            else:
+                log.info("an in-memory database is analysed in the server's own process")
         self.refresher = DebouncedRefresher(self._refresh, delay=delay)
         self._priority: dict[int, _Cached] = {}
         self._lock = threading.Lock()
@@ -176,6 +187,9 @@ class Analyses:
 
     def _refresh(self, key: Hashable) -> None:
         dialogue_id = int(str(key))
+        if self.worker is not None:
+            self.worker.analyse(dialogue_id)
+            return
         with self.database.transaction() as session:
             refresh_analysis(session, dialogue_id)
 
@@ -204,4 +218,8 @@ class Analyses:
         return priority
 
     def close(self) -> None:
+        """Stop the child process first (a running analysis gets a short grace, then is ended), then the
+        refresher (whose thread then returns at once)."""
+        if self.worker is not None:
+            self.worker.close()
         self.refresher.close()
