@@ -334,7 +334,9 @@ def serve(
     # uvicorn picks uvloop and httptools when installed (they are dependencies): several times cheaper per
     # request than asyncio's default loop and the pure-Python HTTP parser.
     uvicorn.run(
-        create_app(db, allow_demo_login=loopback, rate_limits=limits),
+        # The background analysis runs in a child process at a lower priority: in a thread here, its Python
+        # would hold the GIL the event loop needs to answer votes.
+        create_app(db, allow_demo_login=loopback, rate_limits=limits, analysis_process=True),
         host=listen,
         port=port or settings.port,
         log_level="info",

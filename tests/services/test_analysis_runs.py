@@ -15,7 +15,9 @@ from workingup.services.analysis_runs import (
     Analyses,
     dialogues_needing_analysis,
     latest_run,
+    refresh_analysis,
     run_analysis,
+    stored_groups,
 )
 from workingup.services.database import Database
 from workingup.services.demo import populate_demo
@@ -91,3 +93,64 @@ def test_votes_trigger_a_background_analysis_and_priorities_follow_it(database: 
     assert len(priority) == n_statements
     assert all(p >= 0 for p in priority.values())
     analyses.close()
+
+
+def _groups(run: models.AnalysisRun) -> dict[int, int | None]:
+    participants = json.loads(run.result)["analysis"]["participants"]
+    return dict(zip(participants["id"], participants["group"], strict=True))
+
+
+def _rename_groups(database: Database, dialogue_id: int, names: dict[int, int]) -> dict[int, int | None]:
+    """Rewrite the latest stored run's group labels, as if an earlier history had named the groups otherwise."""
+    with database.transaction() as session:
+        run = latest_run(session, dialogue_id)
+        assert run is not None
+        data = json.loads(run.result)
+        groups = data["analysis"]["participants"]["group"]
+        data["analysis"]["participants"]["group"] = [None if g is None else names[g] for g in groups]
+        run.result = json.dumps(data)
+        return _groups(run)
+
+
+def test_group_names_survive_a_restart_through_the_stored_run(database: Database) -> None:
+    dialogue_id = _demo(database)
+    first = Analyses(database, delay=3600)
+    with database.transaction() as session:
+        run = first.run_now(session, session.get_one(models.Dialogue, dialogue_id))
+        assert run is not None
+        before = _groups(run)
+    first.close()
+    assert {0, 1} <= set(before.values())
+    renamed = _rename_groups(database, dialogue_id, {0: 1, 1: 0} | {g: g for g in range(2, 10)})
+    assert renamed != before
+
+    restarted = Analyses(database, delay=3600)  # a new process: nothing of the first run in memory
+    with database.transaction() as session:
+        run = restarted.run_now(session, session.get_one(models.Dialogue, dialogue_id))
+        assert run is not None
+        assert _groups(run) == renamed  # the same votes, the same groups, named as stored
+        again = run_analysis(session, session.get_one(models.Dialogue, dialogue_id))
+        assert again is not None
+        assert _groups(again[0]) == before  # without the stored names, the engine's own numbering
+    restarted._refresh(dialogue_id)  # the background refresh reads the stored names too
+    with database.sessions() as session:
+        newest = latest_run(session, dialogue_id)
+        assert newest is not None
+        assert _groups(newest) == before  # named after the latest run, the one without stored names
+    restarted.close()
+
+
+def test_stored_groups_read_back_the_latest_run(database: Database) -> None:
+    dialogue_id = _demo(database)
+    with database.transaction() as session:
+        assert stored_groups(session, dialogue_id) is None
+        done = run_analysis(session, session.get_one(models.Dialogue, dialogue_id))
+        assert done is not None
+        run, result = done
+        stored = stored_groups(session, dialogue_id)
+        assert stored is not None
+        assert stored.participant_ids.tolist() == result.participant_ids.tolist()
+        assert stored.labels.tolist() == result.labels.tolist()
+        run.result = run.result.replace(f'"format": "{FORMAT}"', '"format": "old"')
+        assert stored_groups(session, dialogue_id) is None
+        assert refresh_analysis(session, dialogue_id + 1000) is None  # no such dialogue

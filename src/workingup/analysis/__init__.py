@@ -18,7 +18,7 @@ from workingup.analysis.consensus import (
     majority_consensus,
 )
 from workingup.analysis.counts import GroupCounts, count_by_group, probability, prop_test, two_prop_test
-from workingup.analysis.labels import match_labels
+from workingup.analysis.labels import PreviousGroups, match_labels
 from workingup.analysis.matrix import VoteMatrix
 from workingup.analysis.participation import clustered_participants
 from workingup.analysis.pipeline import STEPS, analyze
@@ -53,6 +53,7 @@ __all__ = [
     "MajorityConsensus",
     "OpinionClusterer",
     "OpinionGroup",
+    "PreviousGroups",
     "RepnessTable",
     "RepresentativeStatement",
     "SparsityAwarePCA",

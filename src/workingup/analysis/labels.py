@@ -8,13 +8,29 @@ inherits its predecessor's label, an unmatched new group takes the smallest labe
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["match_labels"]
+__all__ = ["PreviousGroups", "match_labels"]
+
+
+class PreviousGroups(Protocol):
+    """What a new analysis needs of an earlier one to keep its group names: each participant's group.
+
+    An `AnalysisResult` is one; so is what the services read back from a stored analysis (the process that
+    made the earlier analysis may be gone), since nothing else of it is needed.
+    """
+
+    @property
+    def labels(self) -> NDArray[np.int64]:
+        """Each participant's group label, −1 for those not clustered; aligned with `participant_ids`."""
+        ...
+
+    @property
+    def participant_ids(self) -> NDArray[Any]: ...
 
 
 def match_labels(

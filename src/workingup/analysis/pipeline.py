@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from workingup.analysis.clustering import OpinionClusterer
 from workingup.analysis.consensus import group_informed_consensus, majority_consensus
 from workingup.analysis.counts import GroupCounts, count_by_group, probability
-from workingup.analysis.labels import match_labels
+from workingup.analysis.labels import PreviousGroups, match_labels
 from workingup.analysis.matrix import VoteMatrix
 from workingup.analysis.participation import clustered_participants
 from workingup.analysis.priority import routing_priority
@@ -38,7 +38,7 @@ def analyze(
     matrix: VoteMatrix,
     settings: AnalysisSettings | None = None,
     *,
-    previous: AnalysisResult | None = None,
+    previous: PreviousGroups | None = None,
     progress: Callable[[str], None] | None = None,
     **overrides: Any,
 ) -> AnalysisResult:
@@ -52,7 +52,8 @@ def analyze(
         Defaults to `AnalysisSettings()` (Pol.is's values); keyword `overrides` replace single settings, e.g.
         ``analyze(m, max_groups=8)``.
     previous
-        The previous analysis of the same dialogue: groups that keep most of their members keep their labels.
+        The previous analysis of the same dialogue (an `AnalysisResult`, or anything with its `labels` and
+        `participant_ids`): groups that keep most of their members keep their labels.
     progress
         Called with each step's name (see `STEPS`) as it starts.
 

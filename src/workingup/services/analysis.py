@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workingup.analysis import AnalysisResult, AnalysisSettings, VoteMatrix, analyze
+from workingup.analysis import AnalysisResult, AnalysisSettings, PreviousGroups, VoteMatrix, analyze
 from workingup.analysis.blocs import BlocSupport, bloc_support
 from workingup.analysis.convergence import ConvergenceResult, ConvergenceSettings, convergence
 from workingup.domain import Moderation
@@ -166,7 +166,7 @@ def analyze_votes(
     dialogue_id: int = 0,
     settings: AnalysisSettings | None = None,
     convergence_settings: ConvergenceSettings | None = None,
-    previous: AnalysisResult | None = None,
+    previous: PreviousGroups | None = None,
 ) -> DialogueAnalysis:
     """Opinion groups (Pol.is), then the three-lens convergence verdict with the roster's declared sides."""
     result = analyze(votes.matrix, settings, previous=previous)
@@ -211,7 +211,7 @@ def analyze_dialogue(
     *,
     settings: AnalysisSettings | None = None,
     convergence_settings: ConvergenceSettings | None = None,
-    previous: AnalysisResult | None = None,
+    previous: PreviousGroups | None = None,
 ) -> DialogueAnalysis:
     return analyze_votes(
         load_votes(session, dialogue),

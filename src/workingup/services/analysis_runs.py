@@ -3,8 +3,8 @@
 Each result — the opinion analysis (`workingup.analysis.FORMAT`) and the three-lens convergence verdict, as
 `services.analysis.DialogueAnalysis.to_json()` writes them — is stored in `analysis_run`, so every server process
 and every restart sees the same latest analysis and its time: the dashboard, the public results and the routing
-priority all read it from there. Only the newest KEEP runs of a dialogue are kept. The previous
-result, while this process holds it, is handed to the next run so that group A stays group A.
+priority all read it from there. Only the newest KEEP runs of a dialogue are kept. Each run continues the group
+names of the latest stored one (`stored_groups`), so group A stays group A across runs, restarts and processes.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
-from workingup.analysis import FORMAT, AnalysisResult
+from workingup.analysis import FORMAT, AnalysisResult, PreviousGroups
 from workingup.services.analysis import analyze_votes, load_votes
+from workingup.services.analysis_worker import AnalysisWorker, shareable
 from workingup.services.database import Database
 from workingup.services.refresh import DebouncedRefresher
 from workingup.store import models
@@ -32,10 +35,10 @@ MIN_VOTERS = 2
 
 
 def run_analysis(
-    session: Session, dialogue: models.Dialogue, previous: AnalysisResult | None = None
+    session: Session, dialogue: models.Dialogue, previous: PreviousGroups | None = None
 ) -> tuple[models.AnalysisRun, AnalysisResult] | None:
     """Analyse (opinion groups, then the three-lens convergence verdict) and store; None when fewer than
-    MIN_VOTERS people have voted (nothing to analyse yet)."""
+    MIN_VOTERS people have voted (nothing to analyse yet). Groups are named after `previous`'s when given."""
     votes = load_votes(session, dialogue)
     if votes.matrix.n_participants < MIN_VOTERS:
         return None
@@ -59,6 +62,46 @@ def run_analysis(
         )
     )
     return run, done.analysis
+
+
+def refresh_analysis(session: Session, dialogue_id: int) -> models.AnalysisRun | None:
+    """Analyse the dialogue again, its groups named as in its latest stored run, and store the result.
+
+    None when the dialogue no longer exists or has too few voters. This is what the background refresh and
+    *Analyse now* run, in whichever process: everything it needs is in the database.
+    """
+    dialogue = session.get(models.Dialogue, dialogue_id)
+    if dialogue is None:
+        return None
+    done = run_analysis(session, dialogue, stored_groups(session, dialogue_id))
+    return None if done is None else done[0]
+
+
+@dataclass(frozen=True)
+class StoredGroups:
+    """Each participant's group in a stored run (a `PreviousGroups`): −1 for those it did not cluster."""
+
+    labels: NDArray[np.int64]
+    participant_ids: NDArray[np.int64]
+
+
+def stored_groups(session: Session, dialogue_id: int) -> StoredGroups | None:
+    """The groups of the dialogue's latest stored run, to name the next run's groups after; None before the
+    first run, or when the latest one is in an older format (the next run then names its groups afresh)."""
+    run = latest_run(session, dialogue_id)
+    if run is None:
+        return None
+    try:
+        participants = parse(run)["analysis"]["participants"]
+        ids = np.asarray(participants["id"], dtype=np.int64)
+        labels = np.array([-1 if g is None else g for g in participants["group"]], dtype=np.int64)
+    except (ValueError, KeyError, TypeError) as error:
+        log.info("analysis run %s gives no group names to keep: %s", run.id, error)
+        return None
+    if labels.shape != ids.shape:
+        log.info("analysis run %s gives no group names to keep: ids and groups differ in length", run.id)
+        return None
+    return StoredGroups(labels=labels, participant_ids=ids)
 
 
 def latest_run(session: Session, dialogue_id: int) -> models.AnalysisRun | None:
@@ -120,13 +163,22 @@ class Analyses:
     """The app's analysis: a debounced background refresh after votes, and the routing priority it yields.
 
     `votes_arrived` returns at once (the vote's request never waits for an analysis); the refresh runs a few
-    seconds later in a background thread, one analysis at a time.
+    seconds later in a background thread, one analysis at a time. Unless `in_process`, that thread hands the
+    analysis to a child process at a lower priority (`services.analysis_worker`) and waits for it, so the
+    analysis's Python does not hold this process's GIL while the server answers votes; an in-memory SQLite
+    database cannot be shared with a child, so it is always analysed in this process. `run_now` (*Analyse
+    now*) always runs here, in the caller's transaction.
     """
 
-    def __init__(self, database: Database, delay: float = 5.0) -> None:
+    def __init__(self, database: Database, delay: float = 5.0, *, in_process: bool = True) -> None:
         self.database = database
+        self.worker: AnalysisWorker | None = None
+        if not in_process:
+            if shareable(database.url):
+                self.worker = AnalysisWorker(database.url)
+            else:
+                log.info("an in-memory database is analysed in the server's own process")
         self.refresher = DebouncedRefresher(self._refresh, delay=delay)
-        self._previous: dict[int, AnalysisResult] = {}
         self._priority: dict[int, _Cached] = {}
         self._lock = threading.Lock()
 
@@ -135,19 +187,15 @@ class Analyses:
 
     def _refresh(self, key: Hashable) -> None:
         dialogue_id = int(str(key))
+        if self.worker is not None:
+            self.worker.analyse(dialogue_id)
+            return
         with self.database.transaction() as session:
-            dialogue = session.get(models.Dialogue, dialogue_id)
-            if dialogue is not None:
-                self.run_now(session, dialogue)
+            refresh_analysis(session, dialogue_id)
 
     def run_now(self, session: Session, dialogue: models.Dialogue) -> models.AnalysisRun | None:
-        done = run_analysis(session, dialogue, self._previous.get(dialogue.id))
-        if done is None:
-            return None
-        run, result = done
-        with self._lock:
-            self._previous[dialogue.id] = result
-        return run
+        """Analyse at once in `session` (the facilitator's *Analyse now*), in this process."""
+        return refresh_analysis(session, dialogue.id)
 
     def priority(self, session: Session, dialogue_id: int) -> dict[int, float] | None:
         """Statement id → routing priority from the latest analysis, or None before the first one."""
@@ -170,4 +218,8 @@ class Analyses:
         return priority
 
     def close(self) -> None:
+        """Stop the child process first (a running analysis gets a short grace, then is ended), then the
+        refresher (whose thread then returns at once)."""
+        if self.worker is not None:
+            self.worker.close()
         self.refresher.close()

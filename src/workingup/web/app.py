@@ -51,17 +51,21 @@ def create_app(
     analysis_delay: float = 5.0,
     analyse_on_start: bool = True,
     vote_lane: bool = True,
+    analysis_process: bool = False,
 ) -> FastAPI:
     """The web application over `database`.
 
     `allow_demo_login` is False when the server listens beyond the loopback interface: the demo account's
     password is published, so it must not open a dialogue to the network. The analysis refreshes in the
     background `analysis_delay` seconds after votes arrive; with `analyse_on_start`, dialogues whose votes are
-    newer than their last analysis are analysed soon after the server starts. `vote_lane` False sends every
-    vote through FastAPI (the lane's tests compare the two).
+    newer than their last analysis are analysed soon after the server starts. With `analysis_process` (what
+    `workingup serve` uses) that refresh runs in a child process at a lower priority, so it does not hold this
+    process's GIL while votes wait (`services.analysis_worker`); the default runs it in a thread of this
+    process, so the hundreds of apps the tests create do not each start a Python with numpy and scikit-learn.
+    `vote_lane` False sends every vote through FastAPI (the lane's tests compare the two).
     """
 
-    analyses = Analyses(database, delay=analysis_delay)
+    analyses = Analyses(database, delay=analysis_delay, in_process=not analysis_process)
     vote_writer = VoteWriter(database)
 
     @asynccontextmanager
