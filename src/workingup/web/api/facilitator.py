@@ -82,7 +82,9 @@ def sign_in(request: Request, body: LoginIn, session: SessionDep) -> SessionOut:
         now=now(request),
     )
     session.commit()
-    return SessionOut(token=opened.token, expires_at=opened.expires_at, facilitator=_self(session, opened.facilitator))
+    return SessionOut(
+        token=opened.token, expires_at=opened.expires_at, facilitator=_self(session, opened.facilitator)
+    )
 
 
 @router.delete(
