@@ -115,6 +115,7 @@ def test_every_facilitator_endpoint_refuses_non_facilitators(
     add_facilitator(database, "owner@example.org", dialogue)
     add_facilitator(database, "stranger@example.org", None)
     stranger = sign_in_api(client, "stranger@example.org")
+    assert client.get("/api/v1/facilitator", headers=stranger).json()["dialogues"] == []
     participant = join_api(client, dialogue).headers
     routes = _manage_routes(client)
     assert len(routes) >= 14
@@ -132,11 +133,13 @@ def test_facilitator_api_flow_and_no_secret_ever_leaves(
 ) -> None:
     add_facilitator(database, "owner@example.org", dialogue)
     owner = sign_in_api(client, "owner@example.org")
+    assert client.get("/api/v1/facilitator", headers=owner).json()["dialogues"] == [dialogue]
     participant = join_api(client, dialogue, leaning="right")
     invite = client.post(
         f"/api/v1/manage/{dialogue}/invitations", json={"label": "Pat", "role": "advisor"}, headers=owner
     ).json()
     token = invite["link"].rsplit("/", 1)[1]
+    assert invite["token"] == token  # for accepting through the API without parsing the link
     joined = client.post(f"/api/v1/invitations/{token}/accept", json={"consent": True})
     assert joined.status_code == 201
     assert joined.json()["participant"]["role"] == "advisor"

@@ -23,6 +23,7 @@ from workingup.web.errors import install_error_handlers
 from workingup.web.guard import RequestGuard
 from workingup.web.headers import SecurityHeaders
 from workingup.web.limits import make_limiters
+from workingup.web.openapi_links import install as install_openapi_links
 from workingup.web.pages import agenda as agenda_pages
 from workingup.web.pages import alerts as alert_pages
 from workingup.web.pages import facilitator as facilitator_pages
@@ -116,6 +117,7 @@ def create_app(
         app.include_router(router)
 
     app.add_middleware(SecurityHeaders)  # outermost: the guard's refusals carry the headers too
+    install_openapi_links(app)  # which answer feeds which next call (web/openapi_links.py)
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

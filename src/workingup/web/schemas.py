@@ -185,6 +185,7 @@ class FacilitatorSelf(Schema):
     email: str
     display_name: str
     is_demo: bool
+    dialogues: list[str] = Field(description="The slugs of the dialogues this facilitator manages.")
 
 
 class SessionOut(Schema):
@@ -295,6 +296,9 @@ class InvitationIn(Schema):
 class InvitationCreatedOut(Schema):
     invitation: InvitationForFacilitator
     link: str = Field(description="The personal link to send; shown only once.")
+    token: str = Field(
+        description="The token in the link, for accepting through the API (POST /api/v1/invitations/{token}/accept)."
+    )
 
 
 class StatementForFacilitator(Schema):

@@ -57,8 +57,11 @@ router = APIRouter(prefix="/api/v1", tags=["facilitator"])
 AUTH = (400, 401, 403, 404)
 
 
-def _self(f: models.Facilitator) -> FacilitatorSelf:
-    return FacilitatorSelf(id=f.id, email=f.email, display_name=f.display_name, is_demo=f.is_demo)
+def _self(session: SessionDep, f: models.Facilitator) -> FacilitatorSelf:
+    dialogues = [d.slug for d in accounts.facilitated_dialogues(session, f.id)]
+    return FacilitatorSelf(
+        id=f.id, email=f.email, display_name=f.display_name, is_demo=f.is_demo, dialogues=dialogues
+    )
 
 
 @router.post(
@@ -79,7 +82,9 @@ def sign_in(request: Request, body: LoginIn, session: SessionDep) -> SessionOut:
         now=now(request),
     )
     session.commit()
-    return SessionOut(token=opened.token, expires_at=opened.expires_at, facilitator=_self(opened.facilitator))
+    return SessionOut(
+        token=opened.token, expires_at=opened.expires_at, facilitator=_self(session, opened.facilitator)
+    )
 
 
 @router.delete(
@@ -102,8 +107,8 @@ def sign_out(session: SessionDep, credentials: BearerDep, _facilitator: ApiFacil
     response_model=FacilitatorSelf,
     responses=error_responses(401),
 )
-def get_facilitator_self(facilitator: ApiFacilitator) -> FacilitatorSelf:
-    return _self(facilitator)
+def get_facilitator_self(facilitator: ApiFacilitator, session: SessionDep) -> FacilitatorSelf:
+    return _self(session, facilitator)
 
 
 def _dialogue(d: models.Dialogue) -> DialogueForFacilitator:
@@ -318,7 +323,7 @@ def create_invitation(
     created = roster.create_invitation(session, ctx.dialogue, body.label, body.role, body.sector)
     session.commit()
     link = str(request.url_for("invitation_page", token=created.token))
-    return InvitationCreatedOut(invitation=_invitation(created.invitation), link=link)
+    return InvitationCreatedOut(invitation=_invitation(created.invitation), link=link, token=created.token)
 
 
 @router.post(
