@@ -261,8 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         f"votes: {ok} answered 200, {result['votes_stored']} stored; "
         f"{votes.get('per_second')} req/s; server CPU {result['server_cpu_ms_per_request']} ms/request"
     )
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    result["commit"] = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    target = args.json or RESULTS / f"wrk-{args.database}-c{args.connections}-{int(args.duration)}s.json"
+    target.write_text(json.dumps(result, indent=2) + "\n")
     # wrk stops with up to one request per connection in flight: stored but never counted as answered.
     in_flight = result["votes_stored"] - ok
     good = 0 <= in_flight <= args.connections and not any(k.startswith("5") for k in votes["statuses"])
