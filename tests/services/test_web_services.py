@@ -173,3 +173,23 @@ def test_public_results_leave_out_opinion_groups_under_five(database: Database) 
     first = results.statements[0]
     assert set(first.by_group) == {"A"}
     assert (first.by_group["A"].agree, first.by_group["A"].disagree, first.by_group["A"].passed) == (6, 2, 1)
+
+
+def test_duplicates_of_statements_added_since_the_index_was_built_are_caught() -> None:
+    from workingup.services import duplicates
+
+    base = [
+        (i, f"Statement {i} about {topic}")
+        for i, topic in enumerate(("buses", "childcare", "wages", "loans"))
+    ]
+    assert find_duplicate("Something entirely unrelated to any of them", base) is None  # builds and caches
+    grown = [*base, (10, "Employers should pay for apprenticeship training in the trades")]
+    index, extra = duplicates._index_for([t for _, t in grown])
+    assert len(index) == len(base)  # the cached index was reused
+    assert extra == [4]  # and the new statement is checked beside it
+    assert find_duplicate("Employers should pay for apprenticeships training in trades", grown) == 10
+    assert find_duplicate("Raise the minimum wage in rural counties", grown) is None
+    # Past REFIT_AFTER new statements, or once a statement is gone, the index is built again.
+    many = [*grown, *((100 + i, f"Proposal number {i} on {i} topics") for i in range(duplicates.REFIT_AFTER))]
+    assert len(duplicates._index_for([t for _, t in many])[0]) == len(many)
+    assert len(duplicates._index_for([t for _, t in grown[1:]])[0]) == len(grown) - 1

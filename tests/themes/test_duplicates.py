@@ -1,5 +1,6 @@
 import itertools
 
+import numpy as np
 import pytest
 
 from tests.themes.fixtures import paraphrase_pairs
@@ -83,3 +84,19 @@ def test_extended_index_finds_the_new_statement_and_leaves_the_old_one_alone():
     assert len(grown) == 2
     with pytest.raises(ValueError, match="ids"):
         index.extended(["x"])
+
+
+def test_cross_similarities_match_a_refit_index() -> None:
+    """Texts added after an index was built, weighed by its word rarity, score as a refit index would score them."""
+    from workingup.dialogues import load_definition
+
+    texts = [s.text for s in load_definition().statements]
+    assert len(texts) > 60
+    base, recent = texts[:40], texts[40:]
+    queries = [t.replace("should", "must") for t in recent]
+    cached = NearDuplicateIndex(base).cross_similarities(queries, recent)
+    refit = NearDuplicateIndex(texts).similarities(queries)[:, len(base) :]
+    assert np.abs(cached - refit).max() < 0.08  # 33 new texts beside 40: more than REFIT_AFTER allows
+    threshold = NearDuplicateIndex(base).threshold
+    assert ((cached >= threshold) == (refit >= threshold)).all()
+    assert NearDuplicateIndex(base).cross_similarities(queries, []).shape == (len(queries), 0)

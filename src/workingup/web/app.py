@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -33,6 +34,9 @@ from workingup.web.pages import public as public_pages
 from workingup.web.ratelimit import RateLimits
 from workingup.web.rendering import HERE, render_error
 from workingup.web.vote_lane import VoteLane
+
+WORKER_THREADS = 8
+"""Sync routes running at once (AnyIO's default is 40); see the lifespan."""
 
 API_DESCRIPTION = """
 The Working Up API: everything the web pages do.
@@ -71,6 +75,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Page and API routes written as plain functions run in worker threads; AnyIO allows 40 at once. Forty
+        # threads of Python starve the event loop that answers votes of the GIL (the load harness: a burst of
+        # statement submissions at the start held votes back for seconds). Eight keep the database waits
+        # overlapped on two cores, and the loop shares the GIL with at most eight others.
+        to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         if analyse_on_start:
             with database.sessions() as session:
                 for dialogue_id in dialogues_needing_analysis(session):
