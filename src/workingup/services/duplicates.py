@@ -33,7 +33,8 @@ def normalise(text: str) -> str:
 
 
 REFIT_AFTER = 32
-"""New texts checked against a cached index (weighed by its word rarity) before the index is built again."""
+"""New texts checked against a cached index (weighed by its word rarity) before the index is built again (and
+never more than a quarter of the texts it holds)."""
 
 _indexes: OrderedDict[tuple[str, ...], NearDuplicateIndex] = OrderedDict()
 _lock = threading.Lock()
@@ -52,7 +53,8 @@ def _index_for(texts: list[str]) -> tuple[NearDuplicateIndex, list[int]]:
             if present.issuperset(base):
                 known = set(base)
                 extra = [i for i, t in enumerate(texts) if t not in known]
-                if len(extra) <= REFIT_AFTER:
+                # A few new texts beside many: their weights barely move (a quarter at most, 32 at most).
+                if len(extra) <= min(REFIT_AFTER, max(4, len(base) // 4)):
                     _indexes.move_to_end(base)
                     return index, extra
     base = tuple(texts)
