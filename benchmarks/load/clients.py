@@ -128,12 +128,15 @@ async def vote(
     token: str,
     participant_id: int,
     order: int,
-    key: str,
-    statement_id: int,
-    value: int,
+    prefix: str,
+    rng: random.Random,
     *,
     retry_429: bool,
 ) -> int:
+    """One vote on a random statement with a random value, under a fresh Idempotency-Key `prefix-order-…`."""
+    key = f"{prefix}-{order}-{rng.getrandbits(48):012x}"
+    statement_id = rng.choice(plan.statement_ids)
+    value = rng.choice((-1, 0, 1))
     ledger.send(key, Sent(participant_id, statement_id, value, order))
     response = await _request(
         http,
@@ -203,9 +206,8 @@ async def _honest(client: int, http: wire.Connection, ledger: Ledger, plan: Plan
             token,
             participant_id,
             order,
-            f"c{client}-{order}-{rng.getrandbits(48):012x}",
-            rng.choice(plan.statement_ids),
-            rng.choice((-1, 0, 1)),
+            f"c{client}",
+            rng,
             retry_429=True,
         )
 
@@ -238,9 +240,8 @@ async def _abusive(
                 token,
                 participant_id,
                 order,
-                f"abuse-{order}-{rng.getrandbits(48):012x}",
-                rng.choice(plan.statement_ids),
-                rng.choice((-1, 0, 1)),
+                "abuse",
+                rng,
                 retry_429=False,
             )
             if status == 429:

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, Engine, bindparam, func, make_url, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -185,11 +185,13 @@ class VoteWriter:
         self.max_batch = max_batch
         # A connection of its own, kept open: drawn from the shared pool per batch, it would queue behind the
         # page requests' threads, and (PostgreSQL) pay the pool's liveness ping every time.
-        self._engine = make_engine(database.url, pool_size=1, max_overflow=0)
-        self._connection: Connection | None = None
+        self._engine: Engine | None = None
         self._async_engine: AsyncEngine | None = None
-        if self._engine.dialect.name != "sqlite":
+        if make_url(database.url).get_backend_name() == "sqlite":
+            self._engine = make_engine(database.url, pool_size=1, max_overflow=0)
+        else:
             self._async_engine = create_async_engine(database.url, pool_size=1, max_overflow=0)
+        self._connection: Connection | None = None
         self._async: AsyncConnection | None = None
         # The commit waits for the disk (an fsync: 0.3 ms on an idle disk, tens of ms on a busy one); it waits in
         # this thread, so the loop goes on reading the requests that will form the next batch.
@@ -241,6 +243,7 @@ class VoteWriter:
 
     def _connect(self) -> Connection:
         if self._connection is None or self._connection.invalidated or self._connection.closed:
+            assert self._engine is not None
             self._connection = self._engine.connect()
             self._connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_MS}")
             self._connection.commit()  # the PRAGMA's own implicit transaction, not a batch's
@@ -351,7 +354,8 @@ class VoteWriter:
             self._connection.close()
         if self._async is not None:
             await self._async.close()
-        self._engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
         if self._async_engine is not None:
             await self._async_engine.dispose()
 

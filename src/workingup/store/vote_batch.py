@@ -18,10 +18,9 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Connection, Insert, Table, bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from workingup.store.models import CurrentVote, Vote, utcnow
-from workingup.store.votes import _newer_wins
+from workingup.store.votes import _newer_wins, insert_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +58,7 @@ _INSERT = insert(_VOTE_TABLE).returning(_VOTE_TABLE.c.id, sort_by_parameter_orde
 @cache
 def _upsert(dialect: str) -> Insert:
     """`current_vote` moves to the newer vote: the statement for this database, built once."""
-    return _newer_wins(
-        postgresql.insert(CurrentVote) if dialect == "postgresql" else sqlite.insert(CurrentVote)
-    )
+    return _newer_wins(insert_for(dialect, CurrentVote))
 
 
 def _earlier(session: Connection, votes: Sequence[NewVote]) -> dict[tuple[int, str], StoredVote]:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Connection, Insert, func, insert, select, true
+from sqlalchemy import ColumnElement, Insert, func, insert, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,10 +21,12 @@ from workingup.store.models import CurrentVote, Vote, utcnow
 BATCH = 20_000
 
 
-def _dialect_insert(
-    session: Session | Connection, table: type[CurrentVote]
-) -> postgresql.Insert | sqlite.Insert:
-    name = (session.get_bind() if isinstance(session, Session) else session).dialect.name
+def _dialect_insert(session: Session, table: type[CurrentVote]) -> postgresql.Insert | sqlite.Insert:
+    return insert_for(session.get_bind().dialect.name, table)
+
+
+def insert_for(name: str, table: type[CurrentVote]) -> postgresql.Insert | sqlite.Insert:
+    """The INSERT with ON CONFLICT of database `name` (the vote writer builds its statements once, by name)."""
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":
