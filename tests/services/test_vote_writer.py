@@ -10,6 +10,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from tests import aio
 from workingup.dialogues import load_definition
 from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
@@ -59,7 +60,7 @@ def test_votes_arriving_together_share_a_commit(database: Database) -> None:
         finally:
             await writer.close()
 
-    answers = asyncio.run(main())
+    answers = aio.run(main())
     receipts = answers[:20]
     assert all(not isinstance(a, BaseException) for a in receipts)
     assert isinstance(answers[20], Unauthenticated)
@@ -98,7 +99,7 @@ def test_a_lock_held_elsewhere_delays_votes_but_not_the_loop(database: Database)
             other.close()
             await writer.close()
 
-    longest, deferrals = asyncio.run(main())
+    longest, deferrals = aio.run(main())
     assert deferrals >= 1
     assert longest < 0.15, f"the loop stalled for {longest:.3f} s"
     assert _count(database) == 1

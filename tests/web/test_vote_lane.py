@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from starlette.datastructures import State
 
+from tests import aio
 from tests.web.conftest import GENEROUS, PASSWORD, add_facilitator, join_api
 from workingup.dialogues import load_definition
 from workingup.services.database import Database
@@ -204,7 +205,6 @@ async def _call(lane: VoteLane, headers: list[tuple[bytes, bytes]], chunks: list
 
 
 def test_an_odd_request_reaches_the_route_with_its_whole_body() -> None:
-    import asyncio
 
     got: list[bytes] = []
 
@@ -222,9 +222,9 @@ def test_an_odd_request_reaches_the_route_with_its_whole_body() -> None:
     lane = VoteLane(route, state=State())
     ordinary = [(b"authorization", b"Bearer t"), (b"content-type", b"application/json")]
     # A string where a number goes: not the ordinary shape, so the route (FastAPI) must see all of it.
-    sent = asyncio.run(_call(lane, ordinary, [b'{"statement_id": "1",', b' "value": 1}']))
+    sent = aio.run(_call(lane, ordinary, [b'{"statement_id": "1",', b' "value": 1}']))
     assert got == [b'{"statement_id": "1", "value": 1}']
     assert sent[0]["status"] == 299
     # No token: handed on without reading.
-    asyncio.run(_call(lane, [(b"content-type", b"application/json")], [b"{}"]))
+    aio.run(_call(lane, [(b"content-type", b"application/json")], [b"{}"]))
     assert got[-1] == b"{}"
