@@ -3,9 +3,9 @@
 Why group commit: each request committing on its own pays one fsync per vote, and on SQLite every writer also
 queues for the single write lock. Here a request hands its vote to the writer and waits; the writer takes every
 vote that arrived while the previous batch was being written, authenticates and checks them together, writes them
-in one transaction (store.vote_batch), and only after the commit returned answers each waiting request. So every
-acknowledged vote is durable before its 2xx is sent, and under load one fsync covers dozens of votes; with one vote
-at a time it costs what a direct commit costs.
+in one transaction (store.vote_batch; on PostgreSQL store.vote_batch_pg, two statements), and only after the
+commit returned answers each waiting request. So every acknowledged vote is durable before its 2xx is sent, and
+under load one fsync covers dozens of votes; with one vote at a time it costs what a direct commit costs.
 
 Why on the event loop and not in a thread of its own (as it first was): measured under load
 (benchmarks/load/README.md), a batch of 25 votes took 53 ms of wall time for 11 ms of CPU in the writer thread —
@@ -29,16 +29,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from sqlalchemy import BindParameter, Connection, Engine, bindparam, func, make_url, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from workingup.domain import Moderation
 from workingup.services.database import Database
 from workingup.services.errors import Conflict, Forbidden, NotFound, ServiceError, Unauthenticated
 from workingup.services.participation import VotingProgress, vote_refusal
 from workingup.store import make_engine, models
-from workingup.store.vote_batch import KeyReused, NewVote, StoredVote, record_votes
+from workingup.store.models import utcnow
+from workingup.store.vote_batch import Facts, KeyReused, NewVote, StoredVote, finish, plan_votes, record_votes
+from workingup.store.vote_batch_pg import read_facts, write_votes
 
 log = logging.getLogger(__name__)
 
@@ -107,33 +109,37 @@ _VOTED = (
 )
 
 
-def _check(session: Connection, requests: Sequence[VoteRequest]) -> list[NewVote | ServiceError]:
-    """Authenticate and check a batch of requests with three queries (a fourth for tokens no participant has),
-    by the rules of `vote_refusal`."""
-    dialogues: dict[str, int] = dict(
-        session.execute(_DIALOGUES, {"slugs": sorted({r.slug for r in requests})}).tuples().all()
-    )
+def _read_facts(session: Connection, requests: Sequence[VoteRequest]) -> Facts:
+    """What the checks need, in three queries (a fourth for tokens no participant has)."""
+    facts = Facts()
+    facts.dialogues = dict(session.execute(_DIALOGUES, {"slugs": sorted({r.slug for r in requests})}).all())
     digests = sorted({r.token_hash for r in requests})
-    participants = {
-        digest: (pid, did, consented is not None)
+    facts.participants = {
+        str(digest): (pid, did, consented is not None)
         for digest, pid, did, consented in session.execute(_PARTICIPANTS, {"digests": digests})
     }
-    unknown = sorted(set(digests) - participants.keys())
-    facilitators = set(session.scalars(_FACILITATORS, {"digests": unknown})) if unknown else set()
-    statements = {
+    unknown = sorted(set(digests) - facts.participants.keys())
+    facts.facilitators = set(session.scalars(_FACILITATORS, {"digests": unknown})) if unknown else set()
+    facts.statements = {
         sid: (did, moderation)
         for sid, did, moderation in session.execute(
             _STATEMENTS, {"ids": sorted({r.statement_id for r in requests})}
         )
     }
+    return facts
+
+
+def _decide(facts: Facts, requests: Sequence[VoteRequest]) -> list[NewVote | ServiceError]:
+    """Authenticate and check each request of a batch by the rules of `vote_refusal`, against rows read for the
+    whole batch at once (by either database's path)."""
     out: list[NewVote | ServiceError] = []
     for r in requests:
-        dialogue_id = dialogues.get(r.slug)
-        participant = participants.get(r.token_hash)
+        dialogue_id = facts.dialogues.get(r.slug)
+        participant = facts.participants.get(r.token_hash)
         refusal: ServiceError | None
         if dialogue_id is None:
             refusal = NotFound(f"no dialogue called {r.slug!r}")
-        elif participant is None and r.token_hash in facilitators:
+        elif participant is None and r.token_hash in facts.facilitators:
             refusal = Forbidden(
                 "facilitators cannot vote with their session; join the dialogue as a participant"
             )
@@ -143,7 +149,11 @@ def _check(session: Connection, requests: Sequence[VoteRequest]) -> list[NewVote
             refusal = Forbidden("this token belongs to a participant of another dialogue")
         else:
             refusal = vote_refusal(
-                dialogue_id, participant[1], participant[2], r.statement_id, statements.get(r.statement_id)
+                dialogue_id,
+                participant[1],
+                participant[2],
+                r.statement_id,
+                facts.statements.get(r.statement_id),
             )
         if refusal is not None:
             out.append(refusal)
@@ -157,10 +167,10 @@ def _check(session: Connection, requests: Sequence[VoteRequest]) -> list[NewVote
 def _progress(session: Connection, votes: Sequence[NewVote]) -> dict[int, VotingProgress]:
     """Each voter's progress after the batch, in two grouped queries (inside its transaction, so exact)."""
     totals: dict[int, int] = dict(
-        session.execute(_TOTALS, {"dialogues": sorted({v.dialogue_id for v in votes})}).tuples().all()
+        session.execute(_TOTALS, {"dialogues": sorted({v.dialogue_id for v in votes})}).all()
     )
     voted: dict[int, int] = dict(
-        session.execute(_VOTED, {"participants": sorted({v.participant_id for v in votes})}).tuples().all()
+        session.execute(_VOTED, {"participants": sorted({v.participant_id for v in votes})}).all()
     )
     return {
         v.participant_id: VotingProgress(
@@ -186,13 +196,15 @@ class VoteWriter:
         # A connection of its own, kept open: drawn from the shared pool per batch, it would queue behind the
         # page requests' threads, and (PostgreSQL) pay the pool's liveness ping every time.
         self._engine: Engine | None = None
-        self._async_engine: AsyncEngine | None = None
-        if make_url(database.url).get_backend_name() == "sqlite":
+        self._conninfo: str | None = None
+        url = make_url(database.url)
+        if url.get_backend_name() == "sqlite":
             self._engine = make_engine(database.url, pool_size=1, max_overflow=0)
         else:
-            self._async_engine = create_async_engine(database.url, pool_size=1, max_overflow=0)
+            # psycopg's own asyncio connection: SQLAlchemy's asyncio bridge cost more CPU per batch than the SQL.
+            self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._connection: Connection | None = None
-        self._async: AsyncConnection | None = None
+        self._pg: psycopg.AsyncConnection[tuple[Any, ...]] | None = None
         # The commit waits for the disk (an fsync: 0.3 ms on an idle disk, tens of ms on a busy one); it waits in
         # this thread, so the loop goes on reading the requests that will form the next batch.
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vote-commit")
@@ -249,14 +261,16 @@ class VoteWriter:
             self._connection.commit()  # the PRAGMA's own implicit transaction, not a batch's
         return self._connection
 
-    async def _connect_async(self) -> AsyncConnection:
-        assert self._async_engine is not None
-        if self._async is None or self._async.invalidated or self._async.closed:
-            self._async = await self._async_engine.connect()
-        return self._async
+    async def _connect_pg(self) -> psycopg.AsyncConnection[tuple[Any, ...]]:
+        if self._pg is None or self._pg.closed or self._pg.broken:
+            assert self._conninfo is not None
+            # Autocommit: each of store.vote_batch_pg's two statements is its own transaction, so a batch costs
+            # two round trips, not four (no BEGIN, no COMMIT).
+            self._pg = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        return self._pg
 
     def _statements(self, connection: Connection, batch: Sequence[VoteRequest]) -> _Written:
-        checked = _check(connection, batch)
+        checked = _decide(_read_facts(connection, batch), batch)
         votes = [c for c in checked if isinstance(c, NewVote)]
         stored = record_votes(connection, votes)
         return _Written(checked, stored, _progress(connection, votes) if votes else {})
@@ -265,24 +279,11 @@ class VoteWriter:
         """The batch's statements and its durable commit, without making the loop wait on a disk or a network.
 
         SQLite: the statements run on the loop (microseconds each, in-process) and the commit's fsync waits in
-        the committer thread. PostgreSQL: every statement is a round trip to the server, so the same statements
-        run through SQLAlchemy's asyncio bridge (`run_sync`) over psycopg's async connection: each round trip is
-        awaited and the loop reads requests meanwhile."""
-        if self._async_engine is not None:
-            connection = await self._connect_async()
-            try:
-                await connection.begin()
-                written = await connection.run_sync(self._statements, batch)
-                await connection.commit()
-            except Exception as error:
-                try:
-                    await connection.rollback()
-                except Exception:
-                    await connection.invalidate()
-                if isinstance(error, OperationalError):
-                    await connection.invalidate()  # a dropped connection: the next batch opens a new one
-                raise
-            return written
+        the committer thread. PostgreSQL: every statement is a round trip to the server, so the batch is two
+        statements (store.vote_batch_pg) awaited on psycopg's asyncio connection, the loop reading requests
+        meanwhile."""
+        if self._conninfo is not None:
+            return await self._run_pg(batch)
         sync = self._connect()
         try:
             sync.begin()
@@ -297,6 +298,33 @@ class VoteWriter:
                 raise _Busy from error
             raise
         return written
+
+    async def _run_pg(self, batch: Sequence[VoteRequest]) -> _Written:
+        connection = await self._connect_pg()
+        try:
+            facts = await read_facts(
+                connection,
+                [r.slug for r in batch],
+                [r.token_hash for r in batch],
+                [r.statement_id for r in batch],
+                [r.request_key for r in batch],
+            )
+            checked = _decide(facts, batch)
+            votes = [c for c in checked if isinstance(c, NewVote)]
+            if not votes:
+                return _Written(checked, [], {})
+            plan = plan_votes(votes, facts.earlier)
+            ids, counts = await write_votes(
+                connection,
+                [votes[i] for i in plan.fresh],
+                {v.participant_id: v.dialogue_id for v in votes},
+                utcnow(),
+            )
+        except psycopg.OperationalError:
+            await connection.close()  # a dropped connection: the next batch opens a new one
+            raise
+        progress = {pid: VotingProgress(voted=voted, total=total) for pid, (voted, total) in counts.items()}
+        return _Written(checked, finish(plan, votes, ids), progress)
 
     async def _write_batch(self, batch: Sequence[VoteRequest]) -> list[Receipt | BaseException]:
         written = await self._run(batch)
@@ -352,12 +380,10 @@ class VoteWriter:
         self._committer.shutdown(wait=True)
         if self._connection is not None:
             self._connection.close()
-        if self._async is not None:
-            await self._async.close()
+        if self._pg is not None:
+            await self._pg.close()
         if self._engine is not None:
             self._engine.dispose()
-        if self._async_engine is not None:
-            await self._async_engine.dispose()
 
 
 def _resolve(

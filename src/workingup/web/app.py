@@ -14,6 +14,7 @@ from workingup.services.analysis_runs import Analyses, dialogues_needing_analysi
 from workingup.services.coordination_watch import Watchman
 from workingup.services.database import Database
 from workingup.services.vote_writer import VoteWriter
+from workingup.web.admission import Admission, admitted_for
 from workingup.web.api import agenda as agenda_api
 from workingup.web.api import alerts as alerts_api
 from workingup.web.api import facilitator as facilitator_api
@@ -106,6 +107,8 @@ def create_app(
     app.state.vote_writer = vote_writer
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
+    # Innermost: only what reaches the framework waits at the gate (web/admission.py).
+    app.add_middleware(Admission, limit=admitted_for(database.engine))
     if vote_lane:
         app.add_middleware(VoteLane, state=app.state)  # inside the guard: hostile bodies never reach it
     app.add_middleware(RequestGuard)  # size, encoding and nesting limits before any parser runs
