@@ -15,3 +15,21 @@ def test_the_access_log_is_off_unless_asked_for() -> None:
         assert Settings.from_env({"WORKINGUP_ACCESS_LOG": off}).access_log is False
     with pytest.raises(ValueError, match="WORKINGUP_ACCESS_LOG must be on or off"):
         Settings.from_env({"WORKINGUP_ACCESS_LOG": "loud"})
+
+
+def test_the_join_limit_and_trusted_proxies_are_read_and_checked() -> None:
+    default = Settings.from_env({})
+    assert default.join_limit == (30.0, 60)
+    assert default.trusted_proxies == "127.0.0.1"
+    custom = Settings.from_env(
+        {"WORKINGUP_JOIN_LIMIT": "600/100", "WORKINGUP_TRUSTED_PROXIES": " 10.0.0.2, 192.168.0.0/16 "}
+    )
+    assert custom.join_limit == (600.0, 100)
+    assert custom.trusted_proxies == "10.0.0.2,192.168.0.0/16"
+    assert Settings.from_env({"WORKINGUP_TRUSTED_PROXIES": "*"}).trusted_proxies == "*"
+    with pytest.raises(ValueError, match="WORKINGUP_JOIN_LIMIT must be PER_MINUTE/BURST"):
+        Settings.from_env({"WORKINGUP_JOIN_LIMIT": "lots"})
+    with pytest.raises(ValueError, match=r"'proxy\.example\.org' is not an IP address"):
+        Settings.from_env({"WORKINGUP_TRUSTED_PROXIES": "10.0.0.2,proxy.example.org"})
+    with pytest.raises(ValueError, match="must list IP addresses"):
+        Settings.from_env({"WORKINGUP_TRUSTED_PROXIES": " , "})

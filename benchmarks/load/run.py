@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 from benchmarks.load import clients, wire
 from benchmarks.load.ledger import Ack, Ledger
-from benchmarks.load.server import ROOT, Prepared, Server, free_port, prepare, process_cpu
+from benchmarks.load.server import JOIN_LIMIT, ROOT, Prepared, Server, free_port, prepare, process_cpu
 from benchmarks.load.verify import acked_present, check, open_engine, pragmas, read_votes
 from workingup.dialogues import load_definition
 from workingup.store import models
@@ -328,7 +328,7 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             prepared.url,
             free_port(),
             prepared.workdir / "server.log",
-            env={"WORKINGUP_VOTE_LIMIT": args.vote_limit},
+            env={"WORKINGUP_VOTE_LIMIT": args.vote_limit, "WORKINGUP_JOIN_LIMIT": JOIN_LIMIT},
         )
         server.start()
         try:

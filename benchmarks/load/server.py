@@ -34,6 +34,11 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+JOIN_LIMIT = "100000/10000"
+"""WORKINGUP_JOIN_LIMIT for a load run's server: its simulated participants all join from 127.0.0.1, and the
+per-address join limit is for people."""
+
+
 @dataclass
 class Prepared:
     url: str

@@ -28,7 +28,7 @@ from typing import Any
 import httpx2 as httpx
 from sqlalchemy import func, select
 
-from benchmarks.load.server import ROOT, Server, free_port, prepare
+from benchmarks.load.server import JOIN_LIMIT, ROOT, Server, free_port, prepare
 from benchmarks.load.verify import open_engine
 from workingup.store import models
 
@@ -133,7 +133,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     prepared = prepare(args.database, keep=args.keep)
     workdir = Path(tempfile.mkdtemp(prefix="workingup-wrk-"))
     port = free_port()
-    env = {"WORKINGUP_VOTE_LIMIT": args.vote_limit, **dict(e.split("=", 1) for e in args.env)}
+    env = {
+        "WORKINGUP_VOTE_LIMIT": args.vote_limit,
+        "WORKINGUP_JOIN_LIMIT": JOIN_LIMIT,
+        **dict(e.split("=", 1) for e in args.env),
+    }
     server = Server(prepared.url, port, workdir / "server.log", env=env)
     result: dict[str, Any] = {
         "database": args.database,

@@ -328,8 +328,11 @@ def serve(
     with db.sessions() as session:
         if has_demo_facilitator(session):
             _print_demo_login(enabled=loopback)
-    per_minute, burst = settings.vote_limit
-    limits = replace(RateLimits(), votes=Limit(per_minute=per_minute, burst=burst))
+    limits = replace(
+        RateLimits(),
+        votes=Limit(per_minute=settings.vote_limit[0], burst=settings.vote_limit[1]),
+        joins=Limit(per_minute=settings.join_limit[0], burst=settings.join_limit[1]),
+    )
     console.print(f"Serving Working Up at http://{listen}:{port or settings.port}")
     # uvicorn picks uvloop and httptools when installed (they are dependencies): several times cheaper per
     # request than asyncio's default loop and the pure-Python HTTP parser.
@@ -341,6 +344,8 @@ def serve(
         port=port or settings.port,
         log_level="info",
         access_log=settings.access_log,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
     )
 
 

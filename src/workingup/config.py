@@ -6,6 +6,7 @@ checked against it by a test, and nobody has to grep for `os.environ`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,18 @@ SETTINGS: tuple[Setting, ...] = (
         "more gets 429. The default is a fast human; a kiosk or a load test may need more.",
     ),
     Setting(
+        "WORKINGUP_JOIN_LIMIT",
+        "30/60",
+        "Joins through a dialogue's open link per minute per client address, then the burst allowed above that "
+        "(PER_MINUTE/BURST); more gets 429. The default lets a room of sixty on one Wi-Fi join at once.",
+    ),
+    Setting(
+        "WORKINGUP_TRUSTED_PROXIES",
+        "127.0.0.1",
+        "Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated, "
+        "or * for any): the client address the join limit counts and the https that marks cookies Secure.",
+    ),
+    Setting(
         "WORKINGUP_ACCESS_LOG",
         "off",
         "on: `workingup serve` logs one line per request. Off by default: the proxy in front of a server usually "
@@ -61,6 +74,9 @@ class Settings:
     session_idle_minutes: float = 120.0
     vote_limit: tuple[float, int] = (60.0, 40)
     """(votes per minute, burst) per participant token."""
+    join_limit: tuple[float, int] = (30.0, 60)
+    """(joins per minute, burst) per client address."""
+    trusted_proxies: str = "127.0.0.1"
     access_log: bool = False
 
     @classmethod
@@ -85,6 +101,8 @@ class Settings:
             session_hours=_positive(values, "WORKINGUP_SESSION_HOURS"),
             session_idle_minutes=_positive(values, "WORKINGUP_SESSION_IDLE_MINUTES"),
             vote_limit=_rate("WORKINGUP_VOTE_LIMIT", values["WORKINGUP_VOTE_LIMIT"]),
+            join_limit=_rate("WORKINGUP_JOIN_LIMIT", values["WORKINGUP_JOIN_LIMIT"]),
+            trusted_proxies=_addresses("WORKINGUP_TRUSTED_PROXIES", values["WORKINGUP_TRUSTED_PROXIES"]),
             access_log=_switch("WORKINGUP_ACCESS_LOG", values["WORKINGUP_ACCESS_LOG"]),
         )
 
@@ -109,6 +127,23 @@ def _rate(name: str, value: str) -> tuple[float, int]:
     if not (per_minute > 0 and burst >= 1):
         raise ValueError(f"{name} needs a positive rate and a burst of at least 1, not {value!r}")
     return per_minute, burst
+
+
+def _addresses(name: str, value: str) -> str:
+    """A comma-separated list of IP addresses or networks, or *: checked here so a typo fails at start-up,
+    not as a proxy silently distrusted."""
+    text = value.strip()
+    if text == "*":
+        return text
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise ValueError(f"{name} must list IP addresses or networks (or *), not {value!r}")
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{name}: {item!r} is not an IP address or network") from None
+    return ",".join(items)
 
 
 def _switch(name: str, value: str) -> bool:

@@ -415,6 +415,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", f"{M}/invitations/{{invitation_id}}/revoke"): Row(
         facilitator_api(Expect(200)), _ids("invitation_id")
     ),
+    ("POST", f"{M}/invitations/{{invitation_id}}/reissue"): Row(
+        facilitator_api(Expect(200)), _ids("invitation_id")
+    ),
     ("GET", f"{M}/statements"): Row(facilitator_api(Expect(200))),
     ("POST", f"{M}/statements/moderation"): Row(
         facilitator_api(Expect(200)), json=lambda w: {"ids": [w.ids["unmoderated_id"]], "action": "accept"}
@@ -530,6 +533,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         participant_page(back_to(f"/d/{SLUG}/profile?saved=1")),
         form=lambda w: {"consent": "yes", "leaning": "left"},
     ),
+    ("POST", f"{D}/profile/end-access"): Row(participant_page(back_to(f"/d/{SLUG}?left=1"))),
     ("GET", f"{D}/vote"): Row(participant_page(Expect(200))),
     ("POST", f"{D}/vote"): Row(
         participant_page(back_to(f"/d/{SLUG}/vote?voted=0")),
@@ -581,6 +585,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("POST", f"{F}/invitations/{{invitation_id}}/revoke"): Row(
         facilitator_page(back_to(f"/f/{SLUG}/roster?notice=revoked")), _ids("invitation_id")
+    ),
+    ("POST", f"{F}/invitations/{{invitation_id}}/reissue"): Row(
+        facilitator_page(back_to(f"/f/{SLUG}/roster")), _ids("invitation_id")
     ),
     ("POST", f"{F}/participants/{{participant_id}}/revoke"): Row(
         facilitator_page(back_to(f"/f/{SLUG}/roster?notice=access_ended")), _ids("participant_id")
@@ -837,6 +844,12 @@ FOREIGN: list[tuple[str, str, str, Row]] = [
         Row({}, lambda w: {"invitation_id": w.ids["other_invitation_id"]}),
     ),
     (
+        "POST",
+        f"{M}/invitations/{{invitation_id}}/reissue",
+        FAC,
+        Row({}, lambda w: {"invitation_id": w.ids["other_invitation_id"]}),
+    ),
+    (
         "DELETE",
         f"{M}/participants/{{participant_id}}/token",
         FAC,
@@ -851,6 +864,12 @@ FOREIGN: list[tuple[str, str, str, Row]] = [
     (
         "POST",
         f"{F}/invitations/{{invitation_id}}/revoke",
+        FAC,
+        Row({}, lambda w: {"invitation_id": w.ids["other_invitation_id"]}),
+    ),
+    (
+        "POST",
+        f"{F}/invitations/{{invitation_id}}/reissue",
         FAC,
         Row({}, lambda w: {"invitation_id": w.ids["other_invitation_id"]}),
     ),

@@ -7,7 +7,7 @@ import json
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.web.conftest import GENEROUS, PASSWORD, add_facilitator, join_api, sign_in_api
+from tests.web.conftest import GENEROUS, PASSWORD, add_facilitator, csrf, join_api, sign_in_api
 from workingup.dialogues import load_definition
 from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
@@ -227,6 +227,29 @@ def test_votes_and_statements_are_rate_limited(database: Database, dialogue: str
         )
         assert (first.status_code, second.status_code) == (201, 429)
     assert GENEROUS.votes.burst > 1000
+
+
+def test_joins_through_the_open_link_are_rate_limited_per_client_address(
+    database: Database, dialogue: str
+) -> None:
+    strict = RateLimits(joins=Limit(per_minute=1, burst=2))
+    app = create_app(database, rate_limits=strict)
+    url = f"/api/v1/dialogues/{dialogue}/participants"
+    with TestClient(app, client=("203.0.113.7", 50000)) as venue:
+        codes = [venue.post(url, json={"consent": True}).status_code for _ in range(3)]
+        assert codes == [201, 201, 429]
+        refused = venue.post(url, json={"consent": True})
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) >= 1
+        # The join page's form spends from the same address's bucket, and says so on a page.
+        form = venue.post(f"/d/{dialogue}/join", data={"csrf_token": csrf(venue), "consent": "yes"})
+        assert form.status_code == 429
+        assert "text/html" in form.headers["content-type"]
+        # Another address is not held back by the first.
+        elsewhere = TestClient(app, client=("198.51.100.9", 50000))
+        assert elsewhere.post(url, json={"consent": True}).status_code == 201
+    with database.sessions() as session:
+        assert len(session.scalars(select(models.Participant)).all()) == 3  # refused joins left nothing
 
 
 def test_demo_account_signs_in_only_on_loopback(database: Database, dialogue: str) -> None:

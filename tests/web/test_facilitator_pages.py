@@ -151,9 +151,28 @@ def test_roster_balance_audit_and_invitations(database: Database, client: TestCl
     assert invitations[1][:4] == ["Grace Advocate", "Stakeholder at the table", "Worker advocates", "Pending"]
     with database.sessions() as session:
         invitation_id = session.scalars(select(models.Invitation.id)).one()
+    # A lost link: a new one for the same person, shown once; the first stops working, the new one works.
+    first = link.group(1).rsplit("/", 1)[1]
+    reissued = client.post(
+        f"/f/{signed_in}/invitations/{invitation_id}/reissue", data={"csrf_token": csrf(client)}
+    )
+    new_link = re.search(r'id="new-invitation-link">([^<]+)<', reissued.text)
+    assert new_link is not None
+    assert "Grace Advocate" in reissued.text
+    token = new_link.group(1).rsplit("/", 1)[1]
+    assert token != first
+    assert client.get(f"/join/{first}").status_code == 404
+    assert client.get(f"/join/{token}").status_code == 200
+    with database.sessions() as session:
+        assert session.scalars(select(models.Invitation.label)).all() == [
+            "Grace Advocate"
+        ]  # the same invitation
     client.post(f"/f/{signed_in}/invitations/{invitation_id}/revoke", data={"csrf_token": csrf(client)})
-    token = link.group(1).rsplit("/", 1)[1]
     assert client.get(f"/join/{token}").status_code == 404
+    again = client.post(
+        f"/f/{signed_in}/invitations/{invitation_id}/reissue", data={"csrf_token": csrf(client)}
+    )
+    assert again.status_code == 400  # a withdrawn invitation gets no new link
 
 
 def test_moderation_queue_filters_pages_and_bulk_moderates(

@@ -219,3 +219,30 @@ def test_profile_can_be_changed_and_required_fields_are_enforced(
     with database.sessions() as session:
         person = session.scalars(select(models.Participant)).one()
     assert (person.leaning, person.sector) == (Leaning.RIGHT, "faith")
+
+
+def test_a_participant_ends_their_own_access_and_their_votes_stay(
+    database: Database, client: TestClient, dialogue: str
+) -> None:
+    join_page(client, dialogue)
+    page = client.get(f"/d/{dialogue}/vote")
+    sid = current_statement(page.text)
+    client.post(f"/d/{dialogue}/vote", data={"csrf_token": csrf(client), "statement_id": sid, "value": 1})
+    with database.sessions() as session:
+        dialogue_id = session.scalars(select(models.Dialogue.id)).one()
+    token = client.cookies.get(f"wu_p{dialogue_id}")
+    assert token
+    assert "End my access" in client.get(f"/d/{dialogue}/profile").text
+    left = client.post(f"/d/{dialogue}/profile/end-access", data={"csrf_token": csrf(client)})
+    assert left.status_code == 200
+    assert left.url.path == f"/d/{dialogue}"
+    assert "Your access has ended on this device" in left.text
+    assert client.cookies.get(f"wu_p{dialogue_id}") is None
+    # The browser is a stranger again, and the token it held opens nothing anywhere.
+    assert client.get(f"/d/{dialogue}/vote").url.path == f"/d/{dialogue}/join"
+    api = client.get(f"/api/v1/dialogues/{dialogue}/me", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401
+    with database.sessions() as session:
+        person = session.scalars(select(models.Participant)).one()
+        assert person.token_hash is None
+        assert session.scalars(select(models.CurrentVote.value)).all() == [1]

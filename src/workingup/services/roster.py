@@ -152,11 +152,27 @@ def invitations(session: Session, dialogue: models.Dialogue) -> list[models.Invi
     )
 
 
-def revoke_invitation(session: Session, dialogue: models.Dialogue, invitation_id: int) -> models.Invitation:
+def _pending(session: Session, dialogue: models.Dialogue, invitation_id: int) -> models.Invitation:
     invitation = session.get(models.Invitation, invitation_id) if 1 <= invitation_id <= 2**31 - 1 else None
     if invitation is None or invitation.dialogue_id != dialogue.id:
         raise NotFound(f"no invitation {invitation_id} in this dialogue")
     if invitation.status is not InvitationStatus.PENDING:
         raise ServiceError(f"this invitation is already {invitation.status.value}")
+    return invitation
+
+
+def revoke_invitation(session: Session, dialogue: models.Dialogue, invitation_id: int) -> models.Invitation:
+    invitation = _pending(session, dialogue, invitation_id)
     invitation.status = InvitationStatus.REVOKED
     return invitation
+
+
+def reissue_invitation(session: Session, dialogue: models.Dialogue, invitation_id: int) -> NewInvitation:
+    """A new link for an invitation not yet used, when the first was lost or went to the wrong inbox.
+
+    The link is the only copy of the token (its digest is all that is stored), so it cannot be shown again; the
+    invitation keeps its person, role and sector and gets a new token, and the old link stops working at once."""
+    invitation = _pending(session, dialogue, invitation_id)
+    token = new_token()
+    invitation.token_hash = hash_token(token)
+    return NewInvitation(invitation, token)

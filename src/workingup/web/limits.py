@@ -1,4 +1,5 @@
-"""Applying the rate limits (ratelimit.py) to a request: one limiter per action, keyed by participant."""
+"""Applying the rate limits (ratelimit.py) to a request: one limiter per action, keyed by participant, e-mail
+address or (joining) the client's address."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ from fastapi import Request
 from workingup.web.errors import RateLimited
 from workingup.web.ratelimit import RateLimiter, RateLimits
 
-WHAT = {"votes": "votes", "statements": "statements submitted", "sign_in": "sign-in attempts"}
-
 
 def make_limiters(limits: RateLimits) -> dict[str, RateLimiter]:
     return {
         "votes": RateLimiter(limits.votes),
         "statements": RateLimiter(limits.statements),
         "sign_in": RateLimiter(limits.sign_in),
+        "joins": RateLimiter(limits.joins),
     }
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address: behind a proxy the one it forwarded, when the proxy is trusted
+    (WORKINGUP_TRUSTED_PROXIES; uvicorn rewrites the client from X-Forwarded-For only for those)."""
+    return request.client.host if request.client else "unknown"
 
 
 def check_limit(request: Request, action: str, key: int | str) -> None:

@@ -202,6 +202,20 @@ def _links() -> Iterator[Link]:
         "create_invitation", 201, "revoke_invitation", {"invitation_id": "$response.body#/invitation/id"}
     )
     yield Link("list_invitations", 200, "revoke_invitation", {"invitation_id": "$response.body#/0/id"})
+    yield Link(
+        "create_invitation",
+        201,
+        "reissue_invitation",
+        {"invitation_id": "$response.body#/invitation/id"},
+        description="The link was lost: a new one, the old one stops working.",
+    )
+    yield Link(
+        "reissue_invitation",
+        200,
+        "accept_invitation",
+        {"token": "$response.body#/token"},
+        description="The invited person accepts through the new link.",
+    )
     # --- analysis ------------------------------------------------------------------------------------------------
     for target in ("get_analysis", "get_opinion_map", "list_convergence_candidates", "export_polis"):
         yield Link("run_analysis", 200, target)

@@ -1,4 +1,4 @@
-"""Per-participant rate limits on voting and submitting, as token buckets held in the server's memory.
+"""Rate limits on voting, submitting, signing in and joining, as token buckets held in the server's memory.
 
 Why in memory: a limit exists to blunt a script hammering one server; a restart resetting the buckets costs
 nothing, and a table written on every vote would double the write load of the busiest path. Behind several
@@ -61,3 +61,6 @@ class RateLimits:
     statements: Limit = Limit(per_minute=3, burst=5)
     sign_in: Limit = Limit(per_minute=5, burst=10)
     """Per e-mail address: Argon2 makes each guess slow, this makes guessing one account's password slower."""
+    joins: Limit = Limit(per_minute=30, burst=60)
+    """Joins through the open link per client address: a room of sixty on one venue's Wi-Fi can join at once,
+    a script minting voters from one machine gets thirty a minute (the bloc detection watches what they do)."""

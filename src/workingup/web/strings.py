@@ -85,6 +85,12 @@ EN: dict[str, str] = {
     "profile.rules": "Ground rules",
     "profile.consent": "I agree to the ground rules: all views are honoured, and what is said here stays confidential.",
     "profile.consented": "You agreed to the ground rules on {date}.",
+    "profile.end_title": "Leave this device",
+    "profile.end_intro": "On a shared or borrowed device, end your access here: this link to your participation "
+    "stops working, on this device and anywhere else it was opened. Your votes and statements stay counted. To take "
+    "part again you would join anew (or ask the facilitators for a new invitation).",
+    "profile.end_button": "End my access",
+    "dialogue.left": "Your access has ended on this device. Your votes and statements stay counted.",
     "profile.save": "Save my profile",
     "profile.saved": "Your profile was saved.",
     # voting
@@ -189,6 +195,8 @@ EN: dict[str, str] = {
     "roster.created": "Created (UTC)",
     "roster.accepted": "Accepted (UTC)",
     "roster.revoke": "Withdraw",
+    "roster.reissue": "New link",
+    "roster.actions": "Actions",
     "notice.revoked": "The invitation was withdrawn.",
     "roster.end_access": "End access",
     "notice.access_ended": "That person's link no longer works; the votes they cast stay counted.",

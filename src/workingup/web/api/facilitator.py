@@ -340,6 +340,22 @@ def revoke_invitation(
     return _invitation(invitation)
 
 
+@router.post(
+    "/manage/{slug}/invitations/{invitation_id}/reissue",
+    operation_id="reissue_invitation",
+    response_model=InvitationCreatedOut,
+    responses=error_responses(400, *AUTH),
+    summary="A new link for an invitation not yet used; the old link stops working",
+)
+def reissue_invitation(
+    request: Request, invitation_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
+) -> InvitationCreatedOut:
+    created = roster.reissue_invitation(session, ctx.dialogue, invitation_id)
+    session.commit()
+    link = str(request.url_for("invitation_page", token=created.token))
+    return InvitationCreatedOut(invitation=_invitation(created.invitation), link=link, token=created.token)
+
+
 def _statement_out(row: moderation.QueueRow) -> StatementForFacilitator:
     st = row.statement
     return StatementForFacilitator(

@@ -18,7 +18,7 @@ from workingup.services.errors import Unauthenticated
 from workingup.store import models
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
-from workingup.web.limits import check_limit
+from workingup.web.limits import check_limit, client_address
 from workingup.web.schemas import (
     JoinedOut,
     MyVoteOut,
@@ -70,11 +70,13 @@ def _progress(p: participation.VotingProgress) -> ProgressOut:
     operation_id="join_dialogue",
     status_code=status.HTTP_201_CREATED,
     response_model=JoinedOut,
-    responses=error_responses(400, 403, 404),
+    responses=error_responses(400, 403, 404, 429),
     summary="Join through the open link (when the facilitators allow it)",
 )
-def join_dialogue(slug: str, body: ProfileIn, session: SessionDep) -> JoinedOut:
+def join_dialogue(request: Request, slug: str, body: ProfileIn, session: SessionDep) -> JoinedOut:
     dialogue = get_dialogue(session, slug)
+    if dialogue.open_join:  # refused anyway otherwise, and a refusal is no new participant
+        check_limit(request, "joins", client_address(request))
     joined = participation.join_open(session, dialogue, _profile(body))
     session.commit()
     return JoinedOut(participant=_self(joined.participant, dialogue), token=joined.token)

@@ -279,13 +279,26 @@ def create_invitation(
         raise ServiceError(f"unknown role {role!r}") from None
     created = roster.create_invitation(session, ctx.dialogue, label, parsed_role, sector or None)
     session.commit()
+    return _show_link_once(request, slug, created)
+
+
+def _show_link_once(request: Request, slug: str, created: roster.NewInvitation) -> Response:
+    """Back to the roster, which shows the new link once: a short-lived cookie on its path carries it there."""
     link = str(request.url_for("invitation_page", token=created.token))
     response = _back(request, "roster_page", slug)
-    # The link is shown once, on the next page; a short-lived cookie on this path carries it there.
     path = str(request.url_for("roster_page", slug=slug).path)
     for name, value in (("wu_new_invitation", link), ("wu_new_invitation_label", created.invitation.label)):
         response.set_cookie(name, value, max_age=120, httponly=True, samesite="strict", path=path)
     return response
+
+
+@router.post("/f/{slug}/invitations/{invitation_id}/reissue", dependencies=[CsrfChecked])
+def reissue_invitation(
+    request: Request, slug: str, invitation_id: int, session: SessionDep, ctx: PageFacilitator
+) -> Response:
+    created = roster.reissue_invitation(session, ctx.dialogue, invitation_id)
+    session.commit()
+    return _show_link_once(request, slug, created)
 
 
 @router.post("/f/{slug}/invitations/{invitation_id}/revoke", dependencies=[CsrfChecked])

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.domain import Leaning, VoteValue
-from workingup.services import participation
+from workingup.services import accounts, participation
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
 from workingup.store import models
 from workingup.web.deps import SessionDep
-from workingup.web.limits import check_limit
+from workingup.web.limits import check_limit, client_address
 from workingup.web.rendering import render
 from workingup.web.security import (
     CsrfChecked,
@@ -95,6 +95,8 @@ def join_submit(
     if page_participant(request, session, dialogue) is not None:
         # A second submit (another tab, the back button) must not make this browser a second voter.
         return RedirectResponse(request.url_for("vote_page", slug=slug), status_code=303)
+    if dialogue.open_join:
+        check_limit(request, "joins", client_address(request))
     profile = participation.Profile()
     try:
         profile = _profile_from_form(sector, leaning, consent)
@@ -209,6 +211,20 @@ def profile_submit(
         return _profile_page(request, session, context, error=str(error))
     session.commit()
     return _redirect(str(request.url_for("profile_page", slug=slug)), saved=1)
+
+
+@router.post("/d/{slug}/profile/end-access", dependencies=[CsrfChecked])
+def end_own_access(request: Request, slug: str, session: SessionDep) -> Response:
+    """On a shared or borrowed device: this browser's link to the participant ends, for good (the token is what
+    the cookie holds, and it stops working everywhere); the votes and statements stay counted."""
+    context = _participant_or_join(request, session, slug)
+    if isinstance(context, Response):
+        return context
+    accounts.end_participant_token(session, context.participant)
+    session.commit()
+    response = _redirect(str(request.url_for("dialogue_page", slug=slug)), left=1)
+    response.delete_cookie(participant_cookie(context.dialogue.id), path="/")
+    return response
 
 
 def _vote(value: int) -> int:

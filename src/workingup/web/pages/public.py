@@ -29,7 +29,7 @@ def home(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/d/{slug}", name="dialogue_page")
-def dialogue_page(request: Request, slug: str, session: SessionDep) -> Response:
+def dialogue_page(request: Request, slug: str, session: SessionDep, left: int = 0) -> Response:
     dialogue = get_dialogue(session, slug)
     results = public_results(session, dialogue) if dialogue.published else None
     order = {fa.title: i for i, fa in enumerate(dialogue.focus_areas)}
@@ -57,5 +57,6 @@ def dialogue_page(request: Request, slug: str, session: SessionDep) -> Response:
             "min_group": MIN_GROUP,
             "joined": page_participant(request, session, dialogue) is not None,
             "facilitator": page_facilitator(request, session),
+            "left": bool(left),
         },
     )
