@@ -71,6 +71,7 @@ PRIVATE = (
     "ALPHA-PRIVATE-PENDING",
     "ALPHA-PRIVATE-UNMODERATED",
     "ALPHA-PRIVATE-PLACE",
+    "alpha-co@example.org",  # a co-facilitator's address: the team is the facilitators' business
 )
 OTHER_PRIVATE = (
     "BRAVO-PRIVATE-PENDING",
@@ -189,6 +190,10 @@ def _build(path: Path) -> tuple[int, int, dict[str, str], dict[str, Any]]:
             accounts.grant_dialogue(s, fac, a)
             other_fac = accounts.create_facilitator(s, "bravo-fac@example.org", PASSWORD, "Bravo facilitator")
             accounts.grant_dialogue(s, other_fac, b)
+            co_fac = accounts.create_facilitator(s, "alpha-co@example.org", PASSWORD, "Alpha co-facilitator")
+            accounts.grant_dialogue(s, co_fac, a)
+            accounts.create_facilitator(s, "spare@example.org", PASSWORD, "Facilitator of nothing yet")
+            ids["co_facilitator_id"], ids["other_facilitator_id"] = co_fac.id, other_fac.id
             tokens[FAC] = accounts.sign_in(s, fac.email, PASSWORD, allow_demo=False).token
             tokens[OTHER_FAC] = accounts.sign_in(s, other_fac.email, PASSWORD, allow_demo=False).token
 
@@ -418,6 +423,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", f"{M}/invitations/{{invitation_id}}/reissue"): Row(
         facilitator_api(Expect(200)), _ids("invitation_id")
     ),
+    ("GET", f"{M}/facilitators"): Row(facilitator_api(Expect(200))),
+    ("POST", f"{M}/facilitators"): Row(
+        facilitator_api(Expect(201)), json=lambda w: {"email": "spare@example.org"}
+    ),
+    ("DELETE", f"{M}/facilitators/{{facilitator_id}}"): Row(
+        facilitator_api(Expect(204)), lambda w: {"facilitator_id": w.ids["co_facilitator_id"]}
+    ),
     ("GET", f"{M}/statements"): Row(facilitator_api(Expect(200))),
     ("POST", f"{M}/statements/moderation"): Row(
         facilitator_api(Expect(200)), json=lambda w: {"ids": [w.ids["unmoderated_id"]], "action": "accept"}
@@ -588,6 +600,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("POST", f"{F}/invitations/{{invitation_id}}/reissue"): Row(
         facilitator_page(back_to(f"/f/{SLUG}/roster")), _ids("invitation_id")
+    ),
+    ("POST", f"{F}/facilitators"): Row(
+        facilitator_page(back_to(f"/f/{SLUG}?notice=facilitator_added")),
+        form=lambda w: {"email": "spare@example.org"},
+    ),
+    ("POST", f"{F}/facilitators/{{facilitator_id}}/remove"): Row(
+        facilitator_page(back_to(f"/f/{SLUG}?notice=facilitator_removed")),
+        lambda w: {"facilitator_id": w.ids["co_facilitator_id"]},
     ),
     ("POST", f"{F}/participants/{{participant_id}}/revoke"): Row(
         facilitator_page(back_to(f"/f/{SLUG}/roster?notice=access_ended")), _ids("participant_id")
@@ -797,6 +817,18 @@ def _on_a_copy(world: World, method: str, path: str, role: str, row: Row) -> Res
 # --- another dialogue's ids under this dialogue's address ---------------------------------------------------------
 
 FOREIGN: list[tuple[str, str, str, Row]] = [
+    (
+        "DELETE",
+        f"{M}/facilitators/{{facilitator_id}}",
+        FAC,
+        Row({}, lambda w: {"facilitator_id": w.ids["other_facilitator_id"]}),
+    ),
+    (
+        "POST",
+        f"{F}/facilitators/{{facilitator_id}}/remove",
+        FAC,
+        Row({}, lambda w: {"facilitator_id": w.ids["other_facilitator_id"]}),
+    ),
     (
         "GET",
         f"{M}/listening/sessions/{{session_id}}/contributions",

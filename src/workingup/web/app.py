@@ -21,6 +21,7 @@ from workingup.web.api import facilitator as facilitator_api
 from workingup.web.api import listening as listening_api
 from workingup.web.api import participant as participant_api
 from workingup.web.api import public as public_api
+from workingup.web.api import team as team_api
 from workingup.web.errors import install_error_handlers
 from workingup.web.guard import RequestGuard
 from workingup.web.headers import SecurityHeaders
@@ -117,6 +118,7 @@ def create_app(
         participant_api.router,
         facilitator_api.router,
         alerts_api.router,
+        team_api.router,
         agenda_api.router,
         listening_api.router,
         public_pages.router,

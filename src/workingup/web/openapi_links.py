@@ -62,6 +62,8 @@ MANAGE_ROUTES = (
     "list_participants",
     "list_invitations",
     "create_invitation",
+    "list_facilitators",
+    "add_facilitator",
     "list_statements_for_moderation",
     "add_seed_statement",
     "run_analysis",
@@ -202,6 +204,14 @@ def _links() -> Iterator[Link]:
         "create_invitation", 201, "revoke_invitation", {"invitation_id": "$response.body#/invitation/id"}
     )
     yield Link("list_invitations", 200, "revoke_invitation", {"invitation_id": "$response.body#/0/id"})
+    yield Link(
+        "add_facilitator",
+        201,
+        "remove_facilitator",
+        {"facilitator_id": "$response.body#/id"},
+        description="Take the colleague off the team again.",
+    )
+    yield Link("list_facilitators", 200, "remove_facilitator", {"facilitator_id": "$response.body#/0/id"})
     yield Link(
         "create_invitation",
         201,

@@ -287,6 +287,17 @@ class InvitationForFacilitator(Schema):
     accepted_at: datetime | None
 
 
+class TeamMemberIn(Schema):
+    email: str = Field(min_length=3, max_length=254, description="The address the colleague signs in with.")
+
+
+class TeamMemberOut(Schema):
+    id: int
+    email: str
+    display_name: str
+    you: bool = Field(description="True for the facilitator asking.")
+
+
 class InvitationIn(Schema):
     label: str = Field(min_length=1, max_length=200)
     role: Role = Role.STAKEHOLDER

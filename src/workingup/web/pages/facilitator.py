@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from workingup.domain import Phase, Role, StatementKind
-from workingup.services import accounts, moderation, roster, setup
+from workingup.services import accounts, moderation, roster, setup, team
 from workingup.services.errors import NotFound, ServiceError
 from workingup.store import models
 from workingup.store.queries import dialogue_counts
@@ -159,8 +159,29 @@ def setup_page(
             **_base(ctx, "setup_page", notice),
             "next_phase": ctx.dialogue.phase.next(),
             "phases": phases_table(session, ctx.dialogue, {}),
+            "team": team.members(session, ctx.dialogue),
         },
     )
+
+
+@router.post("/f/{slug}/facilitators", dependencies=[CsrfChecked])
+def add_team_member(
+    request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, email: Annotated[str, Form()] = ""
+) -> Response:
+    team.add_member(session, ctx.dialogue, email)
+    session.commit()
+    return _back(request, "setup_page", slug, "facilitator_added")
+
+
+@router.post("/f/{slug}/facilitators/{facilitator_id}/remove", dependencies=[CsrfChecked])
+def remove_team_member(
+    request: Request, slug: str, facilitator_id: int, session: SessionDep, ctx: PageFacilitator
+) -> Response:
+    team.remove_member(session, ctx.dialogue, facilitator_id)
+    session.commit()
+    if facilitator_id == ctx.facilitator.id:  # stepped down: this dialogue's pages are no longer theirs
+        return RedirectResponse("/f", status_code=303)
+    return _back(request, "setup_page", slug, "facilitator_removed")
 
 
 @router.post("/f/{slug}/phase", dependencies=[CsrfChecked])
