@@ -42,6 +42,7 @@ from workingup.services import (
     participation,
     recommendations,
     roster,
+    team,
     tracking,
 )
 from workingup.services.analysis import analyze_dialogue
@@ -194,6 +195,11 @@ def _build(path: Path) -> tuple[int, int, dict[str, str], dict[str, Any]]:
             accounts.grant_dialogue(s, co_fac, a)
             accounts.create_facilitator(s, "spare@example.org", PASSWORD, "Facilitator of nothing yet")
             ids["co_facilitator_id"], ids["other_facilitator_id"] = co_fac.id, other_fac.id
+            invited = team.invite(s, a, "newcomer-a@example.org", fac)
+            ids["colleague_invitation_id"], ids["colleague_token"] = invited.invitation.id, invited.token
+            ids["other_colleague_invitation_id"] = team.invite(
+                s, b, "newcomer-b@example.org", other_fac
+            ).invitation.id
             tokens[FAC] = accounts.sign_in(s, fac.email, PASSWORD, allow_demo=False).token
             tokens[OTHER_FAC] = accounts.sign_in(s, other_fac.email, PASSWORD, allow_demo=False).token
 
@@ -430,6 +436,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", f"{M}/facilitators/{{facilitator_id}}"): Row(
         facilitator_api(Expect(204)), lambda w: {"facilitator_id": w.ids["co_facilitator_id"]}
     ),
+    ("GET", f"{M}/colleague-invitations"): Row(facilitator_api(Expect(200))),
+    ("POST", f"{M}/colleague-invitations"): Row(
+        facilitator_api(Expect(201)), json=lambda w: {"email": "newcomer-c@example.org"}
+    ),
+    ("POST", f"{M}/colleague-invitations/{{invitation_id}}/withdraw"): Row(
+        facilitator_api(Expect(200)), lambda w: {"invitation_id": w.ids["colleague_invitation_id"]}
+    ),
+    ("POST", "/api/v1/colleague-invitations/{token}/accept"): Row(
+        public(Expect(201)),
+        lambda w: {"token": w.ids["colleague_token"]},
+        json=lambda w: {"display_name": "New colleague", "password": "a long enough password"},
+    ),
     ("GET", f"{M}/statements"): Row(facilitator_api(Expect(200))),
     ("POST", f"{M}/statements/moderation"): Row(
         facilitator_api(Expect(200)), json=lambda w: {"ids": [w.ids["unmoderated_id"]], "action": "accept"}
@@ -608,6 +626,20 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", f"{F}/facilitators/{{facilitator_id}}/remove"): Row(
         facilitator_page(back_to(f"/f/{SLUG}?notice=facilitator_removed")),
         lambda w: {"facilitator_id": w.ids["co_facilitator_id"]},
+    ),
+    ("POST", f"{F}/colleague-invitations/{{invitation_id}}/withdraw"): Row(
+        facilitator_page(back_to(f"/f/{SLUG}?notice=colleague_withdrawn")),
+        lambda w: {"invitation_id": w.ids["colleague_invitation_id"]},
+    ),
+    ("GET", "/team/join/{token}"): Row(public(Expect(200)), lambda w: {"token": w.ids["colleague_token"]}),
+    ("POST", "/team/join/{token}"): Row(
+        public(back_to(f"/f/{SLUG}/dashboard")),
+        lambda w: {"token": w.ids["colleague_token"]},
+        form=lambda w: {
+            "display_name": "New colleague",
+            "password": "a long enough password",
+            "password_again": "a long enough password",
+        },
     ),
     ("POST", f"{F}/participants/{{participant_id}}/revoke"): Row(
         facilitator_page(back_to(f"/f/{SLUG}/roster?notice=access_ended")), _ids("participant_id")
@@ -817,6 +849,18 @@ def _on_a_copy(world: World, method: str, path: str, role: str, row: Row) -> Res
 # --- another dialogue's ids under this dialogue's address ---------------------------------------------------------
 
 FOREIGN: list[tuple[str, str, str, Row]] = [
+    (
+        "POST",
+        f"{M}/colleague-invitations/{{invitation_id}}/withdraw",
+        FAC,
+        Row({}, lambda w: {"invitation_id": w.ids["other_colleague_invitation_id"]}),
+    ),
+    (
+        "POST",
+        f"{F}/colleague-invitations/{{invitation_id}}/withdraw",
+        FAC,
+        Row({}, lambda w: {"invitation_id": w.ids["other_colleague_invitation_id"]}),
+    ),
     (
         "DELETE",
         f"{M}/facilitators/{{facilitator_id}}",

@@ -72,6 +72,10 @@ class NewSession:
     expires_at: datetime
 
 
+def is_email(text: str) -> bool:
+    return _EMAIL.match(text) is not None
+
+
 def create_facilitator(
     session: Session, email: str, password: str, display_name: str, *, is_demo: bool = False
 ) -> models.Facilitator:
@@ -144,6 +148,18 @@ def sign_in(
         raise AuthenticationFailed("the demo account can only sign in when the server listens on 127.0.0.1")
     if _hasher.check_needs_rehash(facilitator.password_hash):
         facilitator.password_hash = _hasher.hash(password)
+    return open_session(session, facilitator, policy=policy, now=now)
+
+
+def open_session(
+    session: Session,
+    facilitator: models.Facilitator,
+    *,
+    policy: SessionPolicy = DEFAULT_POLICY,
+    now: datetime | None = None,
+) -> NewSession:
+    """A new session for a facilitator whose identity is already proven (a password checked, or a colleague
+    invitation just accepted with the password they chose)."""
     token = new_token()
     now = now or utcnow()
     expires = policy.first_expiry(now)

@@ -310,6 +310,25 @@ class Invitation(Base):
     accepted_at: Mapped[datetime | None] = mapped_column()
 
 
+class ColleagueInvitation(Base):
+    """A one-time link for someone to become a facilitator of a dialogue, creating their own account (and password)."""
+
+    __tablename__ = "colleague_invitation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    """The address the account will have: the invitee chooses a name and a password, not the address."""
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("facilitator.id", ondelete="SET NULL"))
+    status: Mapped[InvitationStatus] = mapped_column(
+        _enum(InvitationStatus, "invitation_status"), default=InvitationStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column()
+
+
 class AnalysisRun(Base):
     """One analysis of a dialogue's votes, as the analysis engine's JSON: what the dashboard and routing read."""
 

@@ -56,7 +56,8 @@ class Facts:
     facilitators: set[str] = field(default_factory=set)
     statements: dict[int, tuple[int, Moderation]] = field(default_factory=dict)
     earlier: dict[tuple[int, str], StoredVote] = field(default_factory=dict)
-    """(participant id, request key) -> the vote already stored under that key"""
+    """(participant id, request key) -> the vote already stored under that key. Read with the rest by the
+    PostgreSQL path; the portable path looks the keys up inside `record_votes`, once it knows the participants."""
 
 
 # Built once, values as expanding parameters: building these per batch was a large share of a batch's CPU.

@@ -29,6 +29,7 @@ coordination watch) and for a request that opens a second session."""
 def admitted_for(engine: Engine) -> int:
     pool = engine.pool
     if isinstance(pool, QueuePool):
+        # QueuePool tells its size but keeps its overflow limit private (`overflow()` is the current count).
         return max(1, int((pool.size() + pool._max_overflow) * SHARE))
     return DEFAULT
 

@@ -64,6 +64,8 @@ MANAGE_ROUTES = (
     "create_invitation",
     "list_facilitators",
     "add_facilitator",
+    "list_colleague_invitations",
+    "invite_colleague",
     "list_statements_for_moderation",
     "add_seed_statement",
     "run_analysis",
@@ -212,6 +214,32 @@ def _links() -> Iterator[Link]:
         description="Take the colleague off the team again.",
     )
     yield Link("list_facilitators", 200, "remove_facilitator", {"facilitator_id": "$response.body#/0/id"})
+    yield Link(
+        "invite_colleague",
+        201,
+        "accept_colleague_invitation",
+        {"token": "$response.body#/token"},
+        description="The colleague accepts, choosing their own password.",
+    )
+    yield Link(
+        "invite_colleague",
+        201,
+        "withdraw_colleague_invitation",
+        {"invitation_id": "$response.body#/invitation/id"},
+    )
+    yield Link(
+        "list_colleague_invitations",
+        200,
+        "withdraw_colleague_invitation",
+        {"invitation_id": "$response.body#/0/id"},
+    )
+    yield Link(
+        "accept_colleague_invitation",
+        201,
+        "get_dialogue_setup",
+        {"slug": "$response.body#/facilitator/dialogues/0"},
+        description="The new facilitator opens the dialogue.",
+    )
     yield Link(
         "create_invitation",
         201,

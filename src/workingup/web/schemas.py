@@ -298,6 +298,27 @@ class TeamMemberOut(Schema):
     you: bool = Field(description="True for the facilitator asking.")
 
 
+class ColleagueInvitationOut(Schema):
+    id: int
+    email: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class ColleagueInvitedOut(Schema):
+    invitation: ColleagueInvitationOut
+    link: str = Field(description="The one-time link to send; shown only once.")
+    token: str = Field(
+        description="The token in the link, for accepting through the API "
+        "(POST /api/v1/colleague-invitations/{token}/accept)."
+    )
+
+
+class ColleagueAcceptIn(Schema):
+    display_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=12, max_length=1000, description="At least 12 characters.")
+
+
 class InvitationIn(Schema):
     label: str = Field(min_length=1, max_length=200)
     role: Role = Role.STAKEHOLDER

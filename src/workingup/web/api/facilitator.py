@@ -57,7 +57,7 @@ router = APIRouter(prefix="/api/v1", tags=["facilitator"])
 AUTH = (400, 401, 403, 404)
 
 
-def _self(session: SessionDep, f: models.Facilitator) -> FacilitatorSelf:
+def facilitator_self(session: SessionDep, f: models.Facilitator) -> FacilitatorSelf:
     dialogues = [d.slug for d in accounts.facilitated_dialogues(session, f.id)]
     return FacilitatorSelf(
         id=f.id, email=f.email, display_name=f.display_name, is_demo=f.is_demo, dialogues=dialogues
@@ -83,7 +83,9 @@ def sign_in(request: Request, body: LoginIn, session: SessionDep) -> SessionOut:
     )
     session.commit()
     return SessionOut(
-        token=opened.token, expires_at=opened.expires_at, facilitator=_self(session, opened.facilitator)
+        token=opened.token,
+        expires_at=opened.expires_at,
+        facilitator=facilitator_self(session, opened.facilitator),
     )
 
 
@@ -108,7 +110,7 @@ def sign_out(session: SessionDep, credentials: BearerDep, _facilitator: ApiFacil
     responses=error_responses(401),
 )
 def get_facilitator_self(facilitator: ApiFacilitator, session: SessionDep) -> FacilitatorSelf:
-    return _self(session, facilitator)
+    return facilitator_self(session, facilitator)
 
 
 def _dialogue(d: models.Dialogue) -> DialogueForFacilitator:

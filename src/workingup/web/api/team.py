@@ -1,15 +1,24 @@
-"""The facilitators of a dialogue, for its facilitators (services.team): list, add a colleague, step down."""
+"""The facilitators of a dialogue, for its facilitators (services.team): list, add a colleague, step down; and
+colleague invitations, one-time links for someone without an account, accepted by the invitee."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from workingup.services import team
+from workingup.services import accounts, team
 from workingup.store import models
+from workingup.web.api.facilitator import facilitator_self
 from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
-from workingup.web.schemas import TeamMemberIn, TeamMemberOut
-from workingup.web.security import ApiDialogueFacilitator
+from workingup.web.schemas import (
+    ColleagueAcceptIn,
+    ColleagueInvitationOut,
+    ColleagueInvitedOut,
+    SessionOut,
+    TeamMemberIn,
+    TeamMemberOut,
+)
+from workingup.web.security import ApiDialogueFacilitator, now, session_policy
 
 router = APIRouter(prefix="/api/v1", tags=["facilitator"])
 AUTH = (400, 401, 403, 404)
@@ -59,3 +68,75 @@ def remove_facilitator(facilitator_id: int, ctx: ApiDialogueFacilitator, session
     team.remove_member(session, ctx.dialogue, facilitator_id)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _colleague(invitation: models.ColleagueInvitation) -> ColleagueInvitationOut:
+    return ColleagueInvitationOut(
+        id=invitation.id,
+        email=invitation.email,
+        created_at=invitation.created_at,
+        expires_at=invitation.expires_at,
+    )
+
+
+@router.get(
+    "/manage/{slug}/colleague-invitations",
+    operation_id="list_colleague_invitations",
+    response_model=list[ColleagueInvitationOut],
+    responses=error_responses(*AUTH),
+    summary="Colleague invitations not yet used, withdrawn or expired",
+)
+def list_colleague_invitations(
+    ctx: ApiDialogueFacilitator, session: SessionDep
+) -> list[ColleagueInvitationOut]:
+    return [_colleague(i) for i in team.pending(session, ctx.dialogue)]
+
+
+@router.post(
+    "/manage/{slug}/colleague-invitations",
+    operation_id="invite_colleague",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ColleagueInvitedOut,
+    responses=error_responses(409, *AUTH),
+    summary="A one-time link for someone without an account to join this dialogue's facilitators",
+)
+def invite_colleague(
+    request: Request, body: TeamMemberIn, ctx: ApiDialogueFacilitator, session: SessionDep
+) -> ColleagueInvitedOut:
+    invited = team.invite(session, ctx.dialogue, body.email, ctx.facilitator)
+    session.commit()
+    link = str(request.url_for("colleague_invitation_page", token=invited.token))
+    return ColleagueInvitedOut(invitation=_colleague(invited.invitation), link=link, token=invited.token)
+
+
+@router.post(
+    "/manage/{slug}/colleague-invitations/{invitation_id}/withdraw",
+    operation_id="withdraw_colleague_invitation",
+    response_model=ColleagueInvitationOut,
+    responses=error_responses(*AUTH),
+)
+def withdraw_colleague_invitation(
+    invitation_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
+) -> ColleagueInvitationOut:
+    invitation = team.withdraw(session, ctx.dialogue, invitation_id)
+    session.commit()
+    return _colleague(invitation)
+
+
+@router.post(
+    "/colleague-invitations/{token}/accept",
+    operation_id="accept_colleague_invitation",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionOut,
+    responses=error_responses(400, 404, 409),
+    summary="Create your facilitator account with your own name and password; you are signed in",
+)
+def accept_colleague_invitation(
+    request: Request, token: str, body: ColleagueAcceptIn, session: SessionDep
+) -> SessionOut:
+    account, _dialogue = team.accept(session, token, body.display_name, body.password, now(request))
+    opened = accounts.open_session(session, account, policy=session_policy(request), now=now(request))
+    session.commit()
+    return SessionOut(
+        token=opened.token, expires_at=opened.expires_at, facilitator=facilitator_self(session, account)
+    )

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from workingup.domain import Phase, Role, StatementKind
 from workingup.services import accounts, moderation, roster, setup, team
@@ -148,11 +149,16 @@ def facilitator_home(request: Request, session: SessionDep) -> Response:
 # --- setup ------------------------------------------------------------------------------------------------------
 
 
+COLLEAGUE_LINK, COLLEAGUE_EMAIL = "wu_new_colleague", "wu_new_colleague_email"
+"""Carry a new colleague invitation's link, and whom it is for, to the setup page once (as the roster does)."""
+
+
 @router.get("/f/{slug}", name="setup_page")
 def setup_page(
     request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
 ) -> Response:
-    return render(
+    new_link = request.cookies.get(COLLEAGUE_LINK)
+    response = render(
         request,
         "facilitator/setup.html",
         {
@@ -160,17 +166,95 @@ def setup_page(
             "next_phase": ctx.dialogue.phase.next(),
             "phases": phases_table(session, ctx.dialogue, {}),
             "team": team.members(session, ctx.dialogue),
+            "pending_colleagues": team.pending(session, ctx.dialogue),
+            "colleague_link": new_link,
+            "colleague_email": request.cookies.get(COLLEAGUE_EMAIL),
+            "invitation_days": team.INVITATION_DAYS,
         },
     )
+    if new_link:
+        path = str(request.url_for("setup_page", slug=slug).path)
+        response.delete_cookie(COLLEAGUE_LINK, path=path)
+        response.delete_cookie(COLLEAGUE_EMAIL, path=path)
+    return response
 
 
 @router.post("/f/{slug}/facilitators", dependencies=[CsrfChecked])
 def add_team_member(
     request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, email: Annotated[str, Form()] = ""
 ) -> Response:
-    team.add_member(session, ctx.dialogue, email)
+    """A colleague with an account joins the team at once; anyone else gets a one-time link to send them."""
+    if accounts.facilitator_by_email(session, email) is not None:
+        team.add_member(session, ctx.dialogue, email)
+        session.commit()
+        return _back(request, "setup_page", slug, "facilitator_added")
+    invited = team.invite(session, ctx.dialogue, email, ctx.facilitator)
     session.commit()
-    return _back(request, "setup_page", slug, "facilitator_added")
+    response = _back(request, "setup_page", slug, "colleague_invited")
+    path = str(request.url_for("setup_page", slug=slug).path)
+    link = str(request.url_for("colleague_invitation_page", token=invited.token))
+    for name, value in ((COLLEAGUE_LINK, link), (COLLEAGUE_EMAIL, invited.invitation.email)):
+        response.set_cookie(name, value, max_age=120, httponly=True, samesite="strict", path=path)
+    return response
+
+
+@router.post("/f/{slug}/colleague-invitations/{invitation_id}/withdraw", dependencies=[CsrfChecked])
+def withdraw_colleague_invitation(
+    request: Request, slug: str, invitation_id: int, session: SessionDep, ctx: PageFacilitator
+) -> Response:
+    team.withdraw(session, ctx.dialogue, invitation_id)
+    session.commit()
+    return _back(request, "setup_page", slug, "colleague_withdrawn")
+
+
+@router.get("/team/join/{token}", name="colleague_invitation_page")
+def colleague_invitation_page(request: Request, token: str, session: SessionDep) -> Response:
+    return _colleague_form(request, session, token)
+
+
+@router.post("/team/join/{token}", dependencies=[CsrfChecked])
+def accept_colleague_invitation(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    display_name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    password_again: Annotated[str, Form()] = "",
+) -> Response:
+    if password != password_again:
+        return _colleague_form(request, session, token, display_name, _("colleague.mismatch"))
+    try:
+        account, dialogue = team.accept(session, token, display_name, password, now(request))
+    except NotFound:
+        raise
+    except ServiceError as error:
+        session.rollback()
+        return _colleague_form(request, session, token, display_name, str(error))
+    opened = accounts.open_session(session, account, policy=session_policy(request), now=now(request))
+    session.commit()
+    response = RedirectResponse(request.url_for("dashboard_page", slug=dialogue.slug), status_code=303)
+    set_cookie(
+        request, response, SESSION_COOKIE, opened.token, int(session_policy(request).lifetime.total_seconds())
+    )
+    return response
+
+
+def _colleague_form(
+    request: Request, session: Session, token: str, display_name: str = "", error: str | None = None
+) -> Response:
+    invitation = team.invitation_for_token(session, token, now(request))
+    return render(
+        request,
+        "colleague_join.html",
+        {
+            "invitation": invitation,
+            "dialogue": session.get_one(models.Dialogue, invitation.dialogue_id),
+            "action": request.url.path,
+            "display_name": display_name,
+            "error": error,
+        },
+        status_code=400 if error else 200,
+    )
 
 
 @router.post("/f/{slug}/facilitators/{facilitator_id}/remove", dependencies=[CsrfChecked])
