@@ -160,6 +160,28 @@ def test_candidates_are_the_converged_statements(database: Database) -> None:
     assert supports == sorted(supports, reverse=True)
 
 
+def test_stored_candidates_are_those_of_the_stored_analysis(database: Database) -> None:
+    """What the page and the API list: the latest stored run's candidates, the same as a fresh analysis of the
+    same votes gives, and None (not an empty list) before any run is stored."""
+    from workingup.services.analysis_runs import run_analysis
+
+    table, analysis = demo_table(database)
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        assert recommendations.stored_candidates(session, d) is None
+        assert run_analysis(session, d) is not None
+    with database.sessions() as session:
+        d = dialogue(session, table)
+        stored = recommendations.stored_candidates(session, d)
+        fresh = recommendations.candidates(session, d, analysis)
+    assert stored is not None
+    assert len(stored) >= len(table.converged)
+    assert [(c.statement_id, c.verdict, c.focus_area) for c in stored] == [
+        (c.statement_id, c.verdict, c.focus_area) for c in fresh
+    ]
+    assert [c.cross_group_support for c in stored] == pytest.approx([c.cross_group_support for c in fresh])
+
+
 @pytest.mark.parametrize(("text", "number"), [("R3", 3), ("r12", 12), ("7", 7), (4, 4)])
 def test_recommendation_references(text: str | int, number: int) -> None:
     assert recommendations.parse_number(text) == number

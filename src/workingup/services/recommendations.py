@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from workingup.domain import Horizon, Moderation, RecommendationType
 from workingup.services.analysis import DialogueAnalysis, analyze_dialogue
+from workingup.services.analysis_runs import latest_run, parse
 from workingup.services.errors import NotFound, ServiceError
 from workingup.services.log import log_activity
 from workingup.store import models
@@ -156,26 +157,58 @@ def candidates(
     verdicts: Sequence[str] = CANDIDATE_VERDICTS,
 ) -> list[Candidate]:
     """Statements whose verdict makes them worth drafting from, strongest cross-group support first."""
+    verdict = analysis.convergence
+    return _ranked(
+        session,
+        dialogue,
+        verdict.statement_ids.tolist(),
+        [str(v) for v in verdict.verdict],
+        [_number(x) for x in verdict.groups.cross_bloc_support],
+        verdicts,
+    )
+
+
+def stored_candidates(
+    session: Session, dialogue: models.Dialogue, *, verdicts: Sequence[str] = CANDIDATE_VERDICTS
+) -> list[Candidate] | None:
+    """`candidates` from the latest stored analysis — what the dashboard shows, read in milliseconds instead of
+    an analysis per call — or None when none is stored yet."""
+    run = latest_run(session, dialogue.id)
+    if run is None:
+        return None
+    verdict = parse(run)["convergence"]
+    support = verdict["lenses"]["groups"]["support"]["cross_bloc_support"]
+    return _ranked(session, dialogue, verdict["statement_ids"], verdict["verdict"], support, verdicts)
+
+
+def _focus_key(focus: dict[int, str], statement: models.Statement) -> str | None:
+    return None if statement.focus_area_id is None else focus.get(statement.focus_area_id)
+
+
+def _ranked(
+    session: Session,
+    dialogue: models.Dialogue,
+    statement_ids: Sequence[int],
+    verdict_of: Sequence[str],
+    support: Sequence[float | None],
+    verdicts: Sequence[str],
+) -> list[Candidate]:
     focus = {fa.id: fa.key for fa in dialogue.focus_areas}
     rows = {
         s.id: s
         for s in session.scalars(select(models.Statement).where(models.Statement.dialogue_id == dialogue.id))
     }
-    verdict = analysis.convergence
-    found = []
-    for j, sid in enumerate(verdict.statement_ids.tolist()):
-        if str(verdict.verdict[j]) not in verdicts or sid not in rows:
-            continue
-        row = rows[sid]
-        found.append(
-            Candidate(
-                statement_id=sid,
-                text=row.text,
-                verdict=str(verdict.verdict[j]),
-                focus_area=focus.get(row.focus_area_id) if row.focus_area_id else None,
-                cross_group_support=_number(verdict.groups.cross_bloc_support[j]),
-            )
+    found = [
+        Candidate(
+            statement_id=sid,
+            text=rows[sid].text,
+            verdict=verdict_of[j],
+            focus_area=_focus_key(focus, rows[sid]),
+            cross_group_support=support[j],
         )
+        for j, sid in enumerate(statement_ids)
+        if verdict_of[j] in verdicts and sid in rows
+    ]
     found.sort(key=lambda c: (c.verdict != "convergence", -(c.cross_group_support or 0.0), c.statement_id))
     return found
 

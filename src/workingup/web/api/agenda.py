@@ -138,10 +138,15 @@ def _evidence(items: list[EvidenceItem] | None) -> list[dict[str, str]] | None:
     tags=FACILITATOR,
     response_model=list[CandidateOut],
     responses=error_responses(*AUTH),
-    summary="Statements worth drafting from (convergence first), from a fresh analysis",
+    summary="Statements worth drafting from (convergence first), from the latest analysis",
+    description="The same list the agenda page shows, from the latest stored analysis (POST "
+    "/manage/{slug}/analysis refreshes it; the server also does after votes arrive). Before any analysis is "
+    "stored, one is computed for this answer.",
 )
 def list_convergence_candidates(ctx: ApiDialogueFacilitator, session: SessionDep) -> list[CandidateOut]:
-    found = recommendations.candidates(session, ctx.dialogue, analyze_dialogue(session, ctx.dialogue))
+    found = recommendations.stored_candidates(session, ctx.dialogue)
+    if found is None:
+        found = recommendations.candidates(session, ctx.dialogue, analyze_dialogue(session, ctx.dialogue))
     return [CandidateOut.model_validate(vars(c)) for c in found]
 
 

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.domain import (
@@ -29,7 +28,6 @@ from workingup.domain import (
 )
 from workingup.services import endorsements, recommendations, tracking
 from workingup.services.analysis import analyze_dialogue
-from workingup.services.analysis_runs import latest_run, parse
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
 from workingup.services.log import activity
@@ -84,29 +82,6 @@ def _date(value: str, what: str) -> date | None:
         raise ServiceError(f"{what} must be a date like 2027-06-30, not {value!r}") from None
 
 
-def _candidates(session: Session, dialogue: models.Dialogue) -> list[dict[str, Any]]:
-    """Convergence candidates from the latest stored analysis (drafting itself takes fresh figures)."""
-    run = latest_run(session, dialogue.id)
-    if run is None:
-        return []
-    verdict = parse(run)["convergence"]
-    texts = dict(
-        session.execute(
-            select(models.Statement.id, models.Statement.text).where(
-                models.Statement.dialogue_id == dialogue.id
-            )
-        ).all()
-    )
-    support = verdict["lenses"]["groups"]["support"]["cross_bloc_support"]
-    found = [
-        {"id": sid, "text": texts[sid], "verdict": v, "support": support[j]}
-        for j, (sid, v) in enumerate(zip(verdict["statement_ids"], verdict["verdict"], strict=True))
-        if v in recommendations.CANDIDATE_VERDICTS and sid in texts
-    ]
-    found.sort(key=lambda c: (c["verdict"] != "convergence", -(c["support"] or 0.0)))
-    return found
-
-
 # --- facilitator: recommendations and the round ---------------------------------------------------------------
 
 
@@ -123,7 +98,7 @@ def agenda_page(
         "agenda/facilitator_agenda.html",
         {
             **_base(ctx, "agenda_page", notice, session),
-            "candidates": _candidates(session, ctx.dialogue),
+            "candidates": recommendations.stored_candidates(session, ctx.dialogue) or [],
             "recommendations": [
                 (r, focus.get(r.current.focus_area_id, ""), outcomes.get(r.number)) for r in rows
             ],
