@@ -63,6 +63,22 @@ def test_import_is_all_or_nothing(database: Database, tmp_path: Path) -> None:
     assert row_counts(database) == before
 
 
+def test_files_without_ids_add_to_a_session_instead_of_clashing(database: Database, tmp_path: Path) -> None:
+    dialogue_id = _dialogue(database)
+    session_id = _session(database, dialogue_id)
+    first, second = tmp_path / "table-1.txt", tmp_path / "table-2.csv"
+    first.write_text("I need child care at night.\nMy hours change every week.\n")
+    second.write_text("speaker,text\nP9,The bus does not run on Sundays.\n")
+    with database.transaction() as session:
+        row = listening.get_session(session, session.get(models.Dialogue, dialogue_id), session_id)
+        assert [c.external_id for c in listening.import_contributions(session, row, first)] == ["1", "2"]
+        assert [c.external_id for c in listening.import_contributions(session, row, second)] == ["3"]
+        assert [(c.external_id, c.line) for c in listening.import_contributions(session, row, first)] == [
+            ("4", 1),
+            ("5", 2),
+        ]
+
+
 def test_naming_needs_consent(database: Database) -> None:
     dialogue_id = _dialogue(database)
     with pytest.raises(ServiceError, match="recorded consent"):

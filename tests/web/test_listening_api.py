@@ -90,15 +90,24 @@ def test_from_a_session_to_a_statement_linked_to_its_theme(
     imported = client.post(contributions, headers={**me, "Content-Type": "text/csv"}, content=rows.encode())
     assert imported.status_code == 201, imported.text
     assert len(imported.json()) == 6
-    # A second file without ids numbers its lines from 1 again: the service refuses the clash, writing nothing.
-    clash = client.post(
+    assert [c["external_id"] for c in imported.json()] == ["1", "2", "3", "4", "5", "6"]
+    # A second file without ids (another table's notes) is numbered on after the first, not from 1 again.
+    more = client.post(
         contributions,
         headers={**me, "Content-Type": "text/plain"},
         content=b"The bus does not run on Sundays.\n",
     )
+    assert more.status_code == 201, more.text
+    assert [c["external_id"] for c in more.json()] == ["7"]
+    # Ids a file gives itself must be new to the session: a clash is refused, writing nothing.
+    clash = client.post(
+        contributions,
+        headers={**me, "Content-Type": "text/csv"},
+        content=b"id,text\n8,A new line of notes.\n3,Another line of notes.\n",
+    )
     assert clash.status_code == 400
-    assert "already has contributions with id 1" in clash.json()["detail"]
-    assert _count(database) == 9
+    assert "already has contributions with id 3" in clash.json()["detail"]
+    assert _count(database) == 10
     second = client.post(
         f"{base}/sessions",
         headers=me,
@@ -111,9 +120,9 @@ def test_from_a_session_to_a_statement_linked_to_its_theme(
     )
     assert plain.status_code == 201, plain.text
     listed = client.get(contributions, headers=me).json()
-    assert len(listed) == 9
+    assert len(listed) == 10
     said = {c["id"]: c["text"] for c in listed + plain.json()}
-    assert [s["contributions"] for s in client.get(f"{base}/sessions", headers=me).json()] == [9, 1]
+    assert [s["contributions"] for s in client.get(f"{base}/sessions", headers=me).json()] == [10, 1]
 
     assert client.get(f"{base}/themes", headers=me).status_code == 404
     ran = client.post(f"{base}/themes?method=tfidf", headers=me)  # minilm takes seconds; the page's default
@@ -121,7 +130,7 @@ def test_from_a_session_to_a_statement_linked_to_its_theme(
     run = client.get(f"{base}/themes", headers=me).json()
     assert run["run_id"] == ran.json()["run_id"]
     assert run["method"] == "tfidf"
-    assert run["n_contributions"] == 10
+    assert run["n_contributions"] == 11
     assert run["themes"]
     for theme in run["themes"]:
         for quote in theme["quotes"]:

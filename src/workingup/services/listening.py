@@ -94,13 +94,23 @@ def sessions_of(session: Session, dialogue: models.Dialogue) -> list[ListeningSe
 def add_contributions(
     session: Session, listening: ListeningSessionRow, contributions: Sequence[Contribution]
 ) -> list[ContributionRow]:
-    """Store parsed contributions; ids already used in this session are refused before anything is written."""
-    taken = {
-        row.external_id
-        for row in session.scalars(select(ContributionRow).where(ContributionRow.session_id == listening.id))
-        if row.external_id is not None
-    }
-    clashes = sorted({str(c.id) for c in contributions} & taken)
+    """Store parsed contributions; ids a file gave that this session already uses are refused before anything is
+    written.
+
+    Contributions the file gave no id (a text file, a CSV without an id column, typed ones) are numbered by the
+    reader from 1; here they are numbered on after the session's highest number instead, so a second such file
+    into the same session (the notes of a second table, a late page) adds to it rather than clashing with the
+    first."""
+    taken = set(
+        session.scalars(
+            select(ContributionRow.external_id).where(
+                ContributionRow.session_id == listening.id, ContributionRow.external_id.is_not(None)
+            )
+        )
+    )
+    after = max((int(t) for t in taken if t is not None and t.isdigit()), default=0)
+    ids = [str(c.id + after) if isinstance(c.id, int) else c.id for c in contributions]
+    clashes = sorted(set(ids) & taken)
     if clashes:
         raise ServiceError(
             f"listening session {listening.id} already has contributions with id {', '.join(clashes[:5])}"
@@ -108,13 +118,13 @@ def add_contributions(
     rows = [
         ContributionRow(
             session_id=listening.id,
-            external_id=str(c.id),
+            external_id=external_id,
             speaker=c.speaker,
             text=c.text,
             attributes=[list(pair) for pair in c.attributes],
             line=c.line,
         )
-        for c in contributions
+        for c, external_id in zip(contributions, ids, strict=True)
     ]
     session.add_all(rows)
     session.flush()
