@@ -3,9 +3,10 @@
 Why group commit: each request committing on its own pays one fsync per vote, and on SQLite every writer also
 queues for the single write lock. Here a request hands its vote to the writer and waits; the writer takes every
 vote that arrived while the previous batch was being written, authenticates and checks them together, writes them
-in one transaction (store.vote_batch; on PostgreSQL store.vote_batch_pg, two statements), and only after the
-commit returned answers each waiting request. So every acknowledged vote is durable before its 2xx is sent, and
-under load one fsync covers dozens of votes; with one vote at a time it costs what a direct commit costs.
+with one durable commit (store.vote_batch; on PostgreSQL store.vote_batch_pg, a read and one writing statement),
+and only after the commit returned answers each waiting request. So every acknowledged vote is durable before its
+2xx is sent, and under load one fsync covers dozens of votes; with one vote at a time it costs what a direct commit
+costs.
 
 Why on the event loop and not in a thread of its own (as it first was): measured under load
 (benchmarks/load/README.md), a batch of 25 votes took 53 ms of wall time for 11 ms of CPU in the writer thread —
