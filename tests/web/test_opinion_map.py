@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from workingup.colours import GROUP_COLOURS, UNGROUPED
-from workingup.web.opinion_map import MapGroup, MapStatement, opinion_map_svg
+from workingup.web.opinion_map import MapGroup, MapStatement, label_box, opinion_map_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -51,3 +51,63 @@ def test_dots_are_coloured_by_group_and_placed_within_the_frame() -> None:
 def test_mismatched_inputs_are_refused() -> None:
     with pytest.raises(ValueError, match="one row per participant"):
         opinion_map_svg(np.zeros((3, 2)), [0, 1], [], title="t", description="d")
+
+
+def _label_boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    root = ET.fromstring(svg)
+    return [
+        label_box(float(t.get("x", 0)), float(t.get("y", 0)), t.get("text-anchor", "start"), t.text or "")
+        for t in root.iter(f"{SVG}text")
+    ]
+
+
+def _overlapping(boxes: list[tuple[float, float, float, float]]) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[i + 1 :], start=i + 1)
+        if min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+    ]
+
+
+def test_labels_of_statements_close_together_do_not_cover_each_other() -> None:
+    # Key statements a few pixels apart, as on a real dashboard: put to the right of their markers, as they were,
+    # these labels covered one another.
+    statements = [MapStatement(100 + i, 0.0 + 0.004 * i, 0.0 + 0.003 * (i % 2), f"s{i}") for i in range(5)]
+    svg = opinion_map_svg(
+        np.array([[-1.0, -1.0], [1.0, 1.0]]),
+        [0, 0],
+        [MapGroup(0, "A", 2)],
+        statements,
+        title="t",
+        description="d",
+    )
+    boxes = _label_boxes(svg)
+    assert len(boxes) == 5
+    assert _overlapping(boxes) == []
+    for left, top, right, bottom in boxes:
+        assert 0 <= left <= right <= 640
+        assert 0 <= top <= bottom <= 440
+    naive = [label_box(x + 7, y + 4, "start", str(100 + i)) for i, (x, y) in enumerate(_markers(svg))]
+    assert _overlapping(naive)  # the arrangement does crowd labels placed the old way
+
+
+def _markers(svg: str) -> list[tuple[float, float]]:
+    root = ET.fromstring(svg)
+    return [
+        (float(r.get("x", 0)) + 4, float(r.get("y", 0)) + 4)
+        for g in root.iter(f"{SVG}g")
+        for r in g.iter(f"{SVG}rect")
+    ]
+
+
+def test_labels_stay_inside_the_frame_at_its_edges() -> None:
+    statements = [MapStatement(1234, 1.0, 1.0, "top right"), MapStatement(5678, -1.0, -1.0, "bottom left")]
+    svg = opinion_map_svg(
+        np.zeros((0, 2)), [], [], statements, title="t", description="d", width=200, height=100
+    )
+    for left, top, right, bottom in _label_boxes(svg):
+        assert left >= 0
+        assert right <= 200
+        assert top >= 0
+        assert bottom <= 100

@@ -88,14 +88,85 @@ def opinion_map_svg(
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{fill}" fill-opacity="0.7" data-group="{int(lab[i])}"/>'
         )
-    for s in statements:
-        if not (np.isfinite(s.x) and np.isfinite(s.y)):
-            continue
-        x, y = place(s.x, s.y)
+    shown = [(s, *place(s.x, s.y)) for s in statements if np.isfinite(s.x) and np.isfinite(s.y)]
+    spots = place_labels([(x, y, str(s.id)) for s, x, y in shown], width, height)
+    for (s, x, y), (tx, ty, anchor) in zip(shown, spots, strict=True):
         parts.append(
             f'<g class="statement" data-statement-id="{s.id}"><title>{escape(s.title)}</title>'
             f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="#1d2433" transform="rotate(45 {x:.1f} {y:.1f})"/>'
-            f'<text x="{x + 7:.1f}" y="{y + 4:.1f}" font-size="11" fill="#1d2433">{s.id}</text></g>'
+            f'<text x="{tx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="{anchor}" fill="#1d2433">{s.id}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+FONT = 11
+CHAR = 0.62 * FONT
+"""Width of a digit at FONT px in the sans-serif fonts browsers pick (an estimate is enough to keep labels apart)."""
+
+# Where a marker's label may go, in order of preference: right, left, above, below, the four diagonals, then the
+# same a label's height further out (for clusters). (dx, dy) is the text's anchor from the marker's centre, dy
+# to the text's baseline.
+_NEAR = (
+    (7.0, 4.0, "start"),
+    (-7.0, 4.0, "end"),
+    (0.0, -7.0, "middle"),
+    (0.0, 15.0, "middle"),
+    (6.0, -5.0, "start"),
+    (-6.0, -5.0, "end"),
+    (6.0, 14.0, "start"),
+    (-6.0, 14.0, "end"),
+)
+_SPOTS = _NEAR + tuple(
+    (
+        dx + (11.0 if dx > 0 else -11.0 if dx < 0 else 0.0),
+        dy + (-11.0 if dy < 0 else 11.0 if dy > 8 else 0.0),
+        a,
+    )
+    for dx, dy, a in _NEAR
+)
+MARKER_WEIGHT = 0.2
+"""A label over another statement's marker is less bad than over another label (the marker stays findable)."""
+
+
+def label_box(x: float, y: float, anchor: str, text: str) -> tuple[float, float, float, float]:
+    """The box (left, top, right, bottom) a label of FONT px takes, its baseline at y."""
+    width = CHAR * len(text)
+    left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
+    return (left, y - 0.8 * FONT, left + width, y + 0.2 * FONT)
+
+
+def place_labels(
+    markers: Sequence[tuple[float, float, str]], width: float, height: float
+) -> list[tuple[float, float, str]]:
+    """A spot (x, y, text-anchor) for each marker's label, so that labels do not cover each other or the markers.
+
+    Why: key statements often sit close together on the map, and labels all set to the right of their markers
+    piled up into unreadable numbers. Greedy: each label takes the first of _SPOTS that stays inside the frame
+    and overlaps no label placed so far and no marker, or, when every spot is taken, the one overlapping least."""
+    marks = [(x - 5, y - 5, x + 5, y + 5) for x, y, _ in markers]
+    taken: list[tuple[float, float, float, float]] = []
+    placed: list[tuple[float, float, str]] = []
+    for x, y, text in markers:
+        best: tuple[float, tuple[float, float, str], tuple[float, float, float, float]] | None = None
+        for dx, dy, anchor in _SPOTS:
+            box = label_box(x + dx, y + dy, anchor, text)
+            if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
+                continue
+            cost = sum(_overlap(box, other) for other in taken) + MARKER_WEIGHT * sum(
+                _overlap(box, mark) for mark in marks
+            )
+            if best is None or cost < best[0]:
+                best = (cost, (x + dx, y + dy, anchor), box)
+            if cost == 0:
+                break
+        if best is None:  # no spot inside the frame (a tiny map): the default one
+            dx, dy, anchor = _SPOTS[0]
+            best = (0.0, (x + dx, y + dy, anchor), label_box(x + dx, y + dy, anchor, text))
+        placed.append(best[1])
+        taken.append(best[2])
+    return placed
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
