@@ -39,7 +39,7 @@ def test_more_requests_than_connections_are_all_answered(database: Database, dia
         app = create_app(small, rate_limits=GENEROUS)
         with TestClient(app) as client:
             people = [join_api(client, dialogue) for _ in range(6)]
-            requests = 4 * WORKER_THREADS  # far more than the three connections and the eight threads
+            requests = 8 * WORKER_THREADS  # far more than the three connections and the worker threads
 
             def ask(i: int) -> int:
                 person = people[i % len(people)]

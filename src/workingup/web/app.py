@@ -37,7 +37,7 @@ from workingup.web.ratelimit import RateLimits
 from workingup.web.rendering import HERE, render_error
 from workingup.web.vote_lane import VoteLane
 
-WORKER_THREADS = 8
+WORKER_THREADS = 4
 """Sync routes running at once (AnyIO's default is 40); see the lifespan."""
 
 API_DESCRIPTION = """
@@ -79,8 +79,10 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Page and API routes written as plain functions run in worker threads; AnyIO allows 40 at once. Forty
         # threads of Python starve the event loop that answers votes of the GIL (the load harness: a burst of
-        # statement submissions at the start held votes back for seconds). Eight keep the database waits
-        # overlapped on two cores, and the loop shares the GIL with at most eight others.
+        # statement submissions at the start held votes back for seconds). Four keep the database waits
+        # overlapped on two cores, and the loop shares the GIL with at most four others. (Eight was the
+        # compromise before the admission gate, when four ran the pool dry; with the gate, four gave lower vote,
+        # `next` and submission latencies in three paired runs: benchmarks/load/README.md.)
         to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         if analyse_on_start:
             with database.sessions() as session:
