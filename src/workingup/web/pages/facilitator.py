@@ -63,6 +63,26 @@ def _back(
     return RedirectResponse(f"{url}?{query}" if query else url, status_code=303)
 
 
+def _back_once(
+    request: Request, name: str, slug: str, notice: str | None, once: dict[str, str]
+) -> RedirectResponse:
+    """Back to page `name`, carrying `once` (a new link, whom it is for) to that one visit: short-lived cookies on
+    the page's path, never in its address, so a link shown once stays out of history and server logs."""
+    response = _back(request, name, slug, notice)
+    path = str(request.url_for(name, slug=slug).path)
+    for key, value in once.items():
+        response.set_cookie(key, value, max_age=120, httponly=True, samesite="strict", path=path)
+    return response
+
+
+def _take_once(request: Request, response: Response, name: str, slug: str, keys: tuple[str, ...]) -> None:
+    """The page has shown what `_back_once` carried: its cookies go."""
+    path = str(request.url_for(name, slug=slug).path)
+    for key in keys:
+        if key in request.cookies:
+            response.delete_cookie(key, path=path)
+
+
 def _base(ctx: FacilitatorContext, current: str, notice: str | None) -> dict[str, object]:
     return {
         "dialogue": ctx.dialogue,
@@ -149,15 +169,17 @@ def facilitator_home(request: Request, session: SessionDep) -> Response:
 # --- setup ------------------------------------------------------------------------------------------------------
 
 
-COLLEAGUE_LINK, COLLEAGUE_EMAIL = "wu_new_colleague", "wu_new_colleague_email"
-"""Carry a new colleague invitation's link, and whom it is for, to the setup page once (as the roster does)."""
+COLLEAGUE_ONCE = ("wu_new_colleague", "wu_new_colleague_email")
+"""A new colleague invitation's link and whom it is for, shown once on the setup page."""
+INVITATION_ONCE = ("wu_new_invitation", "wu_new_invitation_label")
+"""A new (or reissued) invitation's link and whom it is for, shown once on the roster."""
 
 
 @router.get("/f/{slug}", name="setup_page")
 def setup_page(
     request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
 ) -> Response:
-    new_link = request.cookies.get(COLLEAGUE_LINK)
+    link_key, email_key = COLLEAGUE_ONCE
     response = render(
         request,
         "facilitator/setup.html",
@@ -167,15 +189,12 @@ def setup_page(
             "phases": phases_table(session, ctx.dialogue, {}),
             "team": team.members(session, ctx.dialogue),
             "pending_colleagues": team.pending(session, ctx.dialogue),
-            "colleague_link": new_link,
-            "colleague_email": request.cookies.get(COLLEAGUE_EMAIL),
+            "colleague_link": request.cookies.get(link_key),
+            "colleague_email": request.cookies.get(email_key),
             "invitation_days": team.INVITATION_DAYS,
         },
     )
-    if new_link:
-        path = str(request.url_for("setup_page", slug=slug).path)
-        response.delete_cookie(COLLEAGUE_LINK, path=path)
-        response.delete_cookie(COLLEAGUE_EMAIL, path=path)
+    _take_once(request, response, "setup_page", slug, COLLEAGUE_ONCE)
     return response
 
 
@@ -190,12 +209,14 @@ def add_team_member(
         return _back(request, "setup_page", slug, "facilitator_added")
     invited = team.invite(session, ctx.dialogue, email, ctx.facilitator)
     session.commit()
-    response = _back(request, "setup_page", slug, "colleague_invited")
-    path = str(request.url_for("setup_page", slug=slug).path)
     link = str(request.url_for("colleague_invitation_page", token=invited.token))
-    for name, value in ((COLLEAGUE_LINK, link), (COLLEAGUE_EMAIL, invited.invitation.email)):
-        response.set_cookie(name, value, max_age=120, httponly=True, samesite="strict", path=path)
-    return response
+    return _back_once(
+        request,
+        "setup_page",
+        slug,
+        "colleague_invited",
+        dict(zip(COLLEAGUE_ONCE, (link, invited.invitation.email), strict=True)),
+    )
 
 
 @router.post("/f/{slug}/colleague-invitations/{invitation_id}/withdraw", dependencies=[CsrfChecked])
@@ -344,8 +365,7 @@ def add_inquiry_area(
 def roster_page(
     request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
 ) -> Response:
-    new_link = request.cookies.get("wu_new_invitation")
-    new_label = request.cookies.get("wu_new_invitation_label")
+    link_key, label_key = INVITATION_ONCE
     response = render(
         request,
         "facilitator/roster.html",
@@ -357,14 +377,11 @@ def roster_page(
             "invitations": invitations_table(session, ctx.dialogue, {}),
             "invitation_rows": roster.invitations(session, ctx.dialogue),
             "roles": [r for r in Role if r is not Role.PUBLIC],
-            "new_link": new_link,
-            "new_label": new_label,
+            "new_link": request.cookies.get(link_key),
+            "new_label": request.cookies.get(label_key),
         },
     )
-    if new_link:
-        path = str(request.url_for("roster_page", slug=slug).path)
-        response.delete_cookie("wu_new_invitation", path=path)
-        response.delete_cookie("wu_new_invitation_label", path=path)
+    _take_once(request, response, "roster_page", slug, INVITATION_ONCE)
     return response
 
 
@@ -388,13 +405,14 @@ def create_invitation(
 
 
 def _show_link_once(request: Request, slug: str, created: roster.NewInvitation) -> Response:
-    """Back to the roster, which shows the new link once: a short-lived cookie on its path carries it there."""
     link = str(request.url_for("invitation_page", token=created.token))
-    response = _back(request, "roster_page", slug)
-    path = str(request.url_for("roster_page", slug=slug).path)
-    for name, value in (("wu_new_invitation", link), ("wu_new_invitation_label", created.invitation.label)):
-        response.set_cookie(name, value, max_age=120, httponly=True, samesite="strict", path=path)
-    return response
+    return _back_once(
+        request,
+        "roster_page",
+        slug,
+        None,
+        dict(zip(INVITATION_ONCE, (link, created.invitation.label), strict=True)),
+    )
 
 
 @router.post("/f/{slug}/invitations/{invitation_id}/reissue", dependencies=[CsrfChecked])
