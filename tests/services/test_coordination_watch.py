@@ -6,13 +6,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
 from workingup.dialogues import load_definition
-from workingup.domain import Moderation
 from workingup.services.coordination_watch import MIN_SHARED, watch
 from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
+from workingup.services.participation import accepted_ids
 from workingup.store import models
 from workingup.store.votes import record_vote
 
@@ -26,16 +24,7 @@ def _world(
     rng = random.Random(seed)
     with database.transaction() as session:
         dialogue = install_definition(session, load_definition())
-        statements = list(
-            session.scalars(
-                select(models.Statement.id)
-                .where(
-                    models.Statement.dialogue_id == dialogue.id,
-                    models.Statement.moderation == Moderation.ACCEPTED,
-                )
-                .order_by(models.Statement.id)
-            )
-        )
+        statements = accepted_ids(session, dialogue.id)
         script = {sid: rng.choice((-1, 1)) for sid in statements[: MIN_SHARED + 4]}
 
         def person() -> int:

@@ -26,7 +26,7 @@ from workingup.domain import Moderation
 from workingup.services.accounts import create_facilitator
 from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
-from workingup.services.participation import Profile, VotingProgress, join_open
+from workingup.services.participation import Profile, VotingProgress, accepted_ids, join_open
 from workingup.services.tokens import hash_token
 from workingup.services.vote_writer import Receipt, VoteRequest, VoteWriter
 from workingup.store import models
@@ -51,17 +51,7 @@ def _world(database: Database) -> World:
     with database.transaction() as session:
         dialogue = install_definition(session, load_definition())
         dialogue.open_join = True
-        accepted = list(
-            session.scalars(
-                select(models.Statement.id)
-                .where(
-                    models.Statement.dialogue_id == dialogue.id,
-                    models.Statement.moderation == Moderation.ACCEPTED,
-                )
-                .order_by(models.Statement.id)
-                .limit(4)
-            )
-        )
+        accepted = accepted_ids(session, dialogue.id)[:4]
         session.get_one(models.Statement, accepted[3]).moderation = Moderation.REJECTED
         other = models.Dialogue(slug="another-dialogue", title="Another dialogue", open_join=True)
         session.add(other)
@@ -260,10 +250,5 @@ def test_a_batch_that_mixes_every_outcome(worlds: tuple[World, World]) -> None:
 
 def accepted_in(world: World) -> list[int]:
     with world.database.sessions() as session:
-        return list(
-            session.scalars(
-                select(models.Statement.id)
-                .join(models.Dialogue)
-                .where(models.Dialogue.slug == world.slug, models.Statement.moderation == Moderation.ACCEPTED)
-            )
-        )
+        dialogue = session.scalars(select(models.Dialogue).where(models.Dialogue.slug == world.slug)).one()
+        return accepted_ids(session, dialogue.id)

@@ -43,7 +43,9 @@ def test_the_team_is_managed_from_the_setup_page(
         # The lead steps down and lands on their home page; the colleague now runs the dialogue alone.
         ids = [
             m["id"]
-            for m in colleague.get(f"/api/v1/manage/{dialogue}/facilitators", headers=_api(colleague)).json()
+            for m in colleague.get(
+                f"/api/v1/manage/{dialogue}/facilitators", headers=sign_in_api(colleague, COLLEAGUE)
+            ).json()
         ]
         assert len(ids) == 2
     lead_id = next(
@@ -56,10 +58,6 @@ def test_the_team_is_managed_from_the_setup_page(
     down = client.post(f"/f/{dialogue}/facilitators/{lead_id}/remove", data={"csrf_token": csrf(client)})
     assert down.url.path in ("/f", "/login")
     assert client.get(f"/f/{dialogue}/moderation", follow_redirects=False).status_code == 403
-
-
-def _api(client: TestClient) -> dict[str, str]:
-    return sign_in_api(client, COLLEAGUE)
 
 
 def test_the_api_adds_and_removes_but_never_the_last_one(

@@ -137,7 +137,8 @@ class VotingProgress:
         return max(self.total - self.voted, 0)
 
 
-def _accepted_ids(session: Session, dialogue_id: int) -> list[int]:
+def accepted_ids(session: Session, dialogue_id: int) -> list[int]:
+    """The statements open for voting in a dialogue, oldest first."""
     return list(
         session.scalars(
             select(models.Statement.id)
@@ -159,7 +160,7 @@ def _voted_ids(session: Session, participant_id: int) -> set[int]:
 
 
 def progress(session: Session, dialogue: models.Dialogue, participant: models.Participant) -> VotingProgress:
-    accepted = _accepted_ids(session, dialogue.id)
+    accepted = accepted_ids(session, dialogue.id)
     voted = _voted_ids(session, participant.id)
     return VotingProgress(voted=sum(1 for sid in accepted if sid in voted), total=len(accepted))
 
@@ -173,7 +174,7 @@ def next_statement(
 ) -> models.Statement | None:
     """The next accepted statement this participant has not voted on, chosen by the routing priority."""
     voted = _voted_ids(session, participant.id)
-    candidates = [sid for sid in _accepted_ids(session, dialogue.id) if sid not in voted]
+    candidates = [sid for sid in accepted_ids(session, dialogue.id) if sid not in voted]
     if not candidates:
         return None
     seen_by = dict(

@@ -63,6 +63,16 @@ def add_member(session: Session, dialogue: models.Dialogue, email: str) -> model
     return account
 
 
+def add_or_invite(
+    session: Session, dialogue: models.Dialogue, email: str, by: models.Facilitator
+) -> models.Facilitator | ColleagueInvited:
+    """What "add a colleague by e-mail" means on the setup page: an account with that address joins the team at
+    once (`add_member`); anyone else gets a one-time link to send them (`invite`)."""
+    if facilitator_by_email(session, email) is not None:
+        return add_member(session, dialogue, email)
+    return invite(session, dialogue, email, by)
+
+
 def remove_member(session: Session, dialogue: models.Dialogue, facilitator_id: int) -> models.Facilitator:
     """Take a facilitator off the dialogue (themselves included); the account stays, and so does their work.
 

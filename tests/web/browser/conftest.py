@@ -161,9 +161,16 @@ class Pages:
             self.violations[name] = [json.dumps(v) for v in serious]
 
 
+def sign_in(page: Any) -> None:
+    """Fill the sign-in form on `page` as the test facilitator and send it (the caller waits for where it leads)."""
+    page.get_by_label("E-mail address").fill(FACILITATOR)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
 @pytest.fixture
 def pages(axe_source: str) -> Pages:
     return Pages(axe_source)
 
 
-__all__ = ["FACILITATOR", "PASSWORD", "LiveServer", "Pages"]
+__all__ = ["FACILITATOR", "PASSWORD", "LiveServer", "Pages", "sign_in"]

@@ -22,7 +22,7 @@ import uvicorn
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.web.browser.conftest import FACILITATOR, PASSWORD, LiveServer, Pages, _free_port
+from tests.web.browser.conftest import FACILITATOR, LiveServer, Pages, _free_port, sign_in
 from tests.web.conftest import add_facilitator
 from workingup.cli import app as cli
 from workingup.dialogues import load_definition
@@ -125,9 +125,7 @@ def test_from_analysis_to_action_in_the_browser(
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.goto(f"{server.url}/login?next=/f/{SLUG}/agenda")
-    page.get_by_label("E-mail address").fill(FACILITATOR)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     page.wait_for_url(f"**/f/{SLUG}/agenda")
     pages.check(page, "30-agenda-empty")
     drafts = [

@@ -10,7 +10,7 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import select, update
 
-from tests.web.browser.conftest import FACILITATOR, PASSWORD, LiveServer, Pages
+from tests.web.browser.conftest import FACILITATOR, LiveServer, Pages, sign_in
 from workingup.dialogues import load_definition
 from workingup.domain import Moderation
 from workingup.services.accounts import facilitator_by_email, grant_dialogue
@@ -88,9 +88,7 @@ def test_markup_and_sql_in_a_statement_are_only_ever_text(
                 )
 
     page.goto(f"{live_server.url}/login?next=/f/{SLUG}/moderation")
-    page.get_by_label("E-mail address").fill(FACILITATOR)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     page.wait_for_url(f"**/f/{SLUG}/moderation*")
     banner = page.locator('#live-alert[data-state="under-way"]')
     banner.wait_for(state="visible", timeout=20_000)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.web.browser.conftest import FACILITATOR, PASSWORD, LiveServer, Pages
+from tests.web.browser.conftest import LiveServer, Pages, sign_in
 from workingup.domain import Moderation, Phase
 from workingup.services import listening
 from workingup.services.dialogues import get_dialogue
@@ -121,9 +121,7 @@ def test_facilitator_moderates_advances_the_phase_and_opens_the_dashboard(
     page.goto(f"{live_server.url}/f/{SLUG}/moderation")
     page.wait_for_url(re.compile(r"/login\?next="))
     pages.check(page, "10-sign-in")
-    page.get_by_label("E-mail address").fill(FACILITATOR)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     page.wait_for_url(f"**/f/{SLUG}/moderation")
     pages.check(page, "11-moderation")
     page.locator(f"#s-{pending_id}").check()
@@ -195,9 +193,7 @@ def test_pages_fit_a_phone_and_200_percent_zoom(
         )
         assert overflow <= 1, (label, overflow)
     page.goto(f"{live_server.url}/login?next=/f/{SLUG}/dashboard")
-    page.get_by_label("E-mail address").fill(FACILITATOR)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     page.wait_for_url(f"**/f/{SLUG}/dashboard")
     for path in ("/dashboard", "/moderation", "/roster", "/listening", ""):
         page.goto(f"{live_server.url}/f/{SLUG}{path}")

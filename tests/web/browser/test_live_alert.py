@@ -12,11 +12,11 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import select
 
-from tests.web.browser.conftest import FACILITATOR, PASSWORD, LiveServer, Pages
+from tests.web.browser.conftest import FACILITATOR, LiveServer, Pages, sign_in
 from workingup.dialogues import load_definition
-from workingup.domain import Moderation
 from workingup.services.accounts import facilitator_by_email, grant_dialogue
 from workingup.services.dialogues import install_definition
+from workingup.services.participation import accepted_ids
 from workingup.store import models
 
 pytestmark = pytest.mark.browser
@@ -33,24 +33,13 @@ def test_the_dashboard_shows_an_attack_while_it_happens(
         account = facilitator_by_email(session, FACILITATOR)
         assert account is not None
         grant_dialogue(session, account, dialogue)
-        statements = list(
-            session.scalars(
-                select(models.Statement.id)
-                .where(
-                    models.Statement.dialogue_id == dialogue.id,
-                    models.Statement.moderation == Moderation.ACCEPTED,
-                )
-                .order_by(models.Statement.id)
-            )
-        )
+        statements = accepted_ids(session, dialogue.id)
         texts = dict(session.execute(select(models.Statement.id, models.Statement.text)).all())
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/login?next=/f/{SLUG}/dashboard")
-    page.get_by_label("E-mail address").fill(FACILITATOR)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     page.wait_for_url(f"**/f/{SLUG}/dashboard")
     assert page.locator("#live-alert").is_hidden()
 

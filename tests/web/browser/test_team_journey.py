@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.browser.conftest import FACILITATOR, PASSWORD, LiveServer, Pages
+from tests.web.browser.conftest import LiveServer, Pages, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,7 @@ def test_a_facilitator_invites_a_colleague_who_chooses_their_own_password(
     lead = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = lead.new_page()
     page.goto(f"{live_server.url}/login?next=/f/{SLUG}")
-    page.get_by_label("E-mail address").fill(FACILITATOR)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     page.wait_for_url(f"**/f/{SLUG}")
     page.get_by_label("Add a colleague by their e-mail address").fill(COLLEAGUE)
     page.get_by_role("button", name="Add", exact=True).first.click()

@@ -302,6 +302,12 @@ def _invitation(i: models.Invitation) -> InvitationForFacilitator:
     )
 
 
+def _created(request: Request, created: roster.NewInvitation) -> InvitationCreatedOut:
+    """A new or reissued invitation with its link, the only time the link can be shown."""
+    link = str(request.url_for("invitation_page", token=created.token))
+    return InvitationCreatedOut(invitation=_invitation(created.invitation), link=link, token=created.token)
+
+
 @router.get(
     "/manage/{slug}/invitations",
     operation_id="list_invitations",
@@ -324,8 +330,7 @@ def create_invitation(
 ) -> InvitationCreatedOut:
     created = roster.create_invitation(session, ctx.dialogue, body.label, body.role, body.sector)
     session.commit()
-    link = str(request.url_for("invitation_page", token=created.token))
-    return InvitationCreatedOut(invitation=_invitation(created.invitation), link=link, token=created.token)
+    return _created(request, created)
 
 
 @router.post(
@@ -354,8 +359,7 @@ def reissue_invitation(
 ) -> InvitationCreatedOut:
     created = roster.reissue_invitation(session, ctx.dialogue, invitation_id)
     session.commit()
-    link = str(request.url_for("invitation_page", token=created.token))
-    return InvitationCreatedOut(invitation=_invitation(created.invitation), link=link, token=created.token)
+    return _created(request, created)
 
 
 def _statement_out(row: moderation.QueueRow) -> StatementForFacilitator:

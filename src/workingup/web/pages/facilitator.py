@@ -202,20 +202,17 @@ def setup_page(
 def add_team_member(
     request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, email: Annotated[str, Form()] = ""
 ) -> Response:
-    """A colleague with an account joins the team at once; anyone else gets a one-time link to send them."""
-    if accounts.facilitator_by_email(session, email) is not None:
-        team.add_member(session, ctx.dialogue, email)
-        session.commit()
-        return _back(request, "setup_page", slug, "facilitator_added")
-    invited = team.invite(session, ctx.dialogue, email, ctx.facilitator)
+    added = team.add_or_invite(session, ctx.dialogue, email, ctx.facilitator)
     session.commit()
-    link = str(request.url_for("colleague_invitation_page", token=invited.token))
+    if not isinstance(added, team.ColleagueInvited):
+        return _back(request, "setup_page", slug, "facilitator_added")
+    link = str(request.url_for("colleague_invitation_page", token=added.token))
     return _back_once(
         request,
         "setup_page",
         slug,
         "colleague_invited",
-        dict(zip(COLLEAGUE_ONCE, (link, invited.invitation.email), strict=True)),
+        dict(zip(COLLEAGUE_ONCE, (link, added.invitation.email), strict=True)),
     )
 
 
