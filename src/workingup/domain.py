@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
+from workingup.errors import UserError
 
-class InputFormatError(ValueError):
+
+class InputFormatError(UserError):
     """Bad input in an imported file, located to the file and line so a facilitator can fix it without a debugger.
 
     Every importer (Pol.is exports, listening-session files) raises a subclass, so callers report them alike.
@@ -128,7 +130,7 @@ class Moderation(StrEnum):
         try:
             return {-1: cls.REJECTED, 0: cls.UNMODERATED, 1: cls.ACCEPTED}[value]
         except KeyError:
-            raise ValueError(f"moderation must be -1, 0 or 1, not {value}") from None
+            raise UserError(f"moderation must be -1, 0 or 1, not {value}") from None
 
 
 class InvitationStatus(StrEnum):
@@ -152,9 +154,9 @@ class VoteValue(IntEnum):
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise ValueError(f"vote must be -1, 0 or 1, not {value!r}") from None
+            raise UserError(f"vote must be -1, 0 or 1, not {value!r}") from None
         if number not in (-1, 0, 1) or (isinstance(value, str) and value.strip() not in {"-1", "0", "1"}):
-            raise ValueError(f"vote must be -1, 0 or 1, not {value!r}")
+            raise UserError(f"vote must be -1, 0 or 1, not {value!r}")
         return cls(number)
 
 
