@@ -25,6 +25,7 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output  # Click 8.2+: output holds stdout and stderr interleaved
 
 
+@pytest.mark.slow
 def test_init_demo_stats(db_url: str) -> None:
     code, out = run("init")
     assert code == 0, out

@@ -1,4 +1,4 @@
-"""The one configuration object, read from the environment (DESIGN.md §2).
+"""The one configuration object, read from the environment (docs/architecture.md §2).
 
 Every setting is a row of SETTINGS — name, default, help — so the README table and `workingup --help` can be
 checked against it by a test, and nobody has to grep for `os.environ`.

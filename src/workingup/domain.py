@@ -1,16 +1,18 @@
 """The vocabulary of a convergence dialogue, shared by every layer.
 
 Plain enums and frozen dataclasses only: nothing here knows about databases, the web or the math, so every
-other module can depend on it without dragging anything else along (DESIGN.md §2).
+other module can depend on it without dragging anything else along (docs/architecture.md §2).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import IntEnum, StrEnum
 
 from workingup.errors import UserError
+
+MAX_ID = 2**31 - 1
+"""The largest id a row can have (a PostgreSQL integer): larger ids in a request are refused before any query."""
 
 
 class InputFormatError(UserError):
@@ -28,7 +30,7 @@ class InputFormatError(UserError):
 
 
 class Phase(StrEnum):
-    """The phases of a convergence dialogue, in the order a dialogue moves through them (DESIGN.md §1)."""
+    """The phases of a convergence dialogue, in the order a dialogue moves through them (docs/architecture.md §1)."""
 
     ASSESSMENT = "assessment"
     CONVENE = "convene"
@@ -142,7 +144,7 @@ class InvitationStatus(StrEnum):
 
 
 class VoteValue(IntEnum):
-    """The sign convention at every boundary of this project: agree +1, disagree −1, pass 0 (DESIGN.md §3)."""
+    """The sign convention at every boundary of this project: agree +1, disagree −1, pass 0 (docs/architecture.md §3)."""
 
     AGREE = 1
     PASS = 0
@@ -220,42 +222,6 @@ class DialogueDefinition:
     focus_areas: tuple[FocusArea, ...]
     sectors: tuple[Sector, ...]
     statements: tuple[SeedStatement, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class Participant:
-    id: int
-    dialogue_id: int
-    role: Role
-    leaning: Leaning = Leaning.UNDISCLOSED
-    sector: str | None = None
-    display_name: str | None = None
-    external_id: str | None = None
-    simulated: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    id: int
-    dialogue_id: int
-    text: str
-    kind: StatementKind
-    moderation: Moderation
-    created_at: datetime
-    author_id: int | None = None
-    focus_area: str | None = None
-    is_meta: bool = False
-    is_seed: bool = False
-    external_id: str | None = None
-    simulated: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    participant_id: int
-    statement_id: int
-    value: VoteValue
-    created_at: datetime
 
 
 # --- From consensus to action (issue 6): endorsement, adoption, commitments ------------------------------------

@@ -1,6 +1,7 @@
 """The optional sentence-embedding method ("minilm"): skipped only where the extra is not installed, never in CI."""
 
 import numpy as np
+import pytest
 
 from tests.themes.test_duplicates import precision_recall
 from tests.themes.test_find import agreement, check_result
@@ -39,6 +40,7 @@ def test_duplicates_with_embeddings(minilm):
     assert not index.is_duplicate("Bus fares should be free for job seekers.")
 
 
+@pytest.mark.slow
 def test_focus_areas_with_embeddings(minilm, sample, topics):
     check_mapping(mapped_topics(sample, topics, method=minilm), min_best=9, min_inquiry=5)
 

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from workingup.domain import Horizon, Moderation, RecommendationType
 from workingup.services.analysis import DialogueAnalysis, analyze_dialogue
-from workingup.services.analysis_runs import latest_run, parse
+from workingup.services.analysis_runs import latest_run
 from workingup.services.errors import NotFound, ServiceError
 from workingup.services.log import log_activity
+from workingup.services.stored_analysis import StoredAnalysis
 from workingup.store import models
 from workingup.store.agenda import RecommendationBasisRow, RecommendationRow, RecommendationVersionRow
 
@@ -176,9 +177,12 @@ def stored_candidates(
     run = latest_run(session, dialogue.id)
     if run is None:
         return None
-    verdict = parse(run)["convergence"]
-    support = verdict["lenses"]["groups"]["support"]["cross_bloc_support"]
-    return _ranked(session, dialogue, verdict["statement_ids"], verdict["verdict"], support, verdicts)
+    verdict = StoredAnalysis.of(run).verdicts
+    if verdict is None:  # a run stored before the convergence verdict existed
+        return None
+    return _ranked(
+        session, dialogue, verdict.statement_ids, verdict.verdict, verdict.cross_bloc_support, verdicts
+    )
 
 
 def _focus_key(focus: dict[int, str], statement: models.Statement) -> str | None:

@@ -51,7 +51,7 @@ class Contribution:
 
 @dataclass(frozen=True, slots=True)
 class ListeningSession:
-    """A meeting with the people a dialogue is about (DESIGN.md §1, phase 3).
+    """A meeting with the people a dialogue is about (docs/architecture.md §1, phase 3).
 
     Consent is recorded explicitly because contributions are quoted back to a stakeholder table; a session
     without recorded consent can still be kept, but `quotable` says whether its words may be shown.
