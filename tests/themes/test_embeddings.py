@@ -20,6 +20,7 @@ def test_vectors_are_unit_length_and_put_paraphrases_closer(minilm):
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+@pytest.mark.slow
 def test_sample_themes_with_embeddings(minilm, sample, topics):
     result = find_themes(sample, method=minilm)
     check_result(result, sample)

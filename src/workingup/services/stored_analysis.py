@@ -12,9 +12,10 @@ they stay in the JSON for exports and audits.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from workingup.analysis import FORMAT
 from workingup.store import models
@@ -32,6 +33,14 @@ def parse(run: models.AnalysisRun) -> dict[str, Any]:
     return data
 
 
+R = TypeVar("R")
+
+
+def _record(kind: type[R], data: dict[str, Any]) -> R:
+    """A flat record dataclass from the stored dict's keys of the same names (other keys are ignored)."""
+    return kind(**{f.name: data[f.name] for f in fields(kind)})  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Representative:
     """A statement that sets a group apart (`analysis.repness.RepresentativeStatement`)."""
@@ -41,12 +50,6 @@ class Representative:
     """"agree" or "disagree": what the group does more than the rest."""
     n_success: int
     n_trials: int
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Representative:
-        return cls(
-            int(data["statement_id"]), str(data["repful_for"]), int(data["n_success"]), int(data["n_trials"])
-        )
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class Group:
             label=int(data["label"]),
             name=str(data["name"]),
             size=int(data["size"]),
-            representative=tuple(Representative.from_dict(r) for r in data["representative"]),
+            representative=tuple(_record(Representative, r) for r in data["representative"]),
         )
 
 
@@ -77,112 +80,83 @@ class Consensus:
     n_trials: float
     p_success: float
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Consensus:
-        return cls(
-            int(data["statement_id"]),
-            int(data["n_success"]),
-            float(data["n_trials"]),
-            float(data["p_success"]),
-        )
+
+T = TypeVar("T")
 
 
-class Participants:
-    """Column-wise, in participant id order: where each sits on the map and their group (None: not clustered).
+class _Raw:
+    """A part of the stored JSON, kept as it is until a `Column` of it is read."""
 
-    Each column is read from the JSON when first asked for, so a reader pays only for the columns it uses.
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+
+
+class Column(Generic[T]):
+    """One column of a column-wise part, converted element by element the first time it is read, then kept.
+
+    A non-data descriptor: the converted tuple is stored on the instance, which shadows the descriptor after.
     """
 
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self._raw = raw
+    def __init__(self, convert: Callable[[Any], T], key: str = "") -> None:
+        self.convert = convert
+        self.key = key
 
-    @cached_property
-    def id(self) -> tuple[int, ...]:
-        return tuple(int(i) for i in self._raw["id"])
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.key = self.key or name
 
-    @cached_property
-    def x(self) -> tuple[Number, ...]:
-        return tuple(self._raw["x"])
+    @overload
+    def __get__(self, part: None, owner: type) -> Column[T]: ...
 
-    @cached_property
-    def y(self) -> tuple[Number, ...]:
-        return tuple(self._raw["y"])
+    @overload
+    def __get__(self, part: _Raw, owner: type) -> tuple[T, ...]: ...
 
-    @cached_property
-    def group(self) -> tuple[int | None, ...]:
-        return tuple(None if g is None else int(g) for g in self._raw["group"])
+    def __get__(self, part: _Raw | None, owner: type) -> Column[T] | tuple[T, ...]:
+        if part is None:
+            return self
+        values = tuple(self.convert(v) for v in part.raw[self.key])
+        part.__dict__[self.name] = values
+        return values
 
 
-class Statements:
-    """Column-wise, in statement id order; the `group_*` rows follow `Opinions.groups`. Read lazily, per column."""
+def _number(value: Any) -> Number:
+    return None if value is None else float(value)
 
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self._raw = raw
 
-    def _ints(self, name: str) -> tuple[int, ...]:
-        return tuple(int(v) for v in self._raw[name])
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
-    def _numbers(self, name: str) -> tuple[Number, ...]:
-        return tuple(None if v is None else float(v) for v in self._raw[name])
 
-    def _rows(self, name: str) -> tuple[tuple[int, ...], ...]:
-        return tuple(tuple(int(v) for v in row) for row in self._raw[name])
+def _ints(row: Any) -> tuple[int, ...]:
+    return tuple(int(v) for v in row)
 
-    @cached_property
-    def id(self) -> tuple[int, ...]:
-        return self._ints("id")
 
-    @cached_property
-    def x(self) -> tuple[Number, ...]:
-        return self._numbers("x")
+class Participants(_Raw):
+    """Column-wise, in participant id order: where each sits on the map and their group (None: not clustered)."""
 
-    @cached_property
-    def y(self) -> tuple[Number, ...]:
-        return self._numbers("y")
+    id = Column(int)
+    x = Column(_number)
+    y = Column(_number)
+    group = Column(_optional_int)
 
-    @cached_property
-    def agree(self) -> tuple[int, ...]:
-        return self._ints("agree")
 
-    @cached_property
-    def disagree(self) -> tuple[int, ...]:
-        return self._ints("disagree")
+class Statements(_Raw):
+    """Column-wise, in statement id order; the `group_*` rows follow `Opinions.groups`."""
 
-    @cached_property
-    def passes(self) -> tuple[int, ...]:
-        return self._ints("pass")
-
-    @cached_property
-    def rejected(self) -> tuple[bool, ...]:
-        return tuple(bool(v) for v in self._raw["rejected"])
-
-    @cached_property
-    def meta(self) -> tuple[bool, ...]:
-        return tuple(bool(v) for v in self._raw["meta"])
-
-    @cached_property
-    def group_informed_consensus(self) -> tuple[Number, ...]:
-        return self._numbers("group_informed_consensus")
-
-    @cached_property
-    def divisiveness(self) -> tuple[Number, ...]:
-        return self._numbers("divisiveness")
-
-    @cached_property
-    def priority(self) -> tuple[Number, ...]:
-        return self._numbers("priority")
-
-    @cached_property
-    def group_agree(self) -> tuple[tuple[int, ...], ...]:
-        return self._rows("group_agree")
-
-    @cached_property
-    def group_disagree(self) -> tuple[tuple[int, ...], ...]:
-        return self._rows("group_disagree")
-
-    @cached_property
-    def group_seen(self) -> tuple[tuple[int, ...], ...]:
-        return self._rows("group_seen")
+    id = Column(int)
+    x = Column(_number)
+    y = Column(_number)
+    agree = Column(int)
+    disagree = Column(int)
+    passes = Column(int, "pass")
+    rejected = Column(bool)
+    meta = Column(bool)
+    group_informed_consensus = Column(_number)
+    divisiveness = Column(_number)
+    priority = Column(_number)
+    group_agree = Column(_ints)
+    group_disagree = Column(_ints)
+    group_seen = Column(_ints)
 
     @property
     def selectable(self) -> tuple[bool, ...]:
@@ -195,42 +169,34 @@ class Statements:
         )
 
 
-class Opinions:
-    """The opinion analysis (`AnalysisResult.to_dict`): groups, consensus and the per-statement columns."""
+class Opinions(_Raw):
+    """The opinion analysis (`AnalysisResult.to_dict`): counts, groups, consensus and the column-wise parts."""
 
     def __init__(self, raw: dict[str, Any]) -> None:
-        self._raw = raw
+        super().__init__(raw)
         self.participants = Participants(raw.get("participants", {}))
         self.statements = Statements(raw.get("statements", {}))
 
-    @cached_property
-    def n_participants(self) -> int:
-        return int(self._raw["n_participants"])
-
-    @cached_property
-    def n_clustered(self) -> int:
-        return int(self._raw["n_clustered"])
-
-    @cached_property
-    def n_votes(self) -> int:
-        return int(self._raw["n_votes"])
+    def count(self, name: Literal["n_participants", "n_clustered", "n_votes"]) -> int:
+        """One of the run's counts (a Literal, so mypy refuses a misspelt one)."""
+        return int(self.raw[name])
 
     @cached_property
     def groups(self) -> tuple[Group, ...]:
-        return tuple(Group.from_dict(g) for g in self._raw["groups"])
+        return tuple(Group.from_dict(g) for g in self.raw["groups"])
 
     @cached_property
     def group_sizes(self) -> tuple[tuple[str, int], ...]:
         """(name, size) of every group, in `groups` order: all that publishing a tally needs."""
-        return tuple((str(g["name"]), int(g["size"])) for g in self._raw["groups"])
+        return tuple((str(g["name"]), int(g["size"])) for g in self.raw["groups"])
 
     @cached_property
     def consensus_agree(self) -> tuple[Consensus, ...]:
-        return tuple(Consensus.from_dict(c) for c in self._raw["consensus"]["agree"])
+        return tuple(_record(Consensus, c) for c in self.raw["consensus"]["agree"])
 
     @cached_property
     def consensus_disagree(self) -> tuple[Consensus, ...]:
-        return tuple(Consensus.from_dict(c) for c in self._raw["consensus"]["disagree"])
+        return tuple(_record(Consensus, c) for c in self.raw["consensus"]["disagree"])
 
 
 @dataclass(frozen=True)
@@ -238,8 +204,11 @@ class CoordinatedBloc:
     """A bloc of alike voters (`analysis.coordination.CoordinatedBloc`)."""
 
     size: int
-    agreement: Number
-    mean_shared: Number
+    agreement: float
+    """Share of the statements a pair of members shares on which they voted alike, averaged over pairs (0 when not
+    computed)."""
+    mean_shared: float
+    """Mean number of statements a pair of members both voted on (0 when not computed)."""
 
 
 @dataclass(frozen=True)
@@ -262,7 +231,8 @@ class Verdicts:
             reasons=tuple(str(r) for r in data["reasons"]),
             cross_bloc_support=tuple(data["lenses"]["groups"]["support"]["cross_bloc_support"]),
             coordinated=tuple(
-                CoordinatedBloc(int(b["size"]), b["agreement"], b["mean_shared"]) for b in blocs
+                CoordinatedBloc(int(b["size"]), float(b["agreement"] or 0.0), float(b["mean_shared"] or 0.0))
+                for b in blocs
             ),
         )
 

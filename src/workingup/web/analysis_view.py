@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from workingup.analysis.convergence import VERDICTS
 from workingup.colours import group_colour
 from workingup.services.analysis_runs import latest_run
-from workingup.services.stored_analysis import Consensus, StoredAnalysis, Verdicts
+from workingup.services.stored_analysis import Consensus, CoordinatedBloc, StoredAnalysis, Verdicts
 from workingup.store import models
 from workingup.web.opinion_map import MapGroup, MapStatement, opinion_map_svg
 from workingup.web.strings import catalogue
@@ -67,13 +67,6 @@ class VerdictRow:
 
 
 @dataclass(frozen=True)
-class CoordinatedBlocView:
-    size: int
-    agreement: float
-    shared: float
-
-
-@dataclass(frozen=True)
 class AnalysisView:
     run_at: datetime
     n_participants: int
@@ -90,7 +83,7 @@ class AnalysisView:
     verdicts: list[VerdictRow]
     """Every statement's convergence verdict, strongest first (excluded statements left out)."""
     verdict_counts: dict[str, int]
-    coordinated: list[CoordinatedBlocView]
+    coordinated: tuple[CoordinatedBloc, ...]
 
 
 def _texts(session: Session, dialogue_id: int) -> dict[int, str]:
@@ -209,15 +202,12 @@ def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView |
         description=_("dash.map_description", n=len(labels), k=len(groups), groups=sizes),
     )
     verdicts, verdict_counts = _verdicts(stored.verdicts, texts)
-    coordinated = [
-        CoordinatedBlocView(b.size, float(b.agreement or 0.0), float(b.mean_shared or 0.0))
-        for b in (stored.verdicts.coordinated if stored.verdicts else ())
-    ]
+    coordinated = stored.verdicts.coordinated if stored.verdicts else ()
     return AnalysisView(
         run_at=run.created_at,
-        n_participants=data.n_participants,
-        n_clustered=data.n_clustered,
-        n_votes=data.n_votes,
+        n_participants=data.count("n_participants"),
+        n_clustered=data.count("n_clustered"),
+        n_votes=data.count("n_votes"),
         groups=groups,
         consensus_agree=consensus(data.consensus_agree),
         consensus_disagree=consensus(data.consensus_disagree),

@@ -522,7 +522,8 @@ def _analysis_out(session: SessionDep, dialogue: models.Dialogue) -> AnalysisOut
             for v in view.verdicts
         ],
         coordinated_blocs=[
-            CoordinatedBlocOut(size=b.size, agreement=b.agreement, shared=b.shared) for b in view.coordinated
+            CoordinatedBlocOut(size=b.size, agreement=b.agreement, shared=b.mean_shared)
+            for b in view.coordinated
         ],
     )
 
