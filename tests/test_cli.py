@@ -25,6 +25,7 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output  # Click 8.2+: output holds stdout and stderr interleaved
 
 
+@pytest.mark.slow
 def test_init_demo_stats(db_url: str) -> None:
     code, out = run("init")
     assert code == 0, out
@@ -127,7 +128,7 @@ def test_facilitator_add_creates_an_account_that_can_sign_in(
     ],
 )
 def test_demo_sign_in_is_only_for_loopback_hosts(host: str, loopback: bool) -> None:
-    from workingup.cli import _is_loopback
+    from workingup.commands.serve import is_loopback as _is_loopback
 
     assert _is_loopback(host) is loopback
 
@@ -137,3 +138,42 @@ def test_error_text_is_printed_verbatim_not_as_markup(db_url: str) -> None:
     code, out = run("stats", "--dialogue", "[bold]x[/bold]")
     assert code == 1
     assert "no dialogue called '[bold]x[/bold]'" in out
+
+
+def _commands(help_text: str) -> list[str]:
+    """The command names in a Typer help screen's boxes (lines like `│ init   Create or upgrade …`)."""
+    return sorted(
+        line.split()[1] for line in help_text.splitlines() if line.startswith("│ ") and line[2] != " "
+    )
+
+
+def test_python_m_and_the_installed_script_list_the_same_commands() -> None:
+    import subprocess
+    import sys
+
+    module = subprocess.run(
+        [sys.executable, "-m", "workingup.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    ).stdout
+    code, script = run("--help")
+    assert code == 0
+    assert _commands(module) == _commands(script)
+    assert {"init", "serve", "analyze", "listen", "report", "track"} <= set(_commands(module))
+
+
+def test_a_bug_is_a_traceback_not_a_one_line_error(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only errors a user can act on become one red line; a stray ValueError is a bug and must show as one."""
+    import workingup.services.dialogues as dialogues
+
+    def broken(*_: object, **__: object) -> None:
+        raise ValueError("a bug")
+
+    run("init")
+    monkeypatch.setattr(dialogues, "get_dialogue", broken)
+    result = runner.invoke(app, ["stats", "--dialogue", "working-up"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ValueError)
+    assert "error: a bug" not in result.output

@@ -1,4 +1,4 @@
-"""The shipped Working Up dialogue: what DESIGN.md §1 says it is, with a seed set wide enough to analyse."""
+"""The shipped Working Up dialogue: what docs/architecture.md §1 says it is, with a seed set wide enough to analyse."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one configuration object, read from the environment (DESIGN.md §2).
+"""The one configuration object, read from the environment (docs/architecture.md §2).
 
 Every setting is a row of SETTINGS — name, default, help — so the README table and `workingup --help` can be
 checked against it by a test, and nobody has to grep for `os.environ`.
@@ -10,6 +10,8 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from workingup.errors import UserError
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +88,14 @@ class Settings:
         try:
             port = int(values["WORKINGUP_PORT"])
         except ValueError:
-            raise ValueError(
+            raise UserError(
                 f"WORKINGUP_PORT must be a port number, not {values['WORKINGUP_PORT']!r}"
             ) from None
         if not 0 < port < 65536:
-            raise ValueError(f"WORKINGUP_PORT must be between 1 and 65535, not {port}")
+            raise UserError(f"WORKINGUP_PORT must be between 1 and 65535, not {port}")
         url = values["WORKINGUP_DATABASE_URL"].strip()
         if not url.startswith(("sqlite", "postgresql")):
-            raise ValueError(f"WORKINGUP_DATABASE_URL must be a sqlite:// or postgresql:// URL, not {url!r}")
+            raise UserError(f"WORKINGUP_DATABASE_URL must be a sqlite:// or postgresql:// URL, not {url!r}")
         return cls(
             database_url=url,
             host=values["WORKINGUP_HOST"],
@@ -111,9 +113,9 @@ def _positive(values: Mapping[str, str], name: str) -> float:
     try:
         number = float(values[name])
     except ValueError:
-        raise ValueError(f"{name} must be a number, not {values[name]!r}") from None
+        raise UserError(f"{name} must be a number, not {values[name]!r}") from None
     if not 0 < number < 1e6:
-        raise ValueError(f"{name} must be above 0, not {values[name]!r}")
+        raise UserError(f"{name} must be above 0, not {values[name]!r}")
     return number
 
 
@@ -123,9 +125,9 @@ def _rate(name: str, value: str) -> tuple[float, int]:
         per_minute_text, burst_text = value.split("/")
         per_minute, burst = float(per_minute_text), int(burst_text)
     except ValueError:
-        raise ValueError(f"{name} must be PER_MINUTE/BURST, like 60/40, not {value!r}") from None
+        raise UserError(f"{name} must be PER_MINUTE/BURST, like 60/40, not {value!r}") from None
     if not (per_minute > 0 and burst >= 1):
-        raise ValueError(f"{name} needs a positive rate and a burst of at least 1, not {value!r}")
+        raise UserError(f"{name} needs a positive rate and a burst of at least 1, not {value!r}")
     return per_minute, burst
 
 
@@ -137,12 +139,12 @@ def _addresses(name: str, value: str) -> str:
         return text
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
-        raise ValueError(f"{name} must list IP addresses or networks (or *), not {value!r}")
+        raise UserError(f"{name} must list IP addresses or networks (or *), not {value!r}")
     for item in items:
         try:
             ipaddress.ip_network(item, strict=False)
         except ValueError:
-            raise ValueError(f"{name}: {item!r} is not an IP address or network") from None
+            raise UserError(f"{name}: {item!r} is not an IP address or network") from None
     return ",".join(items)
 
 
@@ -152,4 +154,4 @@ def _switch(name: str, value: str) -> bool:
         return True
     if text in ("off", "false", "0", "no"):
         return False
-    raise ValueError(f"{name} must be on or off, not {value!r}")
+    raise UserError(f"{name} must be on or off, not {value!r}")

@@ -1,17 +1,21 @@
 """The vocabulary of a convergence dialogue, shared by every layer.
 
 Plain enums and frozen dataclasses only: nothing here knows about databases, the web or the math, so every
-other module can depend on it without dragging anything else along (DESIGN.md §2).
+other module can depend on it without dragging anything else along (docs/architecture.md §2).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import IntEnum, StrEnum
 
+from workingup.errors import UserError
 
-class InputFormatError(ValueError):
+MAX_ID = 2**31 - 1
+"""The largest id a row can have (a PostgreSQL integer): larger ids in a request are refused before any query."""
+
+
+class InputFormatError(UserError):
     """Bad input in an imported file, located to the file and line so a facilitator can fix it without a debugger.
 
     Every importer (Pol.is exports, listening-session files) raises a subclass, so callers report them alike.
@@ -26,7 +30,7 @@ class InputFormatError(ValueError):
 
 
 class Phase(StrEnum):
-    """The phases of a convergence dialogue, in the order a dialogue moves through them (DESIGN.md §1)."""
+    """The phases of a convergence dialogue, in the order a dialogue moves through them (docs/architecture.md §1)."""
 
     ASSESSMENT = "assessment"
     CONVENE = "convene"
@@ -128,7 +132,7 @@ class Moderation(StrEnum):
         try:
             return {-1: cls.REJECTED, 0: cls.UNMODERATED, 1: cls.ACCEPTED}[value]
         except KeyError:
-            raise ValueError(f"moderation must be -1, 0 or 1, not {value}") from None
+            raise UserError(f"moderation must be -1, 0 or 1, not {value}") from None
 
 
 class InvitationStatus(StrEnum):
@@ -140,7 +144,7 @@ class InvitationStatus(StrEnum):
 
 
 class VoteValue(IntEnum):
-    """The sign convention at every boundary of this project: agree +1, disagree −1, pass 0 (DESIGN.md §3)."""
+    """The sign convention at every boundary of this project: agree +1, disagree −1, pass 0 (docs/architecture.md §3)."""
 
     AGREE = 1
     PASS = 0
@@ -152,9 +156,9 @@ class VoteValue(IntEnum):
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise ValueError(f"vote must be -1, 0 or 1, not {value!r}") from None
+            raise UserError(f"vote must be -1, 0 or 1, not {value!r}") from None
         if number not in (-1, 0, 1) or (isinstance(value, str) and value.strip() not in {"-1", "0", "1"}):
-            raise ValueError(f"vote must be -1, 0 or 1, not {value!r}")
+            raise UserError(f"vote must be -1, 0 or 1, not {value!r}")
         return cls(number)
 
 
@@ -218,42 +222,6 @@ class DialogueDefinition:
     focus_areas: tuple[FocusArea, ...]
     sectors: tuple[Sector, ...]
     statements: tuple[SeedStatement, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class Participant:
-    id: int
-    dialogue_id: int
-    role: Role
-    leaning: Leaning = Leaning.UNDISCLOSED
-    sector: str | None = None
-    display_name: str | None = None
-    external_id: str | None = None
-    simulated: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    id: int
-    dialogue_id: int
-    text: str
-    kind: StatementKind
-    moderation: Moderation
-    created_at: datetime
-    author_id: int | None = None
-    focus_area: str | None = None
-    is_meta: bool = False
-    is_seed: bool = False
-    external_id: str | None = None
-    simulated: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    participant_id: int
-    statement_id: int
-    value: VoteValue
-    created_at: datetime
 
 
 # --- From consensus to action (issue 6): endorsement, adoption, commitments ------------------------------------

@@ -82,6 +82,7 @@ def test_rejected_and_meta_statements_are_excluded() -> None:
     assert model.table_.n_votes[3] == 0
 
 
+@pytest.mark.slow
 def test_intercept_intervals_cover_the_population_intercept() -> None:
     population = simulate_dialogue(100_000, 40, seed=11)
     full = VoteMatrix.from_simulation(population)

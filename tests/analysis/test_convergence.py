@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from workingup.analysis.convergence import VERDICTS, convergence
 from workingup.analysis.matrix import VoteMatrix
@@ -34,6 +35,7 @@ def test_verdicts_follow_planted_truth() -> None:
     assert result.to_dict()["lenses"]["blocs"]["support"]["bloc_names"] == ["left", "right"]
 
 
+@pytest.mark.slow
 def test_coordinated_bloc_is_detected_and_flips_no_verdict_while_polis_gic_moves() -> None:
     sim = simulate_dialogue(3000, 60, seed=22)
     rng = np.random.default_rng(1)

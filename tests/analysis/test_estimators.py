@@ -1,4 +1,4 @@
-"""scikit-learn's own conformance checks guard every estimator of the analysis (DESIGN §6)."""
+"""scikit-learn's own conformance checks guard every estimator of the analysis (docs/architecture.md §6)."""
 
 from __future__ import annotations
 

@@ -103,6 +103,7 @@ sys.stdout.write(analyze(VoteMatrix.from_simulation(sim, rejected=[3, 7]), max_g
 """
 
 
+@pytest.mark.slow
 def test_identical_json_in_separate_processes() -> None:
     """Different hash seeds, fresh interpreters: byte-identical output (base k-means runs: 1500 > 100 points)."""
     outputs = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ def vote_arrays(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, li
     return 7 * p + 3, 11 * s + 1, grid[p, s].astype(int), [11 * r + 1 for r in rejected], seed
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(vote_arrays())
 def test_invariants(data: tuple[np.ndarray, np.ndarray, np.ndarray, list[int], int]) -> None:

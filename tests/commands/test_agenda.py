@@ -72,6 +72,7 @@ def _candidates_and_table(url: str) -> tuple[list[int], list[str]]:
     return picks, [t or "" for t in table]
 
 
+@pytest.mark.slow
 def test_from_analysis_to_action(url: str, tmp_path: Path) -> None:
     (first, second, third), table = _candidates_and_table(url)
     assert "convergence" in ok("recommend", "candidates")

@@ -76,6 +76,7 @@ def test_polis_and_database_sources_are_exclusive(polis_root: Path) -> None:
     assert "either --polis or a dialogue" in done.output
 
 
+@pytest.mark.slow
 def test_analyses_the_demo_dialogue_from_the_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -90,6 +90,7 @@ def test_errors_are_one_line(db: Path) -> None:
     assert "no themes yet" in done.output
 
 
+@pytest.mark.slow
 def test_demo_loads_the_illustrative_session(db: Path) -> None:
     done = runner.invoke(app, ["demo", "--public", "20"])
     assert done.exit_code == 0, done.output

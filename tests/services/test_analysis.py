@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from workingup.dialogues import load_definition
 from workingup.services.analysis import SIDES, analyze_dialogue, load_votes
@@ -14,6 +15,7 @@ from workingup.services.dialogues import install_definition
 from workingup.store import models
 
 
+@pytest.mark.slow
 def test_demo_dialogue_verdicts_follow_the_planted_appeal(database: Database) -> None:
     with database.transaction() as session:
         dialogue = install_definition(session, load_definition())

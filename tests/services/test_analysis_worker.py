@@ -66,6 +66,7 @@ def worker(database: Database) -> Iterator[AnalysisWorker]:
         worker.close()
 
 
+@pytest.mark.slow
 def test_the_child_stores_what_the_server_would_survives_kills_and_leaves_nothing_behind(
     database: Database, worker: AnalysisWorker, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -144,6 +145,7 @@ def test_an_in_memory_database_is_analysed_in_the_servers_own_process() -> None:
     database.close()
 
 
+@pytest.mark.slow
 def test_an_app_with_an_analysis_process_refreshes_after_votes(database: Database) -> None:
     dialogue_id = _demo(database)
     with database.sessions() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import pytest
 from sqlalchemy import func, select
 
 from workingup.dialogues import load_definition
@@ -60,6 +61,7 @@ def test_declared_leaning_follows_the_planted_side(database: Database) -> None:
     assert (sides == "none").mean() > 0.4  # most of the public does not say
 
 
+@pytest.mark.slow
 def test_bridging_seeds_are_agreed_by_both_sides_and_partisan_ones_split(database: Database) -> None:
     with database.transaction() as session:
         dialogue = install_definition(session, load_definition())

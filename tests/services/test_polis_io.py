@@ -42,6 +42,7 @@ def _comments(path: Path) -> dict[str, tuple[str, str, str]]:
         }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", polis_conversations())
 def test_round_trip_reproduces_matrix_and_comments(
     database: Database, polis_root: Path, tmp_path: Path, name: str

@@ -182,6 +182,7 @@ def _run(
     return told, stored
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shape=batches)
 def test_postgresql_batches_answer_and_store_as_the_portable_path(

@@ -1,6 +1,6 @@
 """Test data for the themes package: a small Working Up dialogue definition and the labelled sample.
 
-The definition mirrors DESIGN.md §1 (focus areas and inquiry areas) with a few seed statements written for
+The definition mirrors docs/architecture.md §1 (focus areas and inquiry areas) with a few seed statements written for
 these tests; the shipped dialogue file has its own. The labels are hand-assigned topics of the illustrative
 listening sample, and the focus area each topic belongs to (None: the dialogue has no area for it).
 """

@@ -1,6 +1,7 @@
 """The optional sentence-embedding method ("minilm"): skipped only where the extra is not installed, never in CI."""
 
 import numpy as np
+import pytest
 
 from tests.themes.test_duplicates import precision_recall
 from tests.themes.test_find import agreement, check_result
@@ -19,6 +20,7 @@ def test_vectors_are_unit_length_and_put_paraphrases_closer(minilm):
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+@pytest.mark.slow
 def test_sample_themes_with_embeddings(minilm, sample, topics):
     result = find_themes(sample, method=minilm)
     check_result(result, sample)
@@ -39,6 +41,7 @@ def test_duplicates_with_embeddings(minilm):
     assert not index.is_duplicate("Bus fares should be free for job seekers.")
 
 
+@pytest.mark.slow
 def test_focus_areas_with_embeddings(minilm, sample, topics):
     check_mapping(mapped_topics(sample, topics, method=minilm), min_best=9, min_inquiry=5)
 

@@ -46,10 +46,11 @@ from workingup.services import (
     tracking,
 )
 from workingup.services.analysis import analyze_dialogue
-from workingup.services.analysis_runs import Analyses, parse, run_analysis
+from workingup.services.analysis_runs import Analyses, run_analysis
 from workingup.services.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
+from workingup.services.stored_analysis import parse
 from workingup.store import models
 from workingup.web.api import listening as listening_api
 from workingup.web.app import create_app

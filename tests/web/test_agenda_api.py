@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -51,6 +52,7 @@ def _endorsements(database: Database) -> int:
         return session.scalar(select(func.count()).select_from(EndorsementRow)) or 0
 
 
+@pytest.mark.slow
 def test_from_candidates_to_a_blocked_round_a_report_and_a_public_tracker(
     database: Database, client: TestClient, dialogue: str
 ) -> None:

@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 from tests.web.conftest import add_facilitator, csrf, sign_in_page
 from workingup.domain import Role
 from workingup.services import roster
-from workingup.services.analysis_runs import parse, run_analysis
+from workingup.services.analysis_runs import run_analysis
 from workingup.services.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import get_dialogue
+from workingup.services.stored_analysis import parse
 
 EMAIL = "agenda@example.org"
 HOSTILE = "<script>alert('x')</script> '; DROP TABLE statement; --"

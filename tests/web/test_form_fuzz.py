@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from hypothesis import given
@@ -64,6 +65,7 @@ def _fields(route: APIRoute) -> list[str]:
     return sorted(set(names) | set(EXTRA_FIELDS))
 
 
+@pytest.mark.slow
 def test_every_form_survives_random_text(client: TestClient, dialogue: str, database: Database) -> None:
     add_facilitator(database, "forms@example.org", dialogue)
     sign_in_page(client, "forms@example.org")

@@ -42,6 +42,7 @@ def _count(database: Database, table) -> int:
         return session.scalar(select(func.count()).select_from(table)) or 0
 
 
+@pytest.mark.slow
 def test_from_a_session_to_a_statement_linked_to_its_words(
     database: Database, client: TestClient, signed_in: str
 ) -> None:

@@ -134,6 +134,7 @@ def _headers(path: str, world: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
+@pytest.mark.slow
 def test_api_conforms_to_its_schema(api_world: dict[str, Any]) -> None:
     # schemathesis' own pytest integration does not yet support this pytest, so each operation runs as a
     # Hypothesis test here; a failure names the operation and the case that broke it.
@@ -304,6 +305,7 @@ FACILITATOR_CHAINS = {
 """Facilitator operations a stateful run must have answered with a success (each a step of a chain), all but two."""
 
 
+@pytest.mark.slow
 def test_api_conforms_statefully(database: Database) -> None:
     """Chains of calls that feed one answer into the next request along the declared links, on SQLite and
     PostgreSQL: no 5xx, no schema violation, and the run must have reached deep into the facilitator's work and the

@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from workingup.commands.errors import DatabaseOption, DialogueOption, friendly_errors, open_database
+from workingup.commands.errors import friendly_errors
+from workingup.commands.options import DatabaseOption, DialogueOption, opened
 from workingup.domain import (
     HORIZON_LABELS,
     RECOMMENDATION_TYPE_LABELS,
@@ -107,8 +108,7 @@ def candidates(
     """Statements the convergence verdict makes worth drafting from, strongest cross-group support first."""
     from workingup.services.analysis import analyze_dialogue
 
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.sessions() as session:
             target = get_dialogue(session, dialogue)
             with status_console.status("Analysing the dialogue"):
@@ -122,8 +122,6 @@ def candidates(
             support = "–" if c.cross_group_support is None else f"{c.cross_group_support:.2f}"
             table.add_row(str(c.statement_id), c.verdict, support, c.focus_area or "–", escape(c.text))
         console.print(table if found else "No statement has reached convergence yet.")
-    finally:
-        db.close()
 
 
 @recommend_app.command("draft")
@@ -150,8 +148,7 @@ def draft(
     dialogue: DialogueOption = None,
 ) -> None:
     """Draft a recommendation from one or more statements; their support figures are copied into it."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
             with status_console.status("Analysing the dialogue for the support figures"):
@@ -178,8 +175,6 @@ def draft(
                 "the report will say so.",
                 highlight=False,
             )
-    finally:
-        db.close()
 
 
 @recommend_app.command("revise")
@@ -205,8 +200,7 @@ def revise(
     dialogue: DialogueOption = None,
 ) -> None:
     """A new version of a recommendation; earlier versions, and stances given on them, are kept."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
             number = recommendations.parse_number(recommendation)
@@ -228,8 +222,6 @@ def revise(
                 author=author,
             )
         console.print(f"R{number} is now at version {version.number}.")
-    finally:
-        db.close()
 
 
 @recommend_app.command("withdraw")
@@ -241,24 +233,20 @@ def withdraw(
     dialogue: DialogueOption = None,
 ) -> None:
     """Withdraw a recommendation: it stays in the record, out of the round and the report."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
             rec = recommendations.withdraw(
                 session, target, recommendations.parse_number(recommendation), reason=reason
             )
         console.print(f"R{rec.number} withdrawn.")
-    finally:
-        db.close()
 
 
 @recommend_app.command("list")
 @friendly_errors
 def list_recommendations(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The dialogue's recommendations, with their outcome in the latest endorsement round."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.sessions() as session:
             target = get_dialogue(session, dialogue)
             rows = recommendations.all_of(session, target)
@@ -292,8 +280,6 @@ def list_recommendations(database: DatabaseOption = None, dialogue: DialogueOpti
                     _outcome(result.outcome) if result else "no round yet",
                 )
         console.print(table if rows else "No recommendations yet; see `workingup recommend candidates`.")
-    finally:
-        db.close()
 
 
 @recommend_app.command("show")
@@ -302,39 +288,35 @@ def show(
     recommendation: RecommendationArg, database: DatabaseOption = None, dialogue: DialogueOption = None
 ) -> None:
     """One recommendation: its versions, and the statements and figures each rests on."""
-    db = open_database(database)
-    try:
-        with db.sessions() as session:
-            target = get_dialogue(session, dialogue)
-            rec = recommendations.get(session, target, recommendations.parse_number(recommendation))
-            state = " [red](withdrawn)[/]" if rec.withdrawn else ""
-            console.print(f"[bold]R{rec.number}[/]{state}")
-            for v in rec.versions:
+    with opened(database) as db, db.sessions() as session:
+        target = get_dialogue(session, dialogue)
+        rec = recommendations.get(session, target, recommendations.parse_number(recommendation))
+        state = " [red](withdrawn)[/]" if rec.withdrawn else ""
+        console.print(f"[bold]R{rec.number}[/]{state}")
+        for v in rec.versions:
+            console.print(
+                f"\n[bold]Version {v.number}[/] ({v.created_at:%Y-%m-%d %H:%M}"
+                f"{', by ' + escape(v.author) if v.author else ''}){': ' + escape(v.note) if v.note else ''}",
+                highlight=False,
+            )
+            console.print(f"  {escape(v.title)}", style="bold")
+            console.print(f"  {escape(v.text)}", highlight=False)
+            console.print(
+                f"  {RECOMMENDATION_TYPE_LABELS[v.kind]} · {HORIZON_LABELS[v.horizon]} · "
+                f"asks {escape(', '.join(v.actors))}",
+                highlight=False,
+            )
+            for e in v.evidence:
                 console.print(
-                    f"\n[bold]Version {v.number}[/] ({v.created_at:%Y-%m-%d %H:%M}"
-                    f"{', by ' + escape(v.author) if v.author else ''}){': ' + escape(v.note) if v.note else ''}",
+                    f"  evidence: {escape(e.get('text', ''))} {escape(e.get('url', ''))}", highlight=False
+                )
+            for b in v.basis:
+                f = b.figures
+                console.print(
+                    f"  rests on statement {b.statement_id} ({str(f.get('verdict', '')).replace('_', ' ')}, "
+                    f"figures of {str(f.get('computed_at', ''))[:16]}): {escape(b.statement_text)}",
                     highlight=False,
                 )
-                console.print(f"  {escape(v.title)}", style="bold")
-                console.print(f"  {escape(v.text)}", highlight=False)
-                console.print(
-                    f"  {RECOMMENDATION_TYPE_LABELS[v.kind]} · {HORIZON_LABELS[v.horizon]} · "
-                    f"asks {escape(', '.join(v.actors))}",
-                    highlight=False,
-                )
-                for e in v.evidence:
-                    console.print(
-                        f"  evidence: {escape(e.get('text', ''))} {escape(e.get('url', ''))}", highlight=False
-                    )
-                for b in v.basis:
-                    f = b.figures
-                    console.print(
-                        f"  rests on statement {b.statement_id} ({str(f.get('verdict', '')).replace('_', ' ')}, "
-                        f"figures of {str(f.get('computed_at', ''))[:16]}): {escape(b.statement_text)}",
-                        highlight=False,
-                    )
-    finally:
-        db.close()
 
 
 # --- endorse --------------------------------------------------------------------------------------------------
@@ -355,28 +337,22 @@ def open_round(
         adoption = AdoptionRule(rule)
     except ValueError:
         raise ServiceError(f"--rule is unanimity or threshold, not {rule!r}") from None
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             row = endorsements.open_round(
                 session, get_dialogue(session, dialogue), adoption, threshold=threshold
             )
         console.print(f"Endorsement round {row.id} is open ({endorsements.describe_rule(row)}).")
-    finally:
-        db.close()
 
 
 @endorse_app.command("close")
 @friendly_errors
 def close_round(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """Close the open round: its results are final."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             row = endorsements.close_round(session, get_dialogue(session, dialogue))
         console.print(f"Endorsement round {row.id} closed.")
-    finally:
-        db.close()
 
 
 @endorse_app.command("record")
@@ -392,15 +368,12 @@ def record(
     dialogue: DialogueOption = None,
 ) -> None:
     """Record one stakeholder's stance on one recommendation (a later stance replaces an earlier one)."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             row = endorsements.record(
                 session, get_dialogue(session, dialogue), participant, recommendation, stance, text
             )
         console.print(f"Recorded: {Stance(row.stance).label.lower()}.", highlight=False)
-    finally:
-        db.close()
 
 
 @endorse_app.command("import")
@@ -411,13 +384,10 @@ def import_stances(
     dialogue: DialogueOption = None,
 ) -> None:
     """Record a whole round from a CSV (a paper round, a meeting), all or nothing."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             added = endorsements.import_stances(session, get_dialogue(session, dialogue), file)
         console.print(f"Recorded {len(added)} stances.")
-    finally:
-        db.close()
 
 
 @endorse_app.command("consent")
@@ -429,27 +399,20 @@ def consent(
     dialogue: DialogueOption = None,
 ) -> None:
     """Record whether a participant agreed to be named in the final report (without it, they never are)."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
             person = endorsements.find_participant(session, target, participant)
             endorsements.set_name_consent(session, person, named)
         console.print(f"Participant {participant}: {'may' if named else 'may not'} be named in the report.")
-    finally:
-        db.close()
 
 
 @endorse_app.command("results")
 @friendly_errors
 def results(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The latest round: outcome per recommendation, stances by sector and by leaning, every block."""
-    db = open_database(database)
-    try:
-        with db.sessions() as session:
-            outcome = endorsements.results(session, get_dialogue(session, dialogue))
-    finally:
-        db.close()
+    with opened(database) as db, db.sessions() as session:
+        outcome = endorsements.results(session, get_dialogue(session, dialogue))
     if outcome.round_id is None:
         console.print("No endorsement round yet; open one with `workingup endorse open`.")
         return
@@ -517,14 +480,10 @@ def report(
     if fmt not in FORMATS:
         raise ServiceError(f"--format is one of {', '.join(FORMATS)}, not {fmt!r}")
     target_path = output or Path(f"report.{fmt}")
-    db = open_database(database)
-    try:
-        with db.sessions() as session:
-            target = get_dialogue(session, dialogue)
-            with status_console.status("Analysing the dialogue and gathering the report"):
-                data = build_report(session, target)
-    finally:
-        db.close()
+    with opened(database) as db, db.sessions() as session:
+        target = get_dialogue(session, dialogue)
+        with status_console.status("Analysing the dialogue and gathering the report"):
+            data = build_report(session, target)
     with status_console.status(f"Rendering {fmt.upper()}"):
         payload = render(data, fmt)
     target_path.write_bytes(payload)
@@ -553,8 +512,7 @@ def commit(
 ) -> None:
     """Record a commitment: who commits to what, by when. Its id is printed for `track`."""
     due = _parse_date(by, "--by")
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
             row = tracking.commit(
@@ -576,16 +534,13 @@ def commit(
             console.print(
                 f"[yellow]note:[/] R{number} is not adopted (yet); the tracker shows that beside it."
             )
-    finally:
-        db.close()
 
 
 @track_app.command("list")
 @friendly_errors
 def track_list(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """Every recommendation with its commitments, status, progress and evidence."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.sessions() as session:
             board = tracking.tracker(session, get_dialogue(session, dialogue))
         table = Table(title=f"Action tracker: {escape(board.dialogue_title)}", title_justify="left")
@@ -622,8 +577,6 @@ def track_list(database: DatabaseOption = None, dialogue: DialogueOption = None)
         console.print(table)
         counts = board.status_counts()
         console.print(", ".join(f"{n} {s.label.lower()}" for s, n in counts.items()), highlight=False)
-    finally:
-        db.close()
 
 
 @track_app.command("status")
@@ -636,15 +589,12 @@ def track_status(
     dialogue: DialogueOption = None,
 ) -> None:
     """Change a commitment's status; the change goes into the public log."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             row = tracking.set_status(
                 session, get_dialogue(session, dialogue), commitment, status.replace("-", "_"), note=note
             )
         console.print(f"Commitment {row.id}: {CommitmentStatus(row.status).label.lower()}.")
-    finally:
-        db.close()
 
 
 @track_app.command("milestone")
@@ -658,15 +608,12 @@ def track_milestone(
 ) -> None:
     """Add a milestone to a commitment; its id is printed for `track progress`."""
     due_on = _parse_date(due, "--due")
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             row = tracking.add_milestone(
                 session, get_dialogue(session, dialogue), commitment, title, due_on=due_on
             )
         console.print(f"Milestone {row.id} added to commitment {commitment}.")
-    finally:
-        db.close()
 
 
 @track_app.command("progress")
@@ -678,13 +625,10 @@ def track_progress(
     dialogue: DialogueOption = None,
 ) -> None:
     """Set a milestone's progress."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             row = tracking.set_progress(session, get_dialogue(session, dialogue), milestone, percent)
         console.print(f"Milestone {row.id}: {row.progress}%.")
-    finally:
-        db.close()
 
 
 @track_app.command("evidence")
@@ -699,15 +643,12 @@ def track_evidence(
 ) -> None:
     """Attach evidence (a link, a note, a date) to a commitment."""
     day = _parse_date(dated, "--date")
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.transaction() as session:
             row = tracking.add_evidence(
                 session, get_dialogue(session, dialogue), commitment, url=url, note=note, dated=day
             )
         console.print(f"Evidence {row.id} added to commitment {commitment} ({row.dated.isoformat()}).")
-    finally:
-        db.close()
 
 
 @track_app.command("log")
@@ -718,16 +659,13 @@ def track_log(
     dialogue: DialogueOption = None,
 ) -> None:
     """The agenda's activity log, newest first."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.sessions() as session:
             rows = activity(session, get_dialogue(session, dialogue), limit=limit)
         for row in rows:
             console.print(f"{row.created_at:%Y-%m-%d %H:%M}  {escape(row.message)}", highlight=False)
         if not rows:
             console.print("Nothing logged yet.")
-    finally:
-        db.close()
 
 
 @track_app.command("export")
@@ -741,12 +679,8 @@ def track_export(
     dialogue: DialogueOption = None,
 ) -> None:
     """The tracker as CSV: one row per commitment."""
-    db = open_database(database)
-    try:
-        with db.sessions() as session:
-            text = tracking.tracker_csv(tracking.tracker(session, get_dialogue(session, dialogue)))
-    finally:
-        db.close()
+    with opened(database) as db, db.sessions() as session:
+        text = tracking.tracker_csv(tracking.tracker(session, get_dialogue(session, dialogue)))
     if output is None or str(output) == "-":
         sys.stdout.write(text)
     else:
@@ -762,8 +696,7 @@ def track_mine(
     dialogue: DialogueOption = None,
 ) -> None:
     """What became of the statements a participant wrote or agreed with."""
-    db = open_database(database)
-    try:
+    with opened(database) as db:
         with db.sessions() as session:
             fates = tracking.statement_fates(session, get_dialogue(session, dialogue), participant)
         for fate in fates:
@@ -781,5 +714,3 @@ def track_mine(
                     )
         if not fates:
             console.print("This participant wrote or agreed with no statement.")
-    finally:
-        db.close()

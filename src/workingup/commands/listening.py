@@ -16,8 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from workingup.commands.errors import DatabaseOption, DialogueOption, friendly_errors, opened
+from workingup.commands.errors import friendly_errors
+from workingup.commands.options import DatabaseOption, DialogueOption, opened
 from workingup.domain import StatementKind
+from workingup.errors import UserError
 from workingup.services import listening
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import NotFound
@@ -55,7 +57,7 @@ def add_session(
     try:
         day = date.fromisoformat(held_on)
     except ValueError:
-        raise ValueError(f"--held-on must be a date like 2017-03-02, not {held_on!r}") from None
+        raise UserError(f"--held-on must be a date like 2017-03-02, not {held_on!r}") from None
     with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)
@@ -150,7 +152,7 @@ def find(
     """Find themes in every quotable contribution, keep them, and show them with their quotes."""
     method = method or preferred_method()
     if method not in available_methods():
-        raise ValueError(f"method must be one of {', '.join(available_methods())}, not {method!r}")
+        raise UserError(f"method must be one of {', '.join(available_methods())}, not {method!r}")
     with opened(database) as db:
         with db.transaction() as session:
             target = get_dialogue(session, dialogue)

@@ -20,12 +20,13 @@ from workingup.domain import (
     SeedStatement,
     StatementKind,
 )
+from workingup.errors import UserError
 
 WORKING_UP = "working_up"
 APPEALS = ("both", "left", "right", "none")
 
 
-class DefinitionError(ValueError):
+class DefinitionError(UserError):
     """A dialogue file that cannot be loaded, with where the problem is."""
 
 

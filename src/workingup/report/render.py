@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from workingup.domain import Stance
+from workingup.errors import UserError
 from workingup.report.model import ReportData
 from workingup.services.disclosure import MIN_GROUP
 from workingup.services.recommendations import SupportSnapshot
@@ -35,7 +36,7 @@ def render(data: ReportData, fmt: str) -> bytes:
         from workingup.report.markdown import render_markdown
 
         return render_markdown(data).encode("utf-8")
-    raise ValueError(f"a report format is one of {', '.join(FORMATS)}, not {fmt!r}")
+    raise UserError(f"a report format is one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
 def pct(value: float | None) -> str:
@@ -90,4 +91,4 @@ def _css_string(text: str) -> Markup:
 
 def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     """The report is self-contained: any fetch (an image, a stylesheet, a font) is a bug or an injection."""
-    raise ValueError(f"the report may not fetch {url[:80]!r}")
+    raise UserError(f"the report may not fetch {url[:80]!r}")

@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from workingup.services.errors import Conflict, Forbidden, ServiceError, Unauthenticated
+from workingup.services.errors import Conflict, ServiceError, Unauthenticated
 from workingup.services.tokens import hash_token, new_token
 from workingup.store import models
 from workingup.store.models import utcnow
@@ -231,8 +231,3 @@ def has_demo_facilitator(session: Session) -> bool:
     return (
         session.scalar(select(models.Facilitator.id).where(models.Facilitator.is_demo.is_(True))) is not None
     )
-
-
-def require_facilitator_of(session: Session, facilitator_id: int, dialogue: models.Dialogue) -> None:
-    if not facilitates(session, facilitator_id, dialogue.id):
-        raise Forbidden(f"you do not facilitate {dialogue.slug!r}")

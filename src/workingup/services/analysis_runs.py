@@ -9,12 +9,10 @@ names of the latest stored one (`stored_groups`), so group A stays group A acros
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +25,7 @@ from workingup.services.analysis import analyze_votes, load_votes
 from workingup.services.analysis_worker import AnalysisWorker, shareable
 from workingup.services.database import Database
 from workingup.services.refresh import DebouncedRefresher
+from workingup.services.stored_analysis import StoredAnalysis
 from workingup.store import models
 
 log = logging.getLogger(__name__)
@@ -92,12 +91,12 @@ def stored_groups(session: Session, dialogue_id: int) -> StoredGroups | None:
     if run is None:
         return None
     try:
-        participants = parse(run)["analysis"]["participants"]
-        ids = np.asarray(participants["id"], dtype=np.int64)
-        labels = np.array([-1 if g is None else g for g in participants["group"]], dtype=np.int64)
+        participants = StoredAnalysis.of(run).opinions.participants
     except (ValueError, KeyError, TypeError) as error:
         log.info("analysis run %s gives no group names to keep: %s", run.id, error)
         return None
+    ids = np.asarray(participants.id, dtype=np.int64)
+    labels = np.array([-1 if g is None else g for g in participants.group], dtype=np.int64)
     if labels.shape != ids.shape:
         log.info("analysis run %s gives no group names to keep: ids and groups differ in length", run.id)
         return None
@@ -142,15 +141,6 @@ def dialogues_needing_analysis(session: Session) -> list[int]:
     return sorted(
         d for d, voted_at, run_at in rows if run_at is None or (voted_at is not None and voted_at > run_at)
     )
-
-
-def parse(run: models.AnalysisRun) -> dict[str, Any]:
-    """The stored run: {"analysis": the engine's result, "convergence": the verdict, "sectors": …}."""
-    data: dict[str, Any] = json.loads(run.result)
-    found = data.get("analysis", {}).get("format")
-    if found != FORMAT:
-        raise ValueError(f"analysis run {run.id} is in format {found!r}, not {FORMAT!r}")
-    return data
 
 
 @dataclass
@@ -207,11 +197,9 @@ class Analyses:
             if cached is not None and cached.run_id == run_id:
                 return cached.priority
         run = session.get_one(models.AnalysisRun, run_id)
-        statements = parse(run)["analysis"]["statements"]
+        statements = StoredAnalysis.of(run).opinions.statements
         priority = {
-            int(sid): float(p)
-            for sid, p in zip(statements["id"], statements["priority"], strict=True)
-            if p is not None
+            sid: float(p) for sid, p in zip(statements.id, statements.priority, strict=True) if p is not None
         }
         with self._lock:
             self._priority[dialogue_id] = _Cached(run_id, priority)

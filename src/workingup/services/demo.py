@@ -174,24 +174,16 @@ def _roster(dialogue: models.Dialogue, public: int, rng: np.random.Generator) ->
             add(Role.STAKEHOLDER, sector.key, leaning, group, f"Simulated {sector.label.lower()} {seat + 1}")
     for i in range(N_ADVISORS):
         add(Role.ADVISOR, None, Leaning.UNDISCLOSED, int(rng.integers(0, 2)), f"Simulated advisor {i + 1}")
-    for i in range(N_COMMUNITY_VOICES):
-        group = int(rng.integers(0, 2))
-        add(
-            Role.COMMUNITY_VOICE,
-            None,
-            _declared_leaning(group, i, rng, 0.6),
-            group,
-            f"Simulated community voice {i + 1}",
-        )
-    for i in range(public):
-        group = int(rng.integers(0, 2))
-        add(
-            Role.PUBLIC,
-            None,
-            _declared_leaning(group, i, rng, 0.7),
-            group,
-            f"Simulated member of the public {i + 1}",
-        )
+    voices = (
+        (Role.COMMUNITY_VOICE, N_COMMUNITY_VOICES, 0.6, "community voice"),
+        (Role.PUBLIC, public, 0.7, "member of the public"),
+    )
+    for role, count, undisclosed, label in voices:
+        for i in range(count):
+            group = int(rng.integers(0, 2))
+            add(
+                role, None, _declared_leaning(group, i, rng, undisclosed), group, f"Simulated {label} {i + 1}"
+            )
     return roster
 
 

@@ -1,7 +1,7 @@
 """The moderation queue: find statements page by page, accept or reject many at once, add seed and meta ones.
 
 Rejected statements are never deleted: their votes stay in the history and the analysis zeroes their column
-(DESIGN §3.1). Bulk actions name the statements by id and refuse ids from another dialogue rather than skipping
+(docs/architecture.md §3.1). Bulk actions name the statements by id and refuse ids from another dialogue rather than skipping
 them, so a facilitator never believes something was moderated that was not.
 """
 
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from workingup.domain import Moderation, StatementKind
+from workingup.domain import MAX_ID, Moderation, StatementKind
 from workingup.services.errors import NotFound, ServiceError
-from workingup.services.participation import MAX_ID, MAX_STATEMENT_LENGTH
+from workingup.services.statement_rules import focus_area_id, statement_text
 from workingup.store import models
 
 PAGE_SIZE = 25
@@ -148,17 +148,8 @@ def add_seed_statement(
     is_meta: bool = False,
 ) -> models.Statement:
     """A facilitator's statement: accepted at once, marked as seed (or meta, about the process itself)."""
-    text = " ".join(text.split())
-    if not text:
-        raise ServiceError("a statement needs some text")
-    if len(text) > MAX_STATEMENT_LENGTH:
-        raise ServiceError(f"a statement can have at most {MAX_STATEMENT_LENGTH} characters")
-    focus_id = None
-    if focus_area:
-        matches = [fa.id for fa in dialogue.focus_areas if fa.key == focus_area]
-        if not matches:
-            raise ServiceError(f"unknown focus area {focus_area!r}")
-        focus_id = matches[0]
+    text = statement_text(text, minimum=1)
+    focus_id = focus_area_id(dialogue, focus_area)
     statement = models.Statement(
         dialogue_id=dialogue.id,
         text=text,

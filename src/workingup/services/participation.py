@@ -15,20 +15,16 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workingup.domain import InvitationStatus, Leaning, Moderation, Role, StatementKind, VoteValue
+from workingup.domain import MAX_ID, InvitationStatus, Leaning, Moderation, Role, StatementKind, VoteValue
 from workingup.services.duplicates import find_duplicate
 from workingup.services.errors import Forbidden, NotFound, ServiceError
 from workingup.services.routing import choose_next
+from workingup.services.statement_rules import focus_area_id, statement_text
 from workingup.services.tokens import hash_token, new_token
 from workingup.store import models
 from workingup.store.models import utcnow
 from workingup.store.vote_batch import NewVote
 from workingup.store.votes import record_vote
-
-MAX_STATEMENT_LENGTH = 400
-MAX_ID = 2**31 - 1
-"""The largest id the store's INTEGER keys hold on every backend: a bigger number names nothing."""
-MIN_STATEMENT_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -256,30 +252,6 @@ def cast_vote(
     )
 
 
-def progress_of(session: Session, dialogue_id: int, participant_id: int) -> VotingProgress:
-    """`progress` in one query, by ids: what the vote route answers after every vote, so it must be cheap."""
-    accepted = (
-        select(func.count())
-        .select_from(models.Statement)
-        .where(
-            models.Statement.dialogue_id == dialogue_id, models.Statement.moderation == Moderation.ACCEPTED
-        )
-        .scalar_subquery()
-    )
-    voted = (
-        select(func.count())
-        .select_from(models.CurrentVote)
-        .join(models.Statement, models.Statement.id == models.CurrentVote.statement_id)
-        .where(
-            models.CurrentVote.participant_id == participant_id,
-            models.Statement.moderation == Moderation.ACCEPTED,
-        )
-        .scalar_subquery()
-    )
-    row = session.execute(select(voted, accepted)).one()
-    return VotingProgress(voted=int(row[0]), total=int(row[1]))
-
-
 @dataclass(frozen=True)
 class MyVote:
     statement_id: int
@@ -335,17 +307,8 @@ def submit_statement(
         raise Forbidden("you are not a participant of this dialogue")
     if participant.consented_at is None:
         raise Forbidden("please agree to the ground rules before writing statements")
-    text = " ".join(text.split())
-    if len(text) < MIN_STATEMENT_LENGTH:
-        raise ServiceError(f"a statement needs at least {MIN_STATEMENT_LENGTH} characters")
-    if len(text) > MAX_STATEMENT_LENGTH:
-        raise ServiceError(f"a statement can have at most {MAX_STATEMENT_LENGTH} characters")
-    focus_id = None
-    if focus_area:
-        matches = [fa.id for fa in dialogue.focus_areas if fa.key == focus_area]
-        if not matches:
-            raise ServiceError(f"unknown focus area {focus_area!r}")
-        focus_id = matches[0]
+    text = statement_text(text)
+    focus_id = focus_area_id(dialogue, focus_area)
     existing = session.scalars(
         select(models.Statement).where(
             models.Statement.dialogue_id == dialogue.id, models.Statement.moderation != Moderation.REJECTED

@@ -7,7 +7,7 @@ against the figures it saw, and a later vote or a re-run of the analysis never s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,11 +15,13 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workingup.analysis.blocs import BlocSupport
 from workingup.domain import Horizon, Moderation, RecommendationType
 from workingup.services.analysis import DialogueAnalysis, analyze_dialogue
-from workingup.services.analysis_runs import latest_run, parse
+from workingup.services.analysis_runs import latest_run
 from workingup.services.errors import NotFound, ServiceError
 from workingup.services.log import log_activity
+from workingup.services.stored_analysis import StoredAnalysis
 from workingup.store import models
 from workingup.store.agenda import RecommendationBasisRow, RecommendationRow, RecommendationVersionRow
 
@@ -77,6 +79,22 @@ class SupportSnapshot:
         return cls(**values)
 
 
+def _figures(support: BlocSupport, j: int, sizes: Mapping[str, int]) -> tuple[GroupFigure, ...]:
+    """Statement `j`'s figures in every group (or bloc) of `support`; a size in `sizes` wins over the support's."""
+    return tuple(
+        GroupFigure(
+            name=name,
+            size=int(sizes.get(name, support.bloc_sizes[g])),
+            agree=float(support.agree[g, j]),
+            trials=float(support.trials[g, j]),
+            mean=float(support.mean[g, j]),
+            lower=float(support.lower[g, j]),
+            upper=float(support.upper[g, j]),
+        )
+        for g, name in enumerate(support.bloc_names)
+    )
+
+
 def snapshot_support(analysis: DialogueAnalysis, statement_id: int) -> SupportSnapshot:
     """The figures of one statement from an analysed dialogue."""
     ids = analysis.convergence.statement_ids.tolist()
@@ -97,18 +115,7 @@ def snapshot_support(analysis: DialogueAnalysis, statement_id: int) -> SupportSn
         agree=int(result.agree[j]),
         disagree=int(result.disagree[j]),
         passes=int(result.passes[j]),
-        groups=tuple(
-            GroupFigure(
-                name=name,
-                size=int(sizes.get(name, groups.bloc_sizes[g])),
-                agree=float(groups.agree[g, j]),
-                trials=float(groups.trials[g, j]),
-                mean=float(groups.mean[g, j]),
-                lower=float(groups.lower[g, j]),
-                upper=float(groups.upper[g, j]),
-            )
-            for g, name in enumerate(groups.bloc_names)
-        ),
+        groups=_figures(groups, j, sizes),
         gic=_number(verdict.gic[j]),
         gic_lower=_number(verdict.gic_lower[j]),
         gic_upper=_number(verdict.gic_upper[j]),
@@ -117,20 +124,7 @@ def snapshot_support(analysis: DialogueAnalysis, statement_id: int) -> SupportSn
         factor=_number(verdict.bridging.factor[j]),
         support_low=_number(verdict.bridging.support_low[j]),
         support_high=_number(verdict.bridging.support_high[j]),
-        blocs=()
-        if blocs is None
-        else tuple(
-            GroupFigure(
-                name=name,
-                size=int(blocs.bloc_sizes[b]),
-                agree=float(blocs.agree[b, j]),
-                trials=float(blocs.trials[b, j]),
-                mean=float(blocs.mean[b, j]),
-                lower=float(blocs.lower[b, j]),
-                upper=float(blocs.upper[b, j]),
-            )
-            for b, name in enumerate(blocs.bloc_names)
-        ),
+        blocs=() if blocs is None else _figures(blocs, j, {}),
         lenses={
             "groups": bool(verdict.group_lens[j]),
             "bridging": bool(verdict.bridging_lens[j]),
@@ -176,9 +170,12 @@ def stored_candidates(
     run = latest_run(session, dialogue.id)
     if run is None:
         return None
-    verdict = parse(run)["convergence"]
-    support = verdict["lenses"]["groups"]["support"]["cross_bloc_support"]
-    return _ranked(session, dialogue, verdict["statement_ids"], verdict["verdict"], support, verdicts)
+    verdict = StoredAnalysis.of(run).verdicts
+    if verdict is None:  # a run stored before the convergence verdict existed
+        return None
+    return _ranked(
+        session, dialogue, verdict.statement_ids, verdict.verdict, verdict.cross_bloc_support, verdicts
+    )
 
 
 def _focus_key(focus: dict[int, str], statement: models.Statement) -> str | None:

@@ -8,15 +8,14 @@ statements are not shown, and nothing here names a participant or exposes one pe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from workingup.domain import Leaning, Moderation
+from workingup.services.disclosure import MIN_GROUP
 from workingup.store import models
 
-MIN_GROUP = 5
 PUBLIC_SIDES = ("left", "center", "right")
 
 
@@ -126,24 +125,23 @@ def _group_tallies(
     session: Session, dialogue_id: int
 ) -> tuple[list[tuple[str, int]], dict[int, dict[str, Tally]]]:
     """Per statement, each opinion group's tally from the latest analysis; small groups are never included."""
-    from workingup.services.analysis_runs import latest_run, parse
+    from workingup.services.analysis_runs import latest_run
+    from workingup.services.stored_analysis import StoredAnalysis
 
     run = latest_run(session, dialogue_id)
     if run is None:
         return [], {}
-    data: dict[str, Any] = parse(run)["analysis"]
-    st = data["statements"]
-    shown = [(g, i) for i, g in enumerate(data["groups"]) if int(g["size"]) >= MIN_GROUP]
+    opinions = StoredAnalysis.of(run).opinions
+    st = opinions.statements
+    shown = [((name, size), i) for i, (name, size) in enumerate(opinions.group_sizes) if size >= MIN_GROUP]
     tallies: dict[int, dict[str, Tally]] = {}
-    for column, sid in enumerate(st["id"]):
-        tallies[int(sid)] = {
-            g["name"]: Tally.of(
-                int(st["group_agree"][row][column]),
-                int(st["group_disagree"][row][column]),
-                int(st["group_seen"][row][column])
-                - int(st["group_agree"][row][column])
-                - int(st["group_disagree"][row][column]),
+    for column, sid in enumerate(st.id):
+        tallies[sid] = {
+            name: Tally.of(
+                st.group_agree[row][column],
+                st.group_disagree[row][column],
+                st.group_seen[row][column] - st.group_agree[row][column] - st.group_disagree[row][column],
             )
-            for g, row in shown
+            for (name, _), row in shown
         }
-    return [(g["name"], int(g["size"])) for g, _ in shown], tallies
+    return [group for group, _ in shown], tallies

@@ -2,7 +2,7 @@
 
 `choose_next` draws among the accepted statements the participant has not voted on, with probability
 proportional to a priority. The priority comes from the analysis engine when a current analysis exists (the
-Pol.is routing priority, DESIGN §3.1); without one — a new dialogue, or before the first analysis — every
+Pol.is routing priority, docs/architecture.md §3.1); without one — a new dialogue, or before the first analysis — every
 unseen statement gets the Pol.is new-statement boost alone, 1 + 8·2^(−S/5) squared, S being how many people
 have seen it, so fresh statements reach voters quickly.
 """

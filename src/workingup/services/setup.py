@@ -54,13 +54,18 @@ def change_settings(dialogue: models.Dialogue, settings: DialogueSettings) -> No
             setattr(dialogue, name, bool(value))
 
 
+def _titled(title: str, what: str) -> tuple[str, str]:
+    """The title with its whitespace collapsed and the key made from it; ServiceError when empty or too long."""
+    title = " ".join(title.split())
+    if not title or len(title) > 300:
+        raise ServiceError(f"{what} needs a title of 1 to 300 characters")
+    return title, _key_for(title)
+
+
 def add_focus_area(
     session: Session, dialogue: models.Dialogue, title: str, description: str = ""
 ) -> models.FocusArea:
-    title = " ".join(title.split())
-    if not title or len(title) > 300:
-        raise ServiceError("a focus area needs a title of 1 to 300 characters")
-    key = _key_for(title)
+    title, key = _titled(title, "a focus area")
     if any(fa.key == key for fa in dialogue.focus_areas):
         raise Conflict(f"there is already a focus area {title!r}")
     focus = models.FocusArea(
@@ -78,10 +83,7 @@ def add_inquiry_area(
     if not matches:
         raise NotFound(f"no focus area {focus_key!r} in this dialogue")
     focus = matches[0]
-    title = " ".join(title.split())
-    if not title or len(title) > 300:
-        raise ServiceError("an area of inquiry needs a title of 1 to 300 characters")
-    key = _key_for(title)
+    title, key = _titled(title, "an area of inquiry")
     if any(ia.key == key for ia in focus.inquiry_areas):
         raise Conflict(f"{focus.title!r} already has an area of inquiry {title!r}")
     area = models.InquiryArea(key=key, title=title, position=len(focus.inquiry_areas))

@@ -1,6 +1,6 @@
 """From consensus to action in the store: recommendations and their versions, endorsements, commitments.
 
-Separate from models.py because it is a separate concept (DESIGN §1, phases 5 and 6) with its own lifecycle; the
+Separate from models.py because it is a separate concept (docs/architecture.md §1, phases 5 and 6) with its own lifecycle; the
 tables share the one `Base` so migrations and queries see a single schema. Everything here is append-only where
 legitimacy depends on it: a recommendation's wording is a new version, never an overwrite; an endorsement that
 changes is a new row; figures a recommendation rests on are copied at drafting time.

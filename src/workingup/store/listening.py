@@ -1,6 +1,6 @@
 """Listening sessions in the store: meetings with the people a dialogue is about, what they said, the themes.
 
-Separate from models.py because it is a separate concept (DESIGN §1, phase 3) with its own lifecycle; the
+Separate from models.py because it is a separate concept (docs/architecture.md §1, phase 3) with its own lifecycle; the
 tables share the one `Base` so migrations and queries see a single schema.
 """
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from workingup.domain import InputFormatError
+from workingup.errors import UserError
 
 ContributionId = int | str
 """How results point back to a contribution: the store's integer key, or an import's own id text."""
@@ -41,16 +42,16 @@ class Contribution:
 
     def __post_init__(self) -> None:
         if not self.text.strip():
-            raise ValueError(f"contribution {self.id!r} has no text")
+            raise UserError(f"contribution {self.id!r} has no text")
         if len(self.text) > MAX_CONTRIBUTION_CHARS:
-            raise ValueError(
+            raise UserError(
                 f"contribution {self.id!r} has {len(self.text)} characters; at most {MAX_CONTRIBUTION_CHARS}"
             )
 
 
 @dataclass(frozen=True, slots=True)
 class ListeningSession:
-    """A meeting with the people a dialogue is about (DESIGN.md §1, phase 3).
+    """A meeting with the people a dialogue is about (docs/architecture.md §1, phase 3).
 
     Consent is recorded explicitly because contributions are quoted back to a stakeholder table; a session
     without recorded consent can still be kept, but `quotable` says whether its words may be shown.
@@ -70,11 +71,11 @@ class ListeningSession:
     def __post_init__(self) -> None:
         for name in ("place", "facilitator"):
             if not getattr(self, name).strip():
-                raise ValueError(f"a listening session needs a {name}")
+                raise UserError(f"a listening session needs a {name}")
         ids = [c.id for c in self.contributions]
         if len(set(ids)) != len(ids):
             dupes = sorted({str(i) for i in ids if ids.count(i) > 1})
-            raise ValueError(f"duplicate contribution id {', '.join(dupes)}")
+            raise UserError(f"duplicate contribution id {', '.join(dupes)}")
 
     @property
     def quotable(self) -> bool:

@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.feature_extraction.text import CountVectorizer
 
+from workingup.errors import UserError
 from workingup.themes.contributions import ContributionId
 from workingup.themes.embed import Method, encode_minilm
 from workingup.themes.text import analyze, words
@@ -143,7 +144,7 @@ class NearDuplicateIndex:
         threshold: float | None = None,
     ) -> None:
         if method not in DEFAULT_THRESHOLD:
-            raise ValueError(f"unknown method {method!r}; choose one of {', '.join(DEFAULT_THRESHOLD)}")
+            raise UserError(f"unknown method {method!r}; choose one of {', '.join(DEFAULT_THRESHOLD)}")
         if ids is not None and len(ids) != len(texts):
             raise ValueError(f"{len(ids)} ids for {len(texts)} texts")
         self.texts = tuple(texts)

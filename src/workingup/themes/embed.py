@@ -30,6 +30,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
+from workingup.errors import UserError
 from workingup.themes.text import analyze
 
 Method = Literal["tfidf", "minilm"]
@@ -112,7 +113,7 @@ def embed(texts: Sequence[str], *, method: Method = "tfidf", random_state: int =
         return lsa(TermMatrix.build(texts).tfidf(), random_state=random_state)
     if method == "minilm":
         return encode_minilm(texts)
-    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    raise UserError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
 
 
 def encode_minilm(texts: Sequence[str], *, batch_size: int = 64) -> NDArray[np.float64]:

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from workingup.errors import UserError
 from workingup.themes.cluster import Clustering, default_min_size, dissolve, group_texts, settle
 from workingup.themes.contributions import Contribution, ContributionId
 from workingup.themes.embed import METHODS, Method, TermMatrix, encode_minilm, lsa
@@ -40,7 +41,7 @@ def find_themes(
     optional `embeddings` extra (see `workingup.themes.embeddings_available`).
     """
     if n_themes is not None and n_themes < 1:
-        raise ValueError(f"n_themes must be at least 1, not {n_themes}")
+        raise UserError(f"n_themes must be at least 1, not {n_themes}")
     corpus = _Corpus(contributions, method, random_state)
     if not contributions:
         return ThemeResult(method, random_state, (), (), 0)
@@ -76,7 +77,7 @@ def themes_from_groups(
     corpus = _Corpus(contributions, method, random_state)
     missing = [c.id for c in contributions if c.id not in groups]
     if missing:
-        raise ValueError(f"no group given for contribution {', '.join(map(str, missing[:5]))}")
+        raise UserError(f"no group given for contribution {', '.join(map(str, missing[:5]))}")
     keys = list(dict.fromkeys(g for c in contributions if (g := groups[c.id]) is not None))
     position = {key: i for i, key in enumerate(keys)}
     assigned = np.array(
@@ -93,11 +94,11 @@ class _Corpus:
 
     def __init__(self, contributions: Sequence[Contribution], method: Method, random_state: int) -> None:
         if method not in METHODS:
-            raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+            raise UserError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
         ids = [c.id for c in contributions]
         if len(set(ids)) != len(ids):
             dupes = sorted({str(i) for i in ids if ids.count(i) > 1})
-            raise ValueError(f"duplicate contribution id {', '.join(dupes)}")
+            raise UserError(f"duplicate contribution id {', '.join(dupes)}")
         # Work in a canonical order (by text, then id) so the caller's order cannot change the result:
         # k-means seeds from row positions, and a facilitator re-importing the same file sorted differently
         # should get the same themes.

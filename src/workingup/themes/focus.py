@@ -26,6 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from workingup.domain import DialogueDefinition, FocusArea
+from workingup.errors import UserError
 from workingup.themes.embed import Method, encode_minilm
 from workingup.themes.result import Theme, ThemeResult
 from workingup.themes.text import analyze
@@ -145,7 +146,7 @@ def _vectorize(
         encoded = encode_minilm([*themes, *sentences])
         return encoded[: len(themes)], encoded[len(themes) :]
     if method != "tfidf":
-        raise ValueError(f"unknown method {method!r}")
+        raise UserError(f"unknown method {method!r}")
     try:
         matrix = TfidfVectorizer(analyzer=analyze, sublinear_tf=True).fit_transform([*themes, *sentences])
     except ValueError:  # not one content word anywhere

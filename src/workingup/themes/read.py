@@ -21,6 +21,7 @@ import io
 from pathlib import Path
 from typing import Literal
 
+from workingup.errors import UserError
 from workingup.themes.contributions import MAX_CONTRIBUTION_CHARS, Contribution, ContributionFormatError
 
 Format = Literal["csv", "text"]
@@ -59,7 +60,7 @@ def parse_contributions(data: str | bytes, *, format: Format, name: str = "<inpu
     elif format == "csv":
         contributions = _parse_csv(text, name)
     else:
-        raise ValueError(f"format must be 'csv' or 'text', not {format!r}")
+        raise UserError(f"format must be 'csv' or 'text', not {format!r}")
     if not contributions:
         raise ContributionFormatError(name, None, "holds no contributions")
     return contributions

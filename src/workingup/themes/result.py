@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from workingup.errors import UserError
 from workingup.themes.contributions import Contribution, ContributionId
 
 FORMAT_VERSION = 1
@@ -143,7 +144,7 @@ class ThemeResult:
     def from_dict(cls, data: dict[str, Any]) -> ThemeResult:
         version = data.get("format_version")
         if version != FORMAT_VERSION:
-            raise ValueError(f"theme result format {version!r} is not supported (expected {FORMAT_VERSION})")
+            raise UserError(f"theme result format {version!r} is not supported (expected {FORMAT_VERSION})")
         return cls(
             method=data["method"],
             random_state=data["random_state"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import pairwise
 
@@ -124,8 +124,3 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if end > start else None
-
-
-def iter_sentences(text: str) -> Iterator[tuple[int, int, str]]:
-    for start, end in sentence_spans(text):
-        yield start, end, text[start:end]

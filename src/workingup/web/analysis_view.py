@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.analysis.convergence import VERDICTS
 from workingup.colours import group_colour
-from workingup.services.analysis_runs import latest_run, parse
+from workingup.services.analysis_runs import latest_run
+from workingup.services.stored_analysis import Consensus, CoordinatedBloc, StoredAnalysis, Verdicts
 from workingup.store import models
 from workingup.web.opinion_map import MapGroup, MapStatement, opinion_map_svg
 from workingup.web.strings import catalogue
@@ -67,13 +67,6 @@ class VerdictRow:
 
 
 @dataclass(frozen=True)
-class CoordinatedBlocView:
-    size: int
-    agreement: float
-    shared: float
-
-
-@dataclass(frozen=True)
 class AnalysisView:
     run_at: datetime
     n_participants: int
@@ -90,7 +83,7 @@ class AnalysisView:
     verdicts: list[VerdictRow]
     """Every statement's convergence verdict, strongest first (excluded statements left out)."""
     verdict_counts: dict[str, int]
-    coordinated: list[CoordinatedBlocView]
+    coordinated: tuple[CoordinatedBloc, ...]
 
 
 def _texts(session: Session, dialogue_id: int) -> dict[int, str]:
@@ -115,67 +108,63 @@ def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView |
     run = latest_run(session, dialogue.id)
     if run is None:
         return None
-    stored = parse(run)
-    data = stored["analysis"]
+    stored = StoredAnalysis.of(run)
+    data = stored.opinions
     texts = _texts(session, dialogue.id)
-    st = data["statements"]
-    ids = [int(i) for i in st["id"]]
+    st = data.statements
+    ids = list(st.id)
     index = {sid: i for i, sid in enumerate(ids)}
-    seen_any = [a + d + p > 0 for a, d, p in zip(st["agree"], st["disagree"], st["pass"], strict=True)]
-    selectable = [s and not r and not m for s, r, m in zip(seen_any, st["rejected"], st["meta"], strict=True)]
-    names = [g["name"] for g in data["groups"]]
+    selectable = list(st.selectable)
+    names = [g.name for g in data.groups]
 
     groups = [
         GroupView(
-            label=int(g["label"]),
-            name=g["name"],
-            size=int(g["size"]),
+            label=g.label,
+            name=g.name,
+            size=g.size,
             representative=[
                 RepresentativeView(
-                    statement_id=int(r["statement_id"]),
-                    text=texts.get(int(r["statement_id"]), ""),
-                    direction=r["repful_for"],
-                    n_success=int(r["n_success"]),
-                    n_trials=int(r["n_trials"]),
+                    statement_id=r.statement_id,
+                    text=texts.get(r.statement_id, ""),
+                    direction=r.repful_for,
+                    n_success=r.n_success,
+                    n_trials=r.n_trials,
                 )
-                for r in g["representative"]
+                for r in g.representative
             ],
         )
-        for g in data["groups"]
+        for g in data.groups
     ]
 
-    def consensus(side: str) -> list[ScoredStatement]:
-        out = []
-        for c in data["consensus"][side]:
-            sid = int(c["statement_id"])
-            out.append(
-                ScoredStatement(
-                    sid,
-                    texts.get(sid, ""),
-                    float(c["p_success"]),
-                    _("dash.of_voters", n=int(c["n_success"]), total=round(float(c["n_trials"]))),
-                )
+    def consensus(items: tuple[Consensus, ...]) -> list[ScoredStatement]:
+        return [
+            ScoredStatement(
+                c.statement_id,
+                texts.get(c.statement_id, ""),
+                c.p_success,
+                _("dash.of_voters", n=c.n_success, total=round(c.n_trials)),
             )
-        return out
+            for c in items
+        ]
 
-    gic = st["group_informed_consensus"]
+    gic = list(st.group_informed_consensus)
     group_consensus = [
-        ScoredStatement(ids[i], texts.get(ids[i], ""), float(gic[i]), f"{float(gic[i]):.3f}")
+        ScoredStatement(ids[i], texts.get(ids[i], ""), float(gic[i] or 0.0), f"{float(gic[i] or 0.0):.3f}")
         for i in _top(ids, gic, selectable)
     ]
     group_agree: dict[int, dict[str, int | None]] = {}
     for sid, i in index.items():
         row: dict[str, int | None] = {}
         for row_index, name in enumerate(names):
-            seen = int(st["group_seen"][row_index][i])
-            row[name] = round(100 * int(st["group_agree"][row_index][i]) / seen) if seen else None
+            seen = st.group_seen[row_index][i]
+            row[name] = round(100 * st.group_agree[row_index][i] / seen) if seen else None
         group_agree[sid] = row
-    divisiveness = st["divisiveness"]
+    divisiveness = list(st.divisiveness)
     divisive = [
         ScoredStatement(
             ids[i],
             texts.get(ids[i], ""),
-            float(divisiveness[i]),
+            float(divisiveness[i] or 0.0),
             "; ".join(
                 f"{name} {group_agree[ids[i]][name]}%"
                 for name in names
@@ -189,18 +178,19 @@ def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView |
     for g in groups:
         for r in g.representative[:3]:
             placed.setdefault(r.statement_id, r.text)
-    for s in consensus("agree")[:3] + divisive[:3]:
+    for s in consensus(data.consensus_agree)[:3] + divisive[:3]:
         placed.setdefault(s.statement_id, s.text)
-    participants = data["participants"]
+    participants = data.participants
     xy = [
         [x if x is not None else float("nan"), y if y is not None else float("nan")]
-        for x, y in zip(participants["x"], participants["y"], strict=True)
+        for x, y in zip(participants.x, participants.y, strict=True)
     ]
-    labels = [-1 if g is None else int(g) for g in participants["group"]]
+    labels = [-1 if g is None else g for g in participants.group]
     map_statements = [
-        MapStatement(sid, st["x"][index[sid]], st["y"][index[sid]], f"#{sid}: {text}")
+        MapStatement(sid, x, y, f"#{sid}: {text}")
         for sid, text in placed.items()
-        if st["x"][index[sid]] is not None and st["y"][index[sid]] is not None
+        for x, y in [(st.x[index[sid]], st.y[index[sid]])]
+        if x is not None and y is not None
     ]
     sizes = ", ".join(f"{g.name} ({g.size})" for g in groups)
     svg = opinion_map_svg(
@@ -211,20 +201,16 @@ def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView |
         title=_("dash.map_title"),
         description=_("dash.map_description", n=len(labels), k=len(groups), groups=sizes),
     )
-    verdicts, verdict_counts = _verdicts(stored.get("convergence"), texts)
-    coordination = (stored.get("convergence") or {}).get("coordination", {})
-    coordinated = [
-        CoordinatedBlocView(int(b["size"]), float(b["agreement"] or 0.0), float(b["mean_shared"] or 0.0))
-        for b in coordination.get("blocs", [])
-    ]
+    verdicts, verdict_counts = _verdicts(stored.verdicts, texts)
+    coordinated = stored.verdicts.coordinated if stored.verdicts else ()
     return AnalysisView(
         run_at=run.created_at,
-        n_participants=int(data["n_participants"]),
-        n_clustered=int(data["n_clustered"]),
-        n_votes=int(data["n_votes"]),
+        n_participants=data.count("n_participants"),
+        n_clustered=data.count("n_clustered"),
+        n_votes=data.count("n_votes"),
         groups=groups,
-        consensus_agree=consensus("agree"),
-        consensus_disagree=consensus("disagree"),
+        consensus_agree=consensus(data.consensus_agree),
+        consensus_disagree=consensus(data.consensus_disagree),
         group_consensus=group_consensus,
         divisive=divisive,
         group_agree=group_agree,
@@ -235,15 +221,13 @@ def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView |
     )
 
 
-def _verdicts(
-    convergence: dict[str, Any] | None, texts: dict[int, str]
-) -> tuple[list[VerdictRow], dict[str, int]]:
-    if not convergence:
+def _verdicts(convergence: Verdicts | None, texts: dict[int, str]) -> tuple[list[VerdictRow], dict[str, int]]:
+    if convergence is None:
         return [], {}
     rows = [
-        VerdictRow(int(sid), texts.get(int(sid), ""), verdict, reason)
+        VerdictRow(sid, texts.get(sid, ""), verdict, reason)
         for sid, verdict, reason in zip(
-            convergence["statement_ids"], convergence["verdict"], convergence["reasons"], strict=True
+            convergence.statement_ids, convergence.verdict, convergence.reasons, strict=True
         )
         if verdict != "excluded"
     ]

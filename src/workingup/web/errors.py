@@ -37,6 +37,10 @@ def status_of(error: ServiceError) -> int:
     return next(code for kind, code in STATUS if isinstance(error, kind))
 
 
+AUTH = (400, 401, 403, 404)
+"""What any route behind a token may answer besides success: bad input, no or unknown token, not allowed, not found."""
+
+
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error answers a route can give."""
     descriptions = {

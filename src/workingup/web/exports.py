@@ -14,6 +14,29 @@ from workingup.services.polis_io import export_polis
 from workingup.store import models
 from workingup.web.tables import build_table, to_csv
 
+REPORT_MEDIA = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "md": "text/markdown; charset=utf-8",
+}
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
+"""The report is one self-contained document with its own inline style and no script: nothing else may load."""
+
+
+def report_response(session: Session, dialogue: models.Dialogue, fmt: str, *, download: bool) -> Response:
+    """The final report in `fmt` (a key of REPORT_MEDIA), the same from the facilitator's page and the API."""
+    from workingup.report.build import build_report
+    from workingup.report.render import render as render_report
+
+    payload = render_report(build_report(session, dialogue), fmt)
+    headers = {"Content-Security-Policy": REPORT_CSP}
+    if download or fmt != "html":
+        headers["Content-Disposition"] = f'attachment; filename="{dialogue.slug}-report.{fmt}"'
+    return Response(payload, media_type=REPORT_MEDIA[fmt], headers=headers)
+
 
 def csv_response(session: Session, dialogue: models.Dialogue, name: str, params: dict[str, str]) -> Response:
     table = build_table(session, dialogue, name, params)

@@ -12,9 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workingup.domain import InvitationStatus, Leaning, Moderation, Phase, Role, StatementKind
+from workingup.domain import MAX_ID, InvitationStatus, Leaning, Moderation, Phase, Role, StatementKind
 
-MAX_ID = 2**31 - 1
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

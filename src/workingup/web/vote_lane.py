@@ -24,12 +24,13 @@ from typing import Any
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workingup.domain import MAX_ID
 from workingup.services.errors import ServiceError
 from workingup.services.tokens import hash_token
 from workingup.services.vote_writer import VoteRequest, VoteWriter
 from workingup.web.errors import RateLimited, status_of
 from workingup.web.limits import spend
-from workingup.web.schemas import MAX_ID, ProgressOut, VoteOut
+from workingup.web.schemas import ProgressOut, VoteOut
 
 PATH = re.compile(r"/api/v1/dialogues/([^/]+)/votes")
 MAX_KEY = 64

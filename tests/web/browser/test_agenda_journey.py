@@ -28,14 +28,15 @@ from workingup.cli import app as cli
 from workingup.dialogues import load_definition
 from workingup.domain import Role
 from workingup.services import roster
-from workingup.services.analysis_runs import parse, run_analysis
+from workingup.services.analysis_runs import run_analysis
 from workingup.services.database import Database
 from workingup.services.demo import open_demo, populate_demo
 from workingup.services.dialogues import get_dialogue, install_definition
+from workingup.services.stored_analysis import parse
 from workingup.store import models
 from workingup.web.app import create_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SLUG = "working-up"
 BLOCK = "Small employers cannot post schedules two weeks ahead"

@@ -18,7 +18,7 @@ from workingup.services.dialogues import install_definition
 from workingup.services.moderation import add_seed_statement
 from workingup.store import models
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SLUG = "hostile-live"
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> '; DROP TABLE vote;--"

@@ -18,7 +18,7 @@ from workingup.services import listening
 from workingup.services.dialogues import get_dialogue
 from workingup.store import models
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SLUG = "working-up"
 NEW_STATEMENT = "Public libraries should lend laptops to people who are looking for work."

@@ -19,7 +19,7 @@ from workingup.services.dialogues import install_definition
 from workingup.services.participation import accepted_ids
 from workingup.store import models
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SLUG = "watch-live"
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.web.browser.conftest import LiveServer, Pages, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SLUG = "working-up"
 COLLEAGUE = "co-facilitator@example.org"

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Response, status
 from sqlalchemy.orm import Session
 
-from workingup.domain import Role, Stance
+from workingup.domain import MAX_ID, Role, Stance
 from workingup.services import endorsements, recommendations, tracking
 from workingup.services.analysis import analyze_dialogue
 from workingup.services.dialogues import get_dialogue
@@ -24,8 +24,8 @@ from workingup.services.log import activity
 from workingup.store import models
 from workingup.store.agenda import EndorsementRow, RecommendationRow, RecommendationVersionRow
 from workingup.web.deps import SessionDep
-from workingup.web.errors import error_responses
-from workingup.web.schemas import MAX_ID
+from workingup.web.errors import AUTH, error_responses
+from workingup.web.exports import report_response
 from workingup.web.schemas_agenda import (
     ActivityOut,
     BasisOut,
@@ -68,21 +68,9 @@ from workingup.web.security import ApiDialogueFacilitator, ApiParticipant
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 router = APIRouter(prefix="/api/v1", tags=["agenda"])
-AUTH = (400, 401, 403, 404)
 FACILITATOR: list[str | Enum] = ["facilitator"]
 PARTICIPANT: list[str | Enum] = ["participant"]
 PUBLIC: list[str | Enum] = ["public"]
-
-REPORT_MEDIA = {
-    "html": "text/html; charset=utf-8",
-    "pdf": "application/pdf",
-    "md": "text/markdown; charset=utf-8",
-}
-REPORT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'none'"
-)
-"""The report is one self-contained document with its own inline style and no script (as on its page)."""
 
 ACTIVITY_LIMIT = 30
 PUBLIC_ACTIVITY_LIMIT = 50
@@ -361,14 +349,7 @@ REPORT: dict[int | str, dict[str, Any]] = {
 def get_report(
     fmt: Literal["html", "pdf", "md"], ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> Response:
-    from workingup.report.build import build_report
-    from workingup.report.render import render as render_report
-
-    payload = render_report(build_report(session, ctx.dialogue), fmt)
-    headers = {"Content-Security-Policy": REPORT_CSP}
-    if fmt != "html":
-        headers["Content-Disposition"] = f'attachment; filename="{ctx.dialogue.slug}-report.{fmt}"'
-    return Response(payload, media_type=REPORT_MEDIA[fmt], headers=headers)
+    return report_response(session, ctx.dialogue, fmt, download=False)
 
 
 # --- the tracker (facilitators) ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from workingup.services.errors import NotFound, Unauthenticated
 from workingup.store import models
 from workingup.web.analysis_view import ScoredStatement, analysis_view
 from workingup.web.deps import SessionDep
-from workingup.web.errors import error_responses
+from workingup.web.errors import AUTH, error_responses
 from workingup.web.exports import csv_response, polis_zip_response
 from workingup.web.limits import check_limit
 from workingup.web.schemas import (
@@ -54,7 +54,6 @@ from workingup.web.security import ApiDialogueFacilitator, ApiFacilitator, Beare
 from workingup.web.tables import TABLES, queue_filter
 
 router = APIRouter(prefix="/api/v1", tags=["facilitator"])
-AUTH = (400, 401, 403, 404)
 
 
 def facilitator_self(session: SessionDep, f: models.Facilitator) -> FacilitatorSelf:
@@ -523,7 +522,8 @@ def _analysis_out(session: SessionDep, dialogue: models.Dialogue) -> AnalysisOut
             for v in view.verdicts
         ],
         coordinated_blocs=[
-            CoordinatedBlocOut(size=b.size, agreement=b.agreement, shared=b.shared) for b in view.coordinated
+            CoordinatedBlocOut(size=b.size, agreement=b.agreement, shared=b.mean_shared)
+            for b in view.coordinated
         ],
     )
 

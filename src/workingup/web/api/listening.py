@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from workingup.domain import StatementKind
+from workingup.domain import MAX_ID, StatementKind
 from workingup.services import listening
 from workingup.services.errors import Conflict, NotFound, ServiceError
 from workingup.store import models
@@ -28,9 +28,8 @@ from workingup.themes import (
 )
 from workingup.themes.statements import CandidateStatement
 from workingup.web.deps import SessionDep
-from workingup.web.errors import error_responses
+from workingup.web.errors import AUTH, error_responses
 from workingup.web.pages.listening import MAX_UPLOAD_BYTES
-from workingup.web.schemas import MAX_ID
 from workingup.web.schemas_agenda import (
     AdoptIn,
     CandidateStatementOut,
@@ -49,7 +48,6 @@ from workingup.web.security import ApiDialogueFacilitator
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 router = APIRouter(prefix="/api/v1", tags=["listening", "facilitator"])
-AUTH = (400, 401, 403, 404)
 MAX_TYPED = 1000
 """Typed contributions in one JSON request; a longer list is a file, which the CSV body takes."""
 

@@ -6,8 +6,9 @@ from fastapi import APIRouter
 
 from workingup.domain import Moderation
 from workingup.services.dialogues import get_dialogue
+from workingup.services.disclosure import MIN_GROUP
 from workingup.services.errors import NotFound
-from workingup.services.results import MIN_GROUP, Tally, public_results
+from workingup.services.results import Tally, public_results
 from workingup.store import models
 from workingup.store.queries import dialogue_counts
 from workingup.web.deps import SessionDep

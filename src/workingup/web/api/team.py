@@ -9,7 +9,7 @@ from workingup.services import accounts, team
 from workingup.store import models
 from workingup.web.api.facilitator import facilitator_self
 from workingup.web.deps import SessionDep
-from workingup.web.errors import error_responses
+from workingup.web.errors import AUTH, error_responses
 from workingup.web.schemas import (
     ColleagueAcceptIn,
     ColleagueInvitationOut,
@@ -21,7 +21,6 @@ from workingup.web.schemas import (
 from workingup.web.security import ApiDialogueFacilitator, now, session_policy
 
 router = APIRouter(prefix="/api/v1", tags=["facilitator"])
-AUTH = (400, 401, 403, 404)
 
 
 def _member(account: models.Facilitator, ctx: ApiDialogueFacilitator) -> TeamMemberOut:

@@ -34,23 +34,13 @@ from workingup.services.log import activity
 from workingup.store import models
 from workingup.store.queries import dialogue_counts
 from workingup.web.deps import SessionDep
+from workingup.web.exports import REPORT_MEDIA, report_response
 from workingup.web.rendering import render
 from workingup.web.security import CsrfChecked, FacilitatorContext, PageFacilitator, page_participant
 from workingup.web.strings import catalogue
 
 router = APIRouter(include_in_schema=False)
 _ = catalogue()
-
-REPORT_MEDIA = {
-    "html": "text/html; charset=utf-8",
-    "pdf": "application/pdf",
-    "md": "text/markdown; charset=utf-8",
-}
-REPORT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'none'"
-)
-"""The report is one self-contained document with its own inline style and no script: nothing else may load."""
 
 
 def _back(request: Request, name: str, slug: str, notice: str | None = None) -> RedirectResponse:
@@ -211,16 +201,9 @@ def report_page(request: Request, slug: str, session: SessionDep, ctx: PageFacil
 def report_file(
     slug: str, fmt: str, session: SessionDep, ctx: PageFacilitator, download: int = 0
 ) -> Response:
-    from workingup.report.build import build_report
-    from workingup.report.render import render as render_report
-
     if fmt not in REPORT_MEDIA:
         raise ServiceError(f"a report format is one of {', '.join(REPORT_MEDIA)}, not {fmt!r}")
-    payload = render_report(build_report(session, ctx.dialogue), fmt)
-    headers = {"Content-Security-Policy": REPORT_CSP}
-    if download or fmt != "html":
-        headers["Content-Disposition"] = f'attachment; filename="{ctx.dialogue.slug}-report.{fmt}"'
-    return Response(payload, media_type=REPORT_MEDIA[fmt], headers=headers)
+    return report_response(session, ctx.dialogue, fmt, download=bool(download))
 
 
 # --- facilitator: the tracker ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.domain import Leaning, VoteValue
-from workingup.services import accounts, participation
+from workingup.services import accounts, participation, statement_rules
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
 from workingup.store import models
@@ -290,8 +290,8 @@ def vote_submit(
 def _submit_context(dialogue: models.Dialogue, **extra: object) -> dict[str, object]:
     return {
         "dialogue": dialogue,
-        "min_length": participation.MIN_STATEMENT_LENGTH,
-        "max_length": participation.MAX_STATEMENT_LENGTH,
+        "min_length": statement_rules.MIN_STATEMENT_LENGTH,
+        "max_length": statement_rules.MAX_STATEMENT_LENGTH,
         "text": "",
         "focus_area": "",
         **extra,

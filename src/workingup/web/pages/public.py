@@ -9,7 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from workingup.domain import Moderation
 from workingup.services.dialogues import get_dialogue
-from workingup.services.results import MIN_GROUP, PUBLIC_SIDES, public_results
+from workingup.services.disclosure import MIN_GROUP
+from workingup.services.results import PUBLIC_SIDES, public_results
 from workingup.store.queries import all_dialogues, dialogue_counts
 from workingup.web.deps import SessionDep
 from workingup.web.rendering import render

@@ -1,0 +1,61 @@
+"""What every command shares: the database and dialogue options, the database for one command, a progress bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from workingup.config import Settings
+from workingup.services.database import Database
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database", help="Database URL; defaults to WORKINGUP_DATABASE_URL or sqlite:///workingup.db."
+    ),
+]
+DialogueOption = Annotated[
+    str | None, typer.Option("--dialogue", "-d", help="Slug of the dialogue; defaults to the first one.")
+]
+
+
+def open_database(database: str | None, *, migrate: bool = False) -> Database:
+    """The database named by --database, else by the environment (for a command that keeps it open)."""
+    return Database.open(database or Settings.from_env().database_url, migrate=migrate)
+
+
+@contextmanager
+def opened(database: str | None, *, migrate: bool = False) -> Iterator[Database]:
+    """The database for one command, closed afterwards whatever happens."""
+    db = open_database(database, migrate=migrate)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextmanager
+def progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar fed by the services' (task, advance, total) callbacks."""
+    tasks: dict[str, Any] = {}
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+    def report(task: str, advance: int, total: int) -> None:
+        if task not in tasks:
+            tasks[task] = bar.add_task(task, total=total)
+        bar.update(tasks[task], advance=advance, total=total)
+
+    with bar:
+        yield report

@@ -1,0 +1,108 @@
+"""The dependency rules of docs/architecture.md §2, read from the source: an import the wrong way fails here.
+
+Each rule names the package and what it may not import; imports inside functions count too, and so do imports
+only made for type checking (a type is a dependency of the reader's mind even when not of the interpreter).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "workingup"
+
+# Modules of web/ that still import the ORM models or store queries directly (issue 17). The list may only shrink:
+# new web code reaches the store through services, and a module that stops importing it must leave the list.
+WEB_STORE_ALLOWED = {
+    "web/analysis_view.py",
+    "web/api/agenda.py",
+    "web/api/facilitator.py",
+    "web/api/listening.py",
+    "web/api/participant.py",
+    "web/api/public.py",
+    "web/api/team.py",
+    "web/exports.py",
+    "web/pages/agenda.py",
+    "web/pages/facilitator.py",
+    "web/pages/participant.py",
+    "web/pages/public.py",
+    "web/security.py",
+    "web/tables.py",
+}
+
+
+def _modules(package: str) -> list[Path]:
+    base = SRC / package
+    return sorted(base.rglob("*.py")) if base.is_dir() else [SRC / f"{package}.py"]
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _name(path: Path) -> str:
+    return path.relative_to(SRC).as_posix()
+
+
+def _offenders(package: str, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    found = {}
+    for path in _modules(package):
+        bad = sorted(
+            n for n in _imports(path) if n.startswith(forbidden) and not n.startswith(f"workingup.{package}")
+        )
+        if bad:
+            found[_name(path)] = bad
+    return found
+
+
+LIBRARY_FORBIDDEN = tuple(
+    f"workingup.{name}"
+    for name in ("store", "services", "web", "cli", "commands", "config", "report", "themes", "runtime")
+)
+
+
+def test_analysis_is_a_library_of_its_own() -> None:
+    """analysis/ reads votes (from a matrix, a Pol.is export or the simulator) and nothing else of the project:
+    no database, web, services or settings."""
+    assert _offenders("analysis", LIBRARY_FORBIDDEN) == {}
+
+
+@pytest.mark.parametrize("module", ["domain", "errors"])
+def test_the_vocabulary_depends_on_nothing_above_it(module: str) -> None:
+    allowed = {"workingup.errors", "workingup.errors.UserError"}
+    assert {n for n in _imports(SRC / f"{module}.py") if n.startswith("workingup.")} <= allowed
+
+
+@pytest.mark.parametrize("package", ["store", "analysis", "themes", "domain", "services"])
+def test_lower_layers_do_not_import_the_web_or_the_command_line(package: str) -> None:
+    assert _offenders(package, ("workingup.web", "workingup.cli", "workingup.commands")) == {}
+
+
+def test_the_web_reaches_the_store_only_through_services() -> None:
+    offenders = set(_offenders("web", ("workingup.store",)))
+    assert offenders <= WEB_STORE_ALLOWED, f"new web → store imports: {sorted(offenders - WEB_STORE_ALLOWED)}"
+    assert offenders >= WEB_STORE_ALLOWED, (
+        f"no longer importing store, drop from the list: {WEB_STORE_ALLOWED - offenders}"
+    )
+
+
+def test_every_document_the_code_cites_exists() -> None:
+    cited = {
+        match
+        for path in SRC.rglob("*.py")
+        for match in re.findall(r"\b((?:docs|benchmarks)/[\w/.-]+\.md)\b", path.read_text(encoding="utf-8"))
+    }
+    assert cited, "the code cites its architecture document"
+    assert sorted(c for c in cited if not (ROOT / c).is_file()) == []
+    assert "docs/architecture.md" in cited
