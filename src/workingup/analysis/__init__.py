@@ -1,6 +1,6 @@
 """The analysis engine: from a vote matrix to opinion groups, consensus and routing, Pol.is-compatible.
 
-A library in its own right (DESIGN §2): numpy/scipy/scikit-learn only, no database, no web, no global state,
+A library in its own right (docs/architecture.md §2): numpy/scipy/scikit-learn only, no database, no web, no global state,
 seeded randomness only. Start with `VoteMatrix` and `analyze`.
 
 >>> from workingup.analysis import VoteMatrix, analyze

@@ -2,7 +2,7 @@
 
 Why two levels: the base clusters summarise thousands of participants into at most 100 weighted points, so
 choosing k (which needs a silhouette, quadratic in the number of points) costs the same for 100 people as for a
-million, and the silhouette never runs over all participants (DESIGN §3.1, §3.2).
+million, and the silhouette never runs over all participants (docs/architecture.md §3.1, §3.2).
 
 Determinism: every k-means is seeded (`random_state`) and multi-start; the start with the lowest (weighted)
 inertia wins, the earliest start on a tie (scikit-learn's rule). k is the one with the highest silhouette over

@@ -1,6 +1,6 @@
 """The vote matrix every analysis step reads: participants × statements, sparse, with the ids it came from.
 
-Why pass needs care: agree = +1, disagree = −1, pass = 0 and unseen = missing (DESIGN §3). A scipy.sparse
+Why pass needs care: agree = +1, disagree = −1, pass = 0 and unseen = missing (docs/architecture.md §3). A scipy.sparse
 matrix's implicit zero would conflate "passed" with "never saw it", and the difference matters everywhere:
 a pass is a seen vote (it counts in `ns`, in who is clustered, in the sparsity-aware scaling), an unseen cell
 is imputed. So the matrix keeps **one stored entry per seen cell, a pass being an explicitly stored 0**: the

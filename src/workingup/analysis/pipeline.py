@@ -1,6 +1,6 @@
 """The whole Pol.is-compatible analysis of a vote matrix, in one call.
 
-Steps (DESIGN §3.1): project (sparsity-aware PCA, rejected and meta columns zeroed) → choose who is clustered →
+Steps (docs/architecture.md §3.1): project (sparsity-aware PCA, rejected and meta columns zeroed) → choose who is clustered →
 base clusters and groups → representativeness, majority consensus, group-informed consensus, divisiveness and
 routing priority → stable labels. Everything is seeded and single-threaded, and rows are in participant-id
 order, so the same votes give a byte-identical result in any process.

@@ -3,7 +3,7 @@
 Why it stays sparse: imputing an unseen cell with its column mean and then centring the column makes that cell
 exactly 0, so the centred, imputed matrix has the same sparsity pattern as the votes. Its principal axes are
 the top eigenvectors of the statements × statements Gram matrix of that sparse matrix, one sparse product
-away, whatever the number of participants (DESIGN §3.1).
+away, whatever the number of participants (docs/architecture.md §3.1).
 
 Pol.is conventions kept exactly (as red-dwarf 0.4.0 reproduces them):
 - a moderated-out column is zeroed for everyone: it counts as a seen 0 in every row (so it enters the scaling
