@@ -113,6 +113,9 @@ def watch(
         first_vote_time=first_seen,
         min_shared=MIN_SHARED,
         exact_shared=MIN_SHARED,
+        # The window may hold nobody but the bloc, so "against everyone else's majority" has no one to go by;
+        # an alert is for a facilitator to judge, not a weight in the verdict, so it needs no push to be shown.
+        min_contrary=0,
         min_bloc_size=MIN_BLOC_SIZE,
         burst_window_s=BURST_WINDOW_S,
     )
