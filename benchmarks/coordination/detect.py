@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--one", nargs=3, metavar=("STRATEGY", "FLIP", "SCRIPTS"), help=argparse.SUPPRESS)
     parser.add_argument("--skip-planted", action="store_true", help="only the real conversations")
+    parser.add_argument("--skip-real", action="store_true", help="only the planted conversations")
     parser.add_argument("--flips", default="0.15", help="comma-separated flip rates for the noisy strategies")
     args = parser.parse_args()
     if args.one:
@@ -134,7 +135,11 @@ def main() -> None:
                 f"honest flagged {row['honest_flagged']} ({100 * row['honest_flagged_share']:.2f}%) "
                 f"pairs {row['candidate_pairs']:,} {row['seconds']:.1f} s peak {row['peak_rss_mib']:.0f} MiB"
             )
-    names = [p.name for p in sorted(POLIS.iterdir()) if p.is_dir()] if POLIS.exists() else []
+    names = (
+        [p.name for p in sorted(POLIS.iterdir()) if p.is_dir()]
+        if POLIS.exists() and not args.skip_real
+        else []
+    )
     reals = [real(n, scripts, rs) for n in names for scripts in (False, True) for rs in range(4)]
     for n in names:
         for scripts in (False, True):

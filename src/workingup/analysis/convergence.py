@@ -20,7 +20,8 @@ agreement is above one half with 90% credibility), bridging status "bridging". T
 - **no consensus**: none of the above.
 
 Coordinated voting: blocs of alike voters are detected first (analysis/coordination.py) and every lens counts
-each such bloc as one voice, so copies added by a script cannot move a verdict. Pol.is's group-informed
+each such bloc as one voice, so copies added by a script cannot move a verdict; an opinion group made mostly of
+a bloc is left out of the group lens (`unjudged_groups`), since one copied voice is not a group that must agree. Pol.is's group-informed
 consensus is reported as Pol.is computes it (unweighted), so a facilitator can see how far an attack moves it.
 """
 
@@ -77,6 +78,9 @@ class ConvergenceResult:
     bridging_lens: NDArray[np.bool_]
     bloc_lens: NDArray[np.bool_]
     reasons: tuple[str, ...] = field(repr=False)
+    unjudged_groups: tuple[str, ...] = ()
+    """Opinion groups made mostly of a coordinated bloc: left out of the group lens (their members count once
+    in the others)."""
 
     def counts(self) -> dict[str, int]:
         return {v: int(np.sum(self.verdict == v)) for v in VERDICTS}
@@ -101,6 +105,7 @@ class ConvergenceResult:
                 else {"passed": self.bloc_lens.tolist(), "support": self.blocs.to_dict()},
             },
             "coordination": self.coordination.to_dict(),
+            "unjudged_groups": list(self.unjudged_groups),
         }
 
 
@@ -132,10 +137,24 @@ def convergence(
     )
     weight = coordination.participant_weight if settings.collapse_coordinated else None
 
-    group_names = tuple(group_name(g) for g in range(n_groups))
+    # A group made mostly of a coordinated bloc is not a group of people who think alike but one voice copied:
+    # "does every group agree" must not hang on it (counted as one voice it would have too few votes to judge,
+    # and every statement would fail the lens). Its members still count, once, in the other lenses.
+    judged = np.arange(n_groups)
+    if settings.collapse_coordinated and n_groups:
+        flagged = coordination.flagged()
+        members = np.bincount(labels[labels >= 0], minlength=n_groups)
+        copied = np.bincount(labels[(labels >= 0) & flagged], minlength=n_groups)
+        judged = np.flatnonzero(copied * 2 <= members)
+    unjudged = tuple(group_name(g) for g in range(n_groups) if g not in set(judged.tolist()))
+    lens_labels = np.full_like(labels, -1)
+    for new, old in enumerate(judged.tolist()):
+        lens_labels[labels == old] = new
+    group_names = tuple(group_name(g) for g in judged.tolist())
     groups = bloc_support(
-        matrix, labels, group_names, participant_weight=weight, level=settings.level, min_bloc_votes=1.0
+        matrix, lens_labels, group_names, participant_weight=weight, level=settings.level, min_bloc_votes=1.0
     )
+    n_lens_groups = len(judged)
     gic, gic_lower, gic_upper = gic_bootstrap(
         matrix,
         labels,
@@ -165,25 +184,25 @@ def convergence(
     n_s = matrix.n_statements
     excluded = matrix.rejected | matrix.meta
     bar = settings.support_bar
-    group_lens = groups.lower.min(axis=0, initial=np.inf) >= bar if n_groups else np.zeros(n_s, bool)
+    group_lens = groups.lower.min(axis=0, initial=np.inf) >= bar if n_lens_groups else np.zeros(n_s, bool)
     bridging_lens = bridging.status == "bridging"
     bloc_lens = blocs.lower.min(axis=0) >= bar if blocs is not None else np.zeros(n_s, bool)
 
     thin = matrix.seen_per_statement < settings.min_votes
     thin |= bridging.status == "needs_more_votes"
-    if n_groups:
+    if n_lens_groups:
         thin |= groups.trials.min(axis=0) < settings.min_group_votes
     if blocs is not None:
         thin |= blocs.trials.min(axis=0) < settings.min_group_votes
 
-    judged = [groups] + ([blocs] if blocs is not None else [])
+    lenses_judged = [groups] + ([blocs] if blocs is not None else [])
     clearly_for = np.zeros(n_s, bool)
     clearly_against = np.zeros(n_s, bool)
     all_against: NDArray[np.bool_] = np.zeros(n_s, bool)
-    for support in judged:
+    for support in lenses_judged:
         clearly_for |= (support.lower >= bar).any(axis=0)
         clearly_against |= (support.upper < bar).any(axis=0)
-    if n_groups:
+    if n_lens_groups:
         all_against = np.asarray((groups.upper < bar).all(axis=0))
 
     lenses = np.vstack([group_lens, bridging_lens] + ([bloc_lens] if blocs is not None else []))
@@ -221,6 +240,7 @@ def convergence(
         bridging_lens=bridging_lens,
         bloc_lens=bloc_lens,
         reasons=reasons,
+        unjudged_groups=unjudged,
     )
 
 
