@@ -63,8 +63,9 @@ def main() -> None:
     reference, _, _ = verdicts(hp, hs, hv, args.statements, 0, True)
     seed_one, _, _ = verdicts(hp, hs, hv, args.statements, 1, True)
     seed_flips = int(np.sum(seed_one != reference))
+    kinds, counts = np.unique(reference, return_counts=True)
     print(
-        f"reference: {len(hv):,} honest votes; verdicts {dict(zip(*np.unique(reference, return_counts=True)))}"
+        f"reference: {len(hv):,} honest votes; verdicts {dict(zip(kinds.tolist(), counts.tolist(), strict=True))}"
     )
     print(f"seed 0 → 1 on the honest votes alone: {seed_flips} verdict flips")
 
