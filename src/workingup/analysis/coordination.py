@@ -78,7 +78,7 @@ from workingup.analysis.matrix import VoteMatrix
 
 __all__ = ["CoordinatedBloc", "CoordinationReport", "detect_coordination"]
 
-FACTORS_BY_ROUND = (1, 1)
+FACTORS_BY_ROUND = (1, 1, 1, 1)
 """The opinion model's rank in each round. Rank 1 (the main divide) in both: a second factor fitted on what
 the first round left took the bloc's leftover members as its direction (sub-bloc recall 0.95 → 0.89 on the
 benchmark) while it cleared fewer than half of the real conversations' flags."""
@@ -250,6 +250,12 @@ def detect_coordination(
     step("blocs")
     found: list[tuple[NDArray[np.int64], Followers | None]] = []
     known = np.zeros(n_p, dtype=bool)
+    # Each participant counts in the opinion model in inverse proportion to how many alike partners they have:
+    # copies not yet found would otherwise bend the statements a script targets (where they can be most of
+    # the voters), until what they push looks ordinary. Honest like-minded people have a few alike partners,
+    # a bloc's members dozens.
+    degree = np.bincount(pi[seed], minlength=n_p) + np.bincount(pj[seed], minlength=n_p)
+    crowding = np.asarray(1.0 / (1.0 + degree), dtype=np.float64)
     for _ in range(max_passes if scripts else 0):
         # Each pass seeds cores among those not yet in a script bloc: a first script found some sub-blocs, and
         # without them the rest no longer hide in a core dominated by honest people.
@@ -262,7 +268,15 @@ def detect_coordination(
         if not cores or len(eligible) - int(cored[eligible].sum()) < min_background:
             break
         scripted = _script_blocs(
-            matrix, cores, known, min_shared, min_agreement, min_posterior, min_bloc_size, min_contrary
+            matrix,
+            cores,
+            known,
+            crowding,
+            min_shared,
+            min_agreement,
+            min_posterior,
+            min_bloc_size,
+            min_contrary,
         )
         scripted = [(members, f) for members, f in scripted if _fidelity(f, members) >= min_fidelity]
         if not scripted:
@@ -291,6 +305,7 @@ def _script_blocs(
     matrix: VoteMatrix,
     cores: list[NDArray[np.int64]],
     known: NDArray[np.bool_],
+    crowding: NDArray[np.float64],
     min_shared: int,
     min_agreement: float,
     min_posterior: float,
@@ -305,12 +320,16 @@ def _script_blocs(
     n_p = matrix.n_participants
     sources = cores
     result: list[tuple[NDArray[np.int64], Followers]] = []
+    suspect = np.zeros(n_p, dtype=bool)
     for n_factors in FACTORS_BY_ROUND:
-        exclude = known.copy()
+        # The model of honest opinion leaves out everyone who leans towards a script, not only its members:
+        # members of sub-blocs not yet found vote on a script's targets too, and where a script targets few
+        # statements they are a large share of those statements' voters and bend them.
+        exclude = known | suspect
         for members in sources:
             exclude[members] = True
         try:
-            model = fit_opinion_model(matrix, exclude, n_factors=n_factors)
+            model = fit_opinion_model(matrix, exclude, weight=crowding, n_factors=n_factors)
         except ValueError:
             return result
         scored = [
@@ -328,6 +347,7 @@ def _script_blocs(
         best = np.full(n_p, -np.inf)
         owner = np.full(n_p, -1, dtype=np.int64)
         for k, followers in enumerate(scored):
+            suspect |= (followers.voted >= min_shared) & (followers.log_lr > 0)
             better = followers.members & ~known & (followers.log_lr > best)
             best[better] = followers.log_lr[better]
             owner[better] = k
@@ -337,7 +357,11 @@ def _script_blocs(
             return result
         sources = [members for members, _ in result]
     # The last round's model was fitted without the previous round's followers, i.e. without (nearly) these.
-    return [(members, f) for members, f in result if departures(matrix, model, members) >= min_pushes]
+    return [
+        (members, f)
+        for members, f in result
+        if departures(matrix, model, members, script_of(matrix, members)) >= min_pushes
+    ]
 
 
 def _fidelity(followers: Followers, members: NDArray[np.int64]) -> float:
