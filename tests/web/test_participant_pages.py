@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import csrf, current_statement, join_page
 from workingup.domain import InvitationStatus, Leaning, Role
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.dialogues import get_dialogue
 from workingup.services.roster import create_invitation
 from workingup.store import models

@@ -9,6 +9,7 @@ from workingup.web.deps import SessionDep
 from workingup.web.errors import error_responses
 from workingup.web.schemas import LiveAlertsOut, LiveBlocOut, PushOut
 from workingup.web.security import ApiDialogueFacilitator
+from workingup.web.state import app_state
 
 router = APIRouter(prefix="/api/v1", tags=["facilitator"])
 
@@ -35,7 +36,7 @@ def alerts_out(alerts: LiveAlerts) -> LiveAlertsOut:
 
 
 def watchman(request: Request) -> Watchman:
-    found: Watchman = request.app.state.watchman
+    found: Watchman = app_state(request).watchman
     return found
 
 

@@ -4,18 +4,21 @@ statement, and "my votes". Each form POST redirects (post/redirect/get) so reloa
 from __future__ import annotations
 
 import random
+import secrets
 from typing import Annotated
 from urllib.parse import urlencode
 
+from anyio import from_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.domain import Leaning, VoteValue
-from workingup.services import accounts, participation, statement_rules
+from workingup.services import accounts, participation, statement_rules, voting
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
+from workingup.services.tokens import hash_token
 from workingup.store import models
 from workingup.web.deps import SessionDep
 from workingup.web.limits import check_limit, client_address
@@ -27,6 +30,7 @@ from workingup.web.security import (
     participant_cookie,
     set_cookie,
 )
+from workingup.web.state import app_state
 from workingup.web.strings import catalogue
 
 router = APIRouter(include_in_schema=False)
@@ -104,9 +108,9 @@ def join_submit(
     except Forbidden:
         raise
     except ServiceError as error:
+        session.rollback()  # the refusal answers normally: nothing of this request is kept
         context = {**_profile_context(dialogue, profile), "action": request.url_for("join_page", slug=slug)}
         return render(request, "join.html", {**context, "error": str(error)}, status_code=400)
-    session.commit()
     response = RedirectResponse(request.url_for("vote_page", slug=slug), status_code=303)
     set_cookie(request, response, participant_cookie(dialogue.id), joined.token, COOKIE_AGE)
     return response
@@ -149,9 +153,9 @@ def invitation_submit(
         profile = _profile_from_form(sector, leaning, consent)
         joined = participation.accept_invitation(session, token, profile)
     except ServiceError as error:
+        session.rollback()  # the refusal answers normally: nothing of this request is kept
         context = _invitation_context(request, dialogue, invitation, profile)
         return render(request, "join.html", {**context, "error": str(error)}, status_code=400)
-    session.commit()
     response = RedirectResponse(request.url_for("vote_page", slug=dialogue.slug), status_code=303)
     set_cookie(request, response, participant_cookie(dialogue.id), joined.token, COOKIE_AGE)
     return response
@@ -209,7 +213,6 @@ def profile_submit(
     except ServiceError as error:
         session.rollback()
         return _profile_page(request, session, context, error=str(error))
-    session.commit()
     return _redirect(str(request.url_for("profile_page", slug=slug)), saved=1)
 
 
@@ -221,17 +224,20 @@ def end_own_access(request: Request, slug: str, session: SessionDep) -> Response
     if isinstance(context, Response):
         return context
     accounts.end_participant_token(session, context.participant)
-    session.commit()
     response = _redirect(str(request.url_for("dialogue_page", slug=slug)), left=1)
     response.delete_cookie(participant_cookie(context.dialogue.id), path="/")
     return response
 
 
-def _vote(value: int) -> int:
-    """A form's vote value, checked here: the service's ValueError would otherwise surface as a 500."""
-    if value not in (-1, 0, 1):
-        raise ServiceError("a vote is -1 (disagree), 0 (pass) or 1 (agree)")
-    return value
+def _cast(request: Request, context: ParticipantContext, statement_id: int, value: int, key: str) -> None:
+    """The page's vote, by the one vote path (services.voting): the same checks, group commit and idempotency
+    as the API's. This route runs in a worker thread; the vote writer lives on the event loop, so the vote is
+    handed to the loop and this thread waits until it is durable (and the redirect's next page sees it)."""
+    check_limit(request, "votes", context.participant.id)
+    state = app_state(request)
+    token = request.cookies.get(participant_cookie(context.dialogue.id), "")
+    vote = voting.VoteRequest(context.dialogue.slug, hash_token(token), statement_id, value, key or None)
+    from_thread.run(voting.cast, state.vote_writer, state.analyses.votes_arrived, vote)
 
 
 # --- voting -----------------------------------------------------------------------------------------------------
@@ -245,7 +251,7 @@ def vote_page(request: Request, slug: str, session: SessionDep, voted: int | Non
     dialogue, participant = context.dialogue, context.participant
     if participant.consented_at is None:
         return RedirectResponse(request.url_for("profile_page", slug=slug), status_code=303)
-    priority = request.app.state.analyses.priority(session, dialogue.id)
+    priority = app_state(request).analyses.priority(session, dialogue.id)
     statement = participation.next_statement(session, dialogue, participant, random.Random(), priority)
     area = next(
         (fa.title for fa in dialogue.focus_areas if statement and fa.id == statement.focus_area_id), None
@@ -262,6 +268,7 @@ def vote_page(request: Request, slug: str, session: SessionDep, voted: int | Non
             "statement_area": area,
             "progress": participation.progress(session, dialogue, participant),
             "notice": notice,
+            "request_key": secrets.token_urlsafe(16),
         },
     )
 
@@ -273,14 +280,14 @@ def vote_submit(
     session: SessionDep,
     statement_id: Annotated[int, Form()],
     value: Annotated[int, Form()],
+    request_key: Annotated[str, Form()] = "",
 ) -> Response:
+    """The voting card's form carries a key made when the card was shown: a double click, or the form sent
+    again, is the same vote, not a second one."""
     context = _participant_or_join(request, session, slug)
     if isinstance(context, Response):
         return context
-    check_limit(request, "votes", context.participant.id)
-    participation.cast_vote(session, context.dialogue, context.participant, statement_id, _vote(value))
-    session.commit()
-    request.app.state.analyses.votes_arrived(context.dialogue.id)
+    _cast(request, context, statement_id, value, request_key)
     return _redirect(str(request.url_for("vote_page", slug=slug)), voted=int(VoteValue(value)))
 
 
@@ -331,14 +338,15 @@ def submit_statement(
             confirm_duplicate=confirm_duplicate == "yes",
         )
     except ServiceError as error:
+        session.rollback()  # the refusal answers normally: nothing of this request is kept
         return render(
             request, "submit.html", _submit_context(context.dialogue, error=str(error), **form), 400
         )
-    if result.statement is None:
+    if result.statement is None:  # a likely duplicate, not sent: nothing to keep
+        session.rollback()
         return render(
             request, "submit.html", _submit_context(context.dialogue, duplicate=result.duplicate, **form), 409
         )
-    session.commit()
     return _redirect(str(request.url_for("submit_page", slug=slug)), sent=1)
 
 
@@ -373,9 +381,6 @@ def my_votes_change(
     context = _participant_or_join(request, session, slug)
     if isinstance(context, Response):
         return context
-    check_limit(request, "votes", context.participant.id)
-    participation.cast_vote(session, context.dialogue, context.participant, statement_id, _vote(value))
-    session.commit()
-    request.app.state.analyses.votes_arrived(context.dialogue.id)
+    _cast(request, context, statement_id, value, "")
     url = str(request.url_for("my_votes_page", slug=slug))
     return RedirectResponse(f"{url}?changed={int(VoteValue(value))}#vote-{statement_id}", status_code=303)

@@ -35,9 +35,10 @@ from sqlalchemy import BindParameter, Connection, Engine, bindparam, func, make_
 from sqlalchemy.exc import OperationalError
 
 from workingup.domain import Moderation
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.errors import Conflict, Forbidden, NotFound, ServiceError, Unauthenticated
 from workingup.services.participation import VotingProgress, vote_refusal
+from workingup.services.voting import Receipt, VoteRequest
 from workingup.store import make_engine, models
 from workingup.store.models import utcnow
 from workingup.store.vote_batch import Facts, KeyReused, NewVote, StoredVote, finish, plan_votes, record_votes
@@ -50,27 +51,6 @@ MAX_BATCH = 512
 
 BUSY_MS = 20
 """How long the writer's SQLite connection waits for a lock another writer holds before the batch steps aside."""
-
-
-@dataclass(frozen=True, slots=True)
-class VoteRequest:
-    """A vote as the API received it: who is asking is only known by their token's digest until checked."""
-
-    slug: str
-    token_hash: str
-    statement_id: int
-    value: int
-    request_key: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    vote_id: int
-    statement_id: int
-    value: int
-    replayed: bool
-    dialogue_id: int
-    progress: VotingProgress
 
 
 class _Busy(Exception):
