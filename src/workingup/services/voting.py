@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from workingup.domain import MAX_ID
-from workingup.services.errors import NotFound, ServiceError
+from workingup.services.errors import ServiceError
 from workingup.services.participation import VotingProgress
 
 MAX_KEY = 64
@@ -56,8 +55,6 @@ async def cast(sink: VoteSink, votes_arrived: Callable[[int], None], request: Vo
     analysis started by `votes_arrived`, always sees it."""
     if request.value not in (-1, 0, 1):
         raise ServiceError("a vote is -1 (disagree), 0 (pass) or 1 (agree)")
-    if not 1 <= request.statement_id <= MAX_ID:  # larger ids would overflow the database's integer
-        raise NotFound(f"no statement {request.statement_id} in this dialogue")
     if request.request_key is not None and not 1 <= len(request.request_key) <= MAX_KEY:
         raise ServiceError(f"an idempotency key has 1 to {MAX_KEY} characters")
     receipt = await sink.write(request)

@@ -23,7 +23,7 @@ from workingup.services.errors import NotFound
 from workingup.services.log import activity
 from workingup.store import models
 from workingup.store.agenda import EndorsementRow, RecommendationRow, RecommendationVersionRow
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.exports import report_response
 from workingup.web.schemas_agenda import (
@@ -67,7 +67,7 @@ from workingup.web.security import ApiDialogueFacilitator, ApiParticipant
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-router = APIRouter(prefix="/api/v1", tags=["agenda"])
+router = APIRouter(prefix="/api/v1", tags=["agenda"], route_class=UnitOfWorkRoute)
 FACILITATOR: list[str | Enum] = ["facilitator"]
 PARTICIPANT: list[str | Enum] = ["participant"]
 PUBLIC: list[str | Enum] = ["public"]

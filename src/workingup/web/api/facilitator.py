@@ -16,7 +16,7 @@ from workingup.services import accounts, moderation, roster, setup
 from workingup.services.errors import NotFound, Unauthenticated
 from workingup.store import models
 from workingup.web.analysis_view import ScoredStatement, analysis_view
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.exports import csv_response, polis_zip_response
 from workingup.web.limits import check_limit
@@ -54,7 +54,7 @@ from workingup.web.security import ApiDialogueFacilitator, ApiFacilitator, Beare
 from workingup.web.state import app_state
 from workingup.web.tables import TABLES, queue_filter
 
-router = APIRouter(prefix="/api/v1", tags=["facilitator"])
+router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWorkRoute)
 
 
 def facilitator_self(session: SessionDep, f: models.Facilitator) -> FacilitatorSelf:

@@ -27,7 +27,7 @@ from workingup.themes import (
     preferred_method,
 )
 from workingup.themes.statements import CandidateStatement
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.pages.listening import MAX_UPLOAD_BYTES
 from workingup.web.schemas_agenda import (
@@ -47,7 +47,7 @@ from workingup.web.security import ApiDialogueFacilitator
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-router = APIRouter(prefix="/api/v1", tags=["listening", "facilitator"])
+router = APIRouter(prefix="/api/v1", tags=["listening", "facilitator"], route_class=UnitOfWorkRoute)
 MAX_TYPED = 1000
 """Typed contributions in one JSON request; a longer list is a file, which the CSV body takes."""
 

@@ -16,7 +16,7 @@ from workingup.services import accounts, participation
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Unauthenticated
 from workingup.store import models
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import error_responses
 from workingup.web.limits import check_limit, client_address
 from workingup.web.schemas import (
@@ -37,7 +37,7 @@ from workingup.web.security import ApiParticipant, BearerDep
 from workingup.web.state import app_state
 from workingup.web.voting import cast_api_vote
 
-router = APIRouter(prefix="/api/v1", tags=["participant"])
+router = APIRouter(prefix="/api/v1", tags=["participant"], route_class=UnitOfWorkRoute)
 
 
 def _self(participant: models.Participant, dialogue: models.Dialogue) -> ParticipantSelf:

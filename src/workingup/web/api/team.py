@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from workingup.services import accounts, team
 from workingup.store import models
 from workingup.web.api.facilitator import facilitator_self
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.schemas import (
     ColleagueAcceptIn,
@@ -20,7 +20,7 @@ from workingup.web.schemas import (
 )
 from workingup.web.security import ApiDialogueFacilitator, now, session_policy
 
-router = APIRouter(prefix="/api/v1", tags=["facilitator"])
+router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWorkRoute)
 
 
 def _member(account: models.Facilitator, ctx: ApiDialogueFacilitator) -> TeamMemberOut:

@@ -33,13 +33,13 @@ from workingup.services.errors import Forbidden, ServiceError
 from workingup.services.log import activity
 from workingup.store import models
 from workingup.store.queries import dialogue_counts
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.exports import REPORT_MEDIA, report_response
 from workingup.web.rendering import render
 from workingup.web.security import CsrfChecked, FacilitatorContext, PageFacilitator, page_participant
 from workingup.web.strings import catalogue
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 _ = catalogue()
 
 

@@ -19,7 +19,7 @@ from workingup.services.errors import NotFound, ServiceError
 from workingup.store import models
 from workingup.store.queries import dialogue_counts
 from workingup.web.analysis_view import analysis_view
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.exports import csv_response, polis_zip_response
 from workingup.web.limits import check_limit
 from workingup.web.rendering import render
@@ -47,7 +47,7 @@ from workingup.web.tables import (
     top_statements_table,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 _ = catalogue()
 
 

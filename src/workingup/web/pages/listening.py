@@ -22,12 +22,12 @@ from workingup.themes import (
     parse_contributions,
     preferred_method,
 )
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.pages.facilitator import _back, _base
 from workingup.web.rendering import render
 from workingup.web.security import CsrfChecked, PageFacilitator
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 MAX_UPLOAD_BYTES = 2_000_000
 """A listening-session file is notes, not a data dump; larger uploads are refused before parsing."""

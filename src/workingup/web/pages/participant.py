@@ -20,7 +20,7 @@ from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
 from workingup.services.tokens import hash_token
 from workingup.store import models
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.limits import check_limit, client_address
 from workingup.web.rendering import render
 from workingup.web.security import (
@@ -33,7 +33,7 @@ from workingup.web.security import (
 from workingup.web.state import app_state
 from workingup.web.strings import catalogue
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 _ = catalogue()
 COOKIE_AGE = 400 * 24 * 3600  # as long as browsers keep cookies: a participant comes back over weeks
 

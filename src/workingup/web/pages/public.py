@@ -12,11 +12,11 @@ from workingup.services.dialogues import get_dialogue
 from workingup.services.disclosure import MIN_GROUP
 from workingup.services.results import PUBLIC_SIDES, public_results
 from workingup.store.queries import all_dialogues, dialogue_counts
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.rendering import render
 from workingup.web.security import page_facilitator, page_participant
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 
 @router.get("/")
