@@ -30,16 +30,19 @@ from workingup.planted_blocs import STRATEGIES, plant_conversation
 POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
 
 
-def one(strategy: str, honest: int, statements: int, seed: int, flip_rate: float) -> dict[str, object]:
+def one(
+    strategy: str, honest: int, statements: int, seed: int, flip_rate: float, scripts: bool
+) -> dict[str, object]:
     c = plant_conversation(honest, statements, strategy=strategy, seed=seed, flip_rate=flip_rate)
     first = np.full(c.n_participants, np.inf)
     np.minimum.at(first, c.participant, c.time)
     matrix = VoteMatrix.from_arrays(c.participant, c.statement, c.value)
     start = time.perf_counter()
-    report = detect_coordination(matrix, first_vote_time=first)
+    report = detect_coordination(matrix, first_vote_time=first, scripts=scripts)
     seconds = time.perf_counter() - start
     flagged = report.flagged()
     return {
+        "scripts": scripts,
         "strategy": strategy,
         "flip_rate": flip_rate,
         "seed": seed,
@@ -55,12 +58,14 @@ def one(strategy: str, honest: int, statements: int, seed: int, flip_rate: float
     }
 
 
-def real(name: str) -> dict[str, object]:
+def real(name: str, scripts: bool, random_state: int) -> dict[str, object]:
     matrix = VoteMatrix.from_polis(POLIS / name)
     start = time.perf_counter()
-    report = detect_coordination(matrix)
+    report = detect_coordination(matrix, scripts=scripts, random_state=random_state)
     return {
         "conversation": name,
+        "scripts": scripts,
+        "random_state": random_state,
         "participants": matrix.n_participants,
         "flagged": report.n_flagged,
         "blocs": [
@@ -81,14 +86,26 @@ def main() -> None:
     parser.add_argument("--honest", type=int, default=4000)
     parser.add_argument("--statements", type=int, default=150)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--one", nargs=2, metavar=("STRATEGY", "FLIP"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=3, metavar=("STRATEGY", "FLIP", "SCRIPTS"), help=argparse.SUPPRESS)
+    parser.add_argument("--skip-planted", action="store_true", help="only the real conversations")
     parser.add_argument("--flips", default="0.15", help="comma-separated flip rates for the noisy strategies")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one[0], args.honest, args.statements, args.seed, float(args.one[1]))))
+        print(
+            json.dumps(
+                one(
+                    args.one[0],
+                    args.honest,
+                    args.statements,
+                    args.seed,
+                    float(args.one[1]),
+                    args.one[2] == "1",
+                )
+            )
+        )
         return
-    rows = []
-    for strategy in STRATEGIES:
+    rows: list[dict[str, object]] = []
+    for scripts, strategy in [] if args.skip_planted else [(x, s) for x in (False, True) for s in STRATEGIES]:
         for flip in [0.0] if strategy == "identical" else [float(f) for f in args.flips.split(",")]:
             out = subprocess.run(
                 [
@@ -104,6 +121,7 @@ def main() -> None:
                     "--one",
                     strategy,
                     str(flip),
+                    "1" if scripts else "0",
                 ],
                 check=True,
                 capture_output=True,
@@ -112,15 +130,17 @@ def main() -> None:
             row = json.loads(out.stdout)
             rows.append(row)
             print(
-                f"{strategy:10} flips {flip:.2f} votes {row['votes']:,} recall {row['recall']:.3f} "
+                f"{'scripts ' if scripts else 'identical'} {strategy:10} flips {flip:.2f} votes {row['votes']:,} recall {row['recall']:.3f} "
                 f"honest flagged {row['honest_flagged']} ({100 * row['honest_flagged_share']:.2f}%) "
                 f"pairs {row['candidate_pairs']:,} {row['seconds']:.1f} s peak {row['peak_rss_mib']:.0f} MiB"
             )
-    reals = [real(p.name) for p in sorted(POLIS.iterdir()) if p.is_dir()] if POLIS.exists() else []
-    for r in reals:
-        print(
-            f"{r['conversation']:40} participants {r['participants']:5} flagged {r['flagged']} {r['blocs']}"
-        )
+    names = [p.name for p in sorted(POLIS.iterdir()) if p.is_dir()] if POLIS.exists() else []
+    reals = [real(n, scripts, rs) for n in names for scripts in (False, True) for rs in range(4)]
+    for n in names:
+        for scripts in (False, True):
+            flagged = [r["flagged"] for r in reals if r["conversation"] == n and r["scripts"] == scripts]
+            kind = "scripts " if scripts else "identical"
+            print(f"{n:40} {kind} flagged, hashing seeds 0-3: {flagged}")
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
     commit = subprocess.run(

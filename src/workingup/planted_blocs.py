@@ -88,8 +88,8 @@ def plant_conversation(
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
-    if not 0.0 < bloc_share < 1.0:
-        raise ValueError("bloc_share must be between 0 and 1")
+    if not 0.0 <= bloc_share < 1.0:
+        raise ValueError("bloc_share must be at least 0 and below 1")
     rng = np.random.default_rng(seed)
     low, high = votes_per_participant
     # Uneven popularity: a statement's chance of being seen falls off with its rank (Zipf-like, exponent 0.8).
@@ -148,7 +148,9 @@ def plant_conversation(
             bp.append(np.full(len(s), n_honest + member, np.int64))
             bs.append(s[order])
             bv.append(v[order])
-    p = np.concatenate(bp)
+    empty = [np.empty(0, np.int64)]
+    p = np.concatenate(bp or empty)
+    bs, bv = bs or empty, bv or [np.empty(0, np.int8)]
     bt = _bloc_times(p - n_honest, n_bloc, strategy, duration_days, rng)
 
     bloc = np.r_[np.full(n_honest, -1, np.int64), sub]
@@ -243,6 +245,8 @@ def _vote_times(
     who: NDArray[np.int64], arrival: NDArray[np.float64], rng: np.random.Generator, gap_s: float
 ) -> NDArray[np.float64]:
     """Each participant's votes, in their given order, a few seconds apart from their arrival."""
+    if len(who) == 0:
+        return np.empty(0, dtype=np.float64)
     gaps = rng.exponential(gap_s, len(who)) + 1.0
     starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
     cumulative = np.cumsum(gaps)

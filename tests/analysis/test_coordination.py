@@ -67,15 +67,21 @@ def test_a_burst_of_alike_newcomers_is_reported_with_its_arrival_spread() -> Non
 
 
 @pytest.mark.parametrize("name", polis_conversations())
-def test_real_conversations_flag_few_if_any(polis_root, name: str) -> None:
+def test_real_conversations_flag_few_and_only_with_evidence(polis_root, name: str) -> None:
     matrix = VoteMatrix.from_polis(polis_root / name)
     report = detect_coordination(matrix)
-    # Real dialogues may hold a handful of duplicate accounts; never a sizeable share of the participants.
-    assert report.n_flagged <= max(10, 0.01 * matrix.n_participants)
+    # benchmarks/coordination/README.md explains each real bloc; none may be a weak or pushless look-alike.
+    assert report.n_flagged <= max(10, 0.05 * matrix.n_participants)
     for bloc in report.blocs:
-        assert bloc.density >= 0.5
-        assert bloc.agreement >= 0.95
-        assert bloc.mean_shared >= 12
+        assert len(bloc.unanimous) >= 2
+        if bloc.method == "identical":
+            assert bloc.agreement == 1.0
+            assert bloc.mean_shared >= 20
+        else:
+            assert bloc.fidelity is not None
+            assert bloc.fidelity >= 0.8
+            assert bloc.log_likelihood_ratio is not None
+            assert bloc.log_likelihood_ratio > 0
 
 
 def _first_times(c) -> np.ndarray:
@@ -94,9 +100,8 @@ def test_a_large_bloc_is_found_whole_with_no_member_cap() -> None:
     report = detect_coordination(_planted_matrix(c), first_vote_time=_first_times(c))
     flagged = report.flagged()
     assert flagged[c.members].all()
-    assert not flagged[~c.members].any()
-    assert len(report.blocs) == 1
-    assert report.blocs[0].size == int(c.members.sum())
+    assert flagged[~c.members].mean() <= 0.005  # an honest person who votes like the script on all it asks
+    assert set(np.flatnonzero(c.members).tolist()) <= set(report.blocs[0].participant_ids)
 
 
 @pytest.mark.parametrize(("skip_rate", "votes"), [(0.1, (15, 70)), (0.25, (30, 90))])
@@ -141,7 +146,7 @@ def test_memory_for_a_5000_member_bloc_stays_within_budget() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert report.blocs
-    assert report.blocs[0].size == 5000
+    assert 5000 <= report.blocs[0].size <= 5025
     assert peak < 150 * 2**20
 
 
@@ -179,3 +184,37 @@ def test_degenerate_conversations_answer_without_crashing(case: str) -> None:
         assert report.blocs == ()
     else:
         assert report.blocs == ()
+
+
+@pytest.mark.parametrize(("strategy", "recall"), [("noisy", 0.9), ("sub_blocs", 0.5), ("slow_drip", 0.9)])
+def test_noisy_blocs_are_found_and_honest_people_are_not(strategy: str, recall: float) -> None:
+    # 15% of each member's scripted votes flipped, 10% skipped, 20 honest-looking cover votes; 20% of everyone.
+    # Four sub-blocs with scripts of their own are the hardest: their cores merge with honest people (README).
+    c = plant_conversation(4000, 150, strategy=strategy, seed=11)
+    report = detect_coordination(_planted_matrix(c), first_vote_time=_first_times(c), scripts=True)
+    # The default looks for identical votes only: it may find members who flipped nothing, never honest people.
+    assert not detect_coordination(_planted_matrix(c)).flagged()[~c.members].any()
+    flagged = report.flagged()
+    assert flagged[c.members].mean() >= recall
+    assert flagged[~c.members].mean() <= 0.005
+    scripted = [b for b in report.blocs if b.method == "script"]
+    assert scripted
+    pushed = {s for b in scripted for s, _ in b.unanimous}
+    assert len(pushed & set(c.pushed.tolist())) >= len(c.pushed) // 2  # the evidence names what it pushes
+
+
+def test_honest_planted_conversations_have_no_script_bloc() -> None:
+    for seed in range(3):
+        c = plant_conversation(4000, 150, bloc_share=0.0, seed=20 + seed)
+        report = detect_coordination(_planted_matrix(c), scripts=True)
+        assert report.flagged()[~c.members].sum() <= 2
+
+
+def test_follower_share_recovers_a_known_mixture() -> None:
+    from workingup.analysis.coordination_script import _follower_share
+
+    rng = np.random.default_rng(0)
+    # Log-likelihood ratios of 300 followers (around +8) and 2,700 others (around −8): π = 0.1.
+    log_lr = np.r_[rng.normal(8, 3, 300), rng.normal(-8, 3, 2700)]
+    assert abs(_follower_share(log_lr) - 0.1) < 0.01
+    assert _follower_share(rng.normal(-8, 3, 3000)) < 0.005

@@ -1,44 +1,50 @@
-"""Coordinated voting: blocs of participants who vote alike far more often than honest neighbours do.
+"""Coordinated voting: blocs of participants who follow one script, exactly or with noise.
 
 Why it matters: a bridging verdict says "people who usually disagree both support this"; a script that creates
 hundreds of accounts voting like one side on everything, except for agreeing with the other side's pet proposal,
 could manufacture exactly that, and a bloc that disagrees with a shared proposal could erase it. Real people who
 think alike still differ somewhere; scripted accounts follow one script, with whatever noise they add.
 
-Detection (docs: `tests/analysis/test_coordination.py` holds the bounds as tests):
+Detection:
 
 1. **Candidates, bounded.** Every participant with at least `min_shared` votes gets a random-hyperplane
-   signature of their (statement, vote) tokens (SimHash: near copies share most signature bits, whatever noise
-   they add). Participants sharing a band of bits, or arriving within `burst_window_s` of each other when
-   arrival times are known, are *candidates*; in each bucket a member is paired only with the next `window`
-   members in a random order (analysis/coordination_candidates.py). At most
-   `n × (n_bands + 2) × window` candidate pairs, whatever the size of a bloc or a burst: no bucket cap, and no
-   member of a large bloc is left unexamined.
-2. **Verification, exact, in chunks.** A candidate pair is *alike* when it shares at least `min_shared`
-   statements and voted identically on at least `min_agreement` of them (all of them by default). Chunks of at
-   most `chunk_entries` gathered votes keep the verification's memory bounded.
+   signature of their (statement, vote) tokens (SimHash). Participants sharing a band of bits, or arriving within
+   `burst_window_s` of each other when arrival times are known (a burst adds evidence, never unbounded pairs),
+   are *candidates*; in each bucket a member is paired only with the next `window` members in a random order
+   (analysis/coordination_candidates.py): at most `n × (n_bands + 2) × window` pairs, whatever the size of a
+   bloc or a burst, and no member of a large bloc is left unexamined.
+2. **Verification, exact, in chunks** of at most `chunk_entries` gathered votes: shared statements and identical
+   votes of every candidate pair.
+3. **Identical blocs.** Pairs identical on at least `exact_shared` shared statements; connected components peeled
+   until every member is identical with at least `min_density` of their candidate pairs inside.
+4. **Script blocs** (noisy copies, sub-blocs, members who join one by one; only with `scripts=True`, see
+   below why it is not yet the default). Pairs agreeing on `seed_agreement`
+   form dense *cores* (peeled at `seed_density`); cores mix bloc members with like-minded honest people, which
+   is fine: each core only proposes a script, its modal votes. Every participant is then scored against each
+   script by a likelihood ratio, copy vs. an opinion model fitted without the cores, with a Bayes bar set by the
+   estimated share of followers (analysis/coordination_script.py has the why). Scored twice: the second round
+   re-estimates scripts and model from the followers found. A script bloc must follow its script on at least
+   `min_fidelity` of its members' votes on it, and the model needs `min_background` participants outside the
+   cores (in a conversation of a few dozen people no model of honest opinion can be told from a bloc; identical
+   blocs are still found there).
+5. **A bloc pushes something.** A bloc whose one-voice votes include fewer than `min_contrary` agrees or
+   disagrees against the majority of everyone else is not reported: people who pass on everything, or agree
+   with the majority on everything, look alike without being a campaign.
 
-   Why identical by default: on the real conversations and on planted honest camps, like-minded honest people
-   agree on 90–95% of 40–60 shared statements often enough that any lower bar flags real participants (vTaiwan's
-   uberx: 32 people at 0.95 over 58 statements), while a script with 15% flips agrees with itself on ~74%, less
-   than honest camp members reach; benchmarks/coordination/README.md has the measured trade-off.
-3. **Blocs: dense cores.** Connected components of the alike graph are peeled: a participant stays only while at
-   least `min_density` of their candidate pairs inside the component are alike. Honest like-minded people are
-   alike with some of their neighbours; the members of a bloc with most of theirs. What survives with at least
-   `min_bloc_size` members is a bloc, reported with its evidence (size, shared statements, agreement, density,
-   arrival spread and the statements every member voted the same way: what it pushes).
-4. **A bloc pushes something.** A dense core whose one-voice votes include fewer than `min_contrary` agrees or
-   disagrees against the majority of everyone else is not reported: people who pass on everything, or who agree
-   with the majority on everything, look alike without being a campaign (on the real conversations in the
-   benchmark, such cores of habitual passers were the only dense cores found at all).
+Every bloc is reported with its evidence (size, shared statements and agreement of the member pairs examined,
+fidelity to its script, the median member's likelihood ratio, arrival spread, and the statements it pushes).
 
-What it cannot see: a bloc whose members each flip more of their script than honest like-minded people differ
-among themselves (benchmarks/coordination/README.md measures where that line is) is, vote for vote, a tight
-opinion group; the defence against it is that every lens judges statements per group, never by head count.
+Bounds, with n participants, V votes, B = n_bands + 2, w = window, L the longest vote row, K = max_scripts:
+time O(V·n_bands·bits + n·B·w·L + V·(sweeps + K)), memory O(V + n·n_bands·bits + n·B·w + chunk_entries).
+Nothing grows with the square of n or of a bloc's size (tests/analysis/test_coordination.py checks the pair
+bound and a memory budget).
 
-Bounds, with n participants, V votes, B = n_bands + 2, w = window, L the longest vote row:
-time O(V·n_bands·bits + n·B·w·L), memory O(V + n·n_bands·bits + n·B·w + chunk_entries). Nothing grows with the
-square of n or of a bloc's size.
+What it cannot tell apart yet: a script bloc and a genuine opinion faction that the main divide does not explain
+and whose members agree with its modal votes on 80% or more. On planted conversations script detection finds
+noisy blocs (recall 0.86–0.97 for noisy copies, 0.59–0.89 for four sub-blocs, with ≤ 0.15% of honest people flagged at 200k votes), but on the real conversations
+what it flags depends on the candidate hashing's seed (austria-climate: 9 to 179 participants, likely its
+139-person minority opinion group), so it stays opt-in until it can tell the two apart
+(benchmarks/coordination/README.md).
 
 Mitigation (used by the bridging and bloc lenses): each member of a bloc is weighted 1/size — the bloc keeps
 one voice. Not excluding: like-minded real people exist and should count once; not an arbitrary down-weight:
@@ -57,9 +63,15 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
 from workingup.analysis.coordination_candidates import bucket_pairs, signature_buckets, time_buckets
+from workingup.analysis.coordination_script import Followers, fit_opinion_model, follow_script, script_of
 from workingup.analysis.matrix import VoteMatrix
 
 __all__ = ["CoordinatedBloc", "CoordinationReport", "detect_coordination"]
+
+FACTORS_BY_ROUND = (1, 1)
+"""The opinion model's rank in each round. Rank 1 (the main divide) in both: a second factor fitted on what
+the first round left took the bloc's leftover members as its direction (sub-bloc recall 0.95 → 0.89 on the
+benchmark) while it cleared fewer than half of the real conversations' flags."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +82,20 @@ class CoordinatedBloc:
     agreement: float
     """Share of those shared statements on which a pair voted identically, averaged over the pairs examined."""
     density: float
-    """Share of the member pairs examined that are alike (1.0: every member matches every other)."""
+    """Share of the member pairs examined that voted identically on everything they shared."""
     arrival_spread_s: float | None
     """Seconds between the first and last member's first vote, when times are known."""
     unanimous: tuple[tuple[Any, int], ...]
     """(statement id, vote) that at least 80% of the members who voted on it (and at least half the bloc) cast:
     what the bloc pushes."""
+    method: str = "identical"
+    """How it was found: "identical" (members vote identically) or "script" (members follow one script)."""
+    fidelity: float | None = None
+    """For a script bloc: the share of its members' votes on the script's statements that follow the script."""
+    script_votes: int | None = None
+    """For a script bloc: the median number of script statements a member voted on."""
+    log_likelihood_ratio: float | None = None
+    """For a script bloc: the median member's log-likelihood ratio, copy vs. the opinion model."""
 
     @property
     def size(self) -> int:
@@ -90,6 +110,10 @@ class CoordinatedBloc:
             "density": self.density,
             "arrival_spread_s": self.arrival_spread_s,
             "unanimous": [[s, v] for s, v in self.unanimous],
+            "method": self.method,
+            "fidelity": self.fidelity,
+            "script_votes": self.script_votes,
+            "log_likelihood_ratio": self.log_likelihood_ratio,
         }
 
 
@@ -122,11 +146,19 @@ def detect_coordination(
     matrix: VoteMatrix,
     *,
     first_vote_time: NDArray[np.float64] | None = None,
-    min_shared: int = 20,
-    min_agreement: float = 1.0,
+    scripts: bool = False,
+    min_shared: int = 12,
+    exact_shared: int = 20,
+    seed_agreement: float = 0.7,
+    seed_density: float = 0.4,
+    min_agreement: float = 0.6,
+    min_fidelity: float = 0.8,
+    min_posterior: float = 0.75,
     min_bloc_size: int = 5,
     min_density: float = 0.8,
     min_contrary: int = 2,
+    min_background: int = 100,
+    max_scripts: int = 32,
     burst_window_s: float = 600.0,
     n_bands: int = 16,
     bits: int = 10,
@@ -135,7 +167,7 @@ def detect_coordination(
     random_state: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> CoordinationReport:
-    """Find blocs of alike voters; see the module docstring for the rule and its bounds.
+    """Find coordinated blocs; see the module docstring for the rules and their bounds.
 
     Examples
     --------
@@ -151,18 +183,29 @@ def detect_coordination(
     step = progress or (lambda _name: None)
     n_p, n_s = matrix.shape
     settings = {
+        "scripts": float(scripts),
         "min_shared": float(min_shared),
+        "exact_shared": float(exact_shared),
+        "seed_agreement": float(seed_agreement),
+        "seed_density": float(seed_density),
         "min_agreement": float(min_agreement),
+        "min_fidelity": float(min_fidelity),
+        "min_posterior": float(min_posterior),
         "min_bloc_size": float(min_bloc_size),
         "min_density": float(min_density),
         "min_contrary": float(min_contrary),
+        "min_background": float(min_background),
+        "max_scripts": float(max_scripts),
         "burst_window_s": float(burst_window_s),
         "n_bands": float(n_bands),
         "bits": float(bits),
         "window": float(window),
     }
-    if not 0.0 < min_agreement <= 1.0 or not 0.0 < min_density <= 1.0:
-        raise ValueError("min_agreement and min_density must be in (0, 1]")
+    for name in ("seed_agreement", "seed_density", "min_agreement", "min_fidelity", "min_density"):
+        if not 0.0 < settings[name] <= 1.0:
+            raise ValueError(f"{name} must be in (0, 1], got {settings[name]}")
+    if not 0.0 < min_posterior < 1.0:
+        raise ValueError(f"min_posterior must be in (0, 1), got {min_posterior}")
     if min_shared < 1 or min_bloc_size < 2 or window < 1 or n_bands < 1 or not 1 <= bits <= 62:
         raise ValueError("min_shared ≥ 1, min_bloc_size ≥ 2, window ≥ 1, n_bands ≥ 1 and 1 ≤ bits ≤ 62")
     weight = np.ones(n_p)
@@ -189,36 +232,128 @@ def detect_coordination(
     step("verification")
     longest = int(matrix.seen_per_participant.max())
     shared, identical = _verify(onehot, seen, pi, pj, max(1, chunk_entries // max(longest, 1)))
-    alike = (shared >= min_shared) & (identical >= (min_agreement - 1e-9) * shared)
+    seed = (shared >= min_shared) & (identical >= (seed_agreement - 1e-9) * shared)
+    exact = (shared >= exact_shared) & (identical >= shared - 1e-9)
 
     step("blocs")
-    members_of = _dense_cores(n_p, pi, pj, alike, min_density, min_bloc_size)
-    blocs = []
-    for members in members_of:
+    found: list[tuple[NDArray[np.int64], Followers | None]] = []
+    cores = sorted(_dense_cores(n_p, pi, pj, seed, seed_density, min_bloc_size), key=len, reverse=True)
+    cores = cores[:max_scripts]
+    cored = np.zeros(n_p, dtype=bool)
+    for core in cores:
+        cored[core] = True
+    if scripts and cores and len(eligible) - int(cored[eligible].sum()) >= min_background:
+        scripted = _script_blocs(matrix, cores, min_shared, min_agreement, min_posterior, min_bloc_size)
+        found.extend((members, f) for members, f in scripted if _fidelity(f, members) >= min_fidelity)
+    taken = np.zeros(n_p, dtype=bool)
+    blocs: list[CoordinatedBloc] = []
+    candidates = found + [(c, None) for c in _dense_cores(n_p, pi, pj, exact, min_density, min_bloc_size)]
+    for members, followers in candidates:
+        members = members[~taken[members]]
+        if len(members) < min_bloc_size:
+            continue
         pushes = _pushes(matrix, members)
         if _contrary(matrix, members, pushes) < min_contrary:
             continue  # it only passes or echoes everyone else: an honest look-alike, not a campaign
-        inside = np.isin(pi, members) & np.isin(pj, members)
-        examined = inside & (shared > 0)
-        agreement = identical[examined] / shared[examined]
-        spread = None
-        if first_vote_time is not None:
-            member_times = np.asarray(first_vote_time, dtype=np.float64)[members]
-            finite = member_times[np.isfinite(member_times)]
-            spread = float(finite.max() - finite.min()) if len(finite) else None
-        blocs.append(
-            CoordinatedBloc(
-                participant_ids=tuple(matrix.participant_ids[members].tolist()),
-                mean_shared=float(shared[examined].mean()) if examined.any() else 0.0,
-                agreement=float(agreement.mean()) if len(agreement) else 0.0,
-                density=float(alike[inside].mean()) if inside.any() else 0.0,
-                arrival_spread_s=spread,
-                unanimous=pushes,
-            )
-        )
+        taken[members] = True
+        blocs.append(_bloc(matrix, members, followers, pushes, pi, pj, shared, identical, first_vote_time))
         weight[members] = 1.0 / len(members)
     blocs.sort(key=lambda b: (-b.size, str(b.participant_ids[0])))
     return CoordinationReport(tuple(blocs), weight, settings, n_candidate_pairs=len(pi))
+
+
+def _script_blocs(
+    matrix: VoteMatrix,
+    cores: list[NDArray[np.int64]],
+    min_shared: int,
+    min_agreement: float,
+    min_posterior: float,
+    min_size: int,
+) -> list[tuple[NDArray[np.int64], Followers]]:
+    """Followers of each core's script, against an opinion model fitted without the cores; then once more with
+    the scripts and the model re-estimated from the followers found. A participant follows at most one script
+    (the one with the highest likelihood ratio)."""
+    n_p = matrix.n_participants
+    sources = cores
+    result: list[tuple[NDArray[np.int64], Followers]] = []
+    for n_factors in FACTORS_BY_ROUND:
+        exclude = np.zeros(n_p, dtype=bool)
+        for members in sources:
+            exclude[members] = True
+        try:
+            model = fit_opinion_model(matrix, exclude, n_factors=n_factors)
+        except ValueError:
+            return result
+        scored = [
+            follow_script(
+                matrix,
+                script_of(matrix, members),
+                model,
+                members,
+                min_shared=min_shared,
+                min_agreement=min_agreement,
+                min_posterior=min_posterior,
+            )
+            for members in sources
+        ]
+        best = np.full(n_p, -np.inf)
+        owner = np.full(n_p, -1, dtype=np.int64)
+        for k, followers in enumerate(scored):
+            better = followers.members & (followers.log_lr > best)
+            best[better] = followers.log_lr[better]
+            owner[better] = k
+        result = [(np.flatnonzero(owner == k), scored[k]) for k in range(len(scored))]
+        result = [(members, f) for members, f in result if len(members) >= min_size]
+        if not result:
+            return result
+        sources = [members for members, _ in result]
+    return result
+
+
+def _fidelity(followers: Followers, members: NDArray[np.int64]) -> float:
+    """Share of the members' votes on the script's statements that follow the script."""
+    return float(np.sum(followers.matched[members]) / max(float(np.sum(followers.voted[members])), 1.0))
+
+
+def _bloc(
+    matrix: VoteMatrix,
+    members: NDArray[np.int64],
+    followers: Followers | None,
+    pushes: tuple[tuple[Any, int], ...],
+    pi: NDArray[np.int64],
+    pj: NDArray[np.int64],
+    shared: NDArray[np.float64],
+    identical: NDArray[np.float64],
+    first_vote_time: NDArray[np.float64] | None,
+) -> CoordinatedBloc:
+    """The evidence a facilitator needs to judge a bloc: from its member pairs examined and, for a script bloc,
+    from the script."""
+    member = np.zeros(matrix.n_participants, dtype=bool)
+    member[members] = True
+    inside = member[pi] & member[pj] & (shared > 0)
+    agreement = identical[inside] / shared[inside]
+    spread = None
+    if first_vote_time is not None:
+        member_times = np.asarray(first_vote_time, dtype=np.float64)[members]
+        finite = member_times[np.isfinite(member_times)]
+        spread = float(finite.max() - finite.min()) if len(finite) else None
+    fidelity = script_size = log_lr = None
+    if followers is not None:
+        fidelity = _fidelity(followers, members)
+        script_size = int(np.median(followers.voted[members]))
+        log_lr = float(np.median(followers.log_lr[members]))
+    return CoordinatedBloc(
+        participant_ids=tuple(matrix.participant_ids[members].tolist()),
+        mean_shared=float(shared[inside].mean()) if inside.any() else 0.0,
+        agreement=float(agreement.mean()) if len(agreement) else 0.0,
+        density=float(np.mean(agreement >= 1.0 - 1e-9)) if len(agreement) else 0.0,
+        arrival_spread_s=spread,
+        unanimous=pushes,
+        method="identical" if followers is None else "script",
+        fidelity=fidelity,
+        script_votes=script_size,
+        log_likelihood_ratio=log_lr,
+    )
 
 
 def _verify(

@@ -31,7 +31,8 @@ ACTIVE = timedelta(minutes=2)
 """A bloc with a vote this recent is reported as under way."""
 BURST_WINDOW_S = 300.0
 MIN_SHARED = 8
-"""Fewer than the analysis's 12: an attack should be seen early, and the window holds only recent voters."""
+"""Fewer than the analysis's 20 identical shared statements: an attack should be seen early, and the window holds
+only recent voters (for copies and for pairs alike)."""
 MIN_BLOC_SIZE = 5
 MAX_PUSHES = 5
 CACHE_SECONDS = 3.0
@@ -111,6 +112,10 @@ def watch(
         matrix,
         first_vote_time=first_seen,
         min_shared=MIN_SHARED,
+        exact_shared=MIN_SHARED,
+        # The window may hold nobody but the bloc, so "against everyone else's majority" has no one to go by;
+        # an alert is for a facilitator to judge, not a weight in the verdict, so it needs no push to be shown.
+        min_contrary=0,
         min_bloc_size=MIN_BLOC_SIZE,
         burst_window_s=BURST_WINDOW_S,
     )
