@@ -229,15 +229,57 @@ def end_own_access(request: Request, slug: str, session: SessionDep) -> Response
     return response
 
 
-def _cast(request: Request, context: ParticipantContext, statement_id: int, value: int, key: str) -> None:
+def _cast(
+    request: Request, context: ParticipantContext, statement_id: int, value: int, key: str | None
+) -> None:
     """The page's vote, by the one vote path (services.voting): the same checks, group commit and idempotency
     as the API's. This route runs in a worker thread; the vote writer lives on the event loop, so the vote is
     handed to the loop and this thread waits until it is durable (and the redirect's next page sees it)."""
     check_limit(request, "votes", context.participant.id)
+    _write(request, context, statement_id, value, key)
+
+
+def _write(
+    request: Request, context: ParticipantContext, statement_id: int, value: int, key: str | None
+) -> voting.Receipt:
     state = app_state(request)
     token = request.cookies.get(participant_cookie(context.dialogue.id), "")
-    vote = voting.VoteRequest(context.dialogue.slug, hash_token(token), statement_id, value, key or None)
-    from_thread.run(voting.cast, state.vote_writer, state.analyses.votes_arrived, vote)
+    vote = voting.VoteRequest(context.dialogue.slug, hash_token(token), statement_id, value, key)
+    return from_thread.run(voting.cast, state.vote_writer, state.analyses.votes_arrived, vote)
+
+
+def card_key(card: str, value: int, round: int = 1) -> str | None:
+    """The idempotency key of a press on a voting card: the card's key (made when the card was shown), the
+    answer pressed, and from the second round on (see `_cast_card`) the round.
+
+    Why the answer is part of it: the key must make a double click (or the form sent again) one vote, yet a
+    participant who goes back to the card and presses another answer is changing their vote, as they always
+    could — with the card's key alone that second answer reused the key for another vote and was refused (409).
+    Why not drop the key and let the newest vote win: the current vote would be right, but every double click
+    would add an event to the vote history, which the analysis and the audit read. No card key (an old page, a
+    hand-made form), no idempotency: each press is a vote, as before the key existed."""
+    if not card:
+        return None
+    return f"{card}:{value}" if round == 1 else f"{card}:{value}:{round}"
+
+
+def _cast_card(
+    request: Request, session: Session, context: ParticipantContext, statement_id: int, value: int, card: str
+) -> None:
+    """A press on the voting card. One case the card and answer alone get wrong: agree, back, disagree, back,
+    agree again — the third press repeats the first one's key and would be answered from the first vote while
+    disagree still counts. So a replayed vote that a newer vote has since replaced moves the press to the next
+    round's key, until a vote is written or the replayed vote is the one that counts: the last answer counts, and
+    a double click in any round is still one vote. The rounds are bounded by the votes already on the card."""
+    check_limit(request, "votes", context.participant.id)
+    round = 1
+    while True:
+        receipt = _write(request, context, statement_id, value, card_key(card, value, round))
+        if not receipt.replayed or not participation.superseded(
+            session, context.participant, statement_id, receipt.vote_id
+        ):
+            return
+        round += 1
 
 
 # --- voting -----------------------------------------------------------------------------------------------------
@@ -282,12 +324,12 @@ def vote_submit(
     value: Annotated[int, Form()],
     request_key: Annotated[str, Form()] = "",
 ) -> Response:
-    """The voting card's form carries a key made when the card was shown: a double click, or the form sent
-    again, is the same vote, not a second one."""
+    """The voting card's form carries a key made when the card was shown; the vote's key adds the answer pressed
+    (`card_key`): a double click is one vote, another answer on the same card changes the vote."""
     context = _participant_or_join(request, session, slug)
     if isinstance(context, Response):
         return context
-    _cast(request, context, statement_id, value, request_key)
+    _cast_card(request, session, context, statement_id, value, request_key)
     return _redirect(str(request.url_for("vote_page", slug=slug)), voted=int(VoteValue(value)))
 
 
@@ -381,6 +423,6 @@ def my_votes_change(
     context = _participant_or_join(request, session, slug)
     if isinstance(context, Response):
         return context
-    _cast(request, context, statement_id, value, "")
+    _cast(request, context, statement_id, value, None)
     url = str(request.url_for("my_votes_page", slug=slug))
     return RedirectResponse(f"{url}?changed={int(VoteValue(value))}#vote-{statement_id}", status_code=303)
