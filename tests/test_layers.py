@@ -29,7 +29,6 @@ WEB_STORE_ALLOWED = {
     "web/pages/agenda.py",
     "web/pages/facilitator.py",
     "web/pages/participant.py",
-    "web/pages/public.py",
     "web/security.py",
     "web/tables.py",
 }
