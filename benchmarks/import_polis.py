@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.polis_io import import_polis
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "polis"

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from workingup.dialogues import load_definition
 from workingup.domain import Horizon, RecommendationType, Role
+from workingup.runtime.database import Database
 from workingup.services.analysis import DialogueAnalysis, analyze_dialogue
-from workingup.services.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
 from workingup.store import models

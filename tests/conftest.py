@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.store.models import Base
 
 

@@ -89,8 +89,8 @@ def test_unreachable_database(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_facilitator_add_creates_an_account_that_can_sign_in(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from workingup.runtime.database import Database
     from workingup.services import accounts
-    from workingup.services.database import Database
 
     run("init")
     monkeypatch.setenv("WORKINGUP_NEW_PASSWORD", "a long enough password")

@@ -29,7 +29,6 @@ WEB_STORE_ALLOWED = {
     "web/pages/agenda.py",
     "web/pages/facilitator.py",
     "web/pages/participant.py",
-    "web/pages/public.py",
     "web/security.py",
     "web/tables.py",
 }
@@ -84,9 +83,26 @@ def test_the_vocabulary_depends_on_nothing_above_it(module: str) -> None:
     assert {n for n in _imports(SRC / f"{module}.py") if n.startswith("workingup.")} <= allowed
 
 
-@pytest.mark.parametrize("package", ["store", "analysis", "themes", "domain", "services"])
+@pytest.mark.parametrize("package", ["store", "analysis", "themes", "domain", "services", "runtime"])
 def test_lower_layers_do_not_import_the_web_or_the_command_line(package: str) -> None:
     assert _offenders(package, ("workingup.web", "workingup.cli", "workingup.commands")) == {}
+
+
+# Where Database used to live, kept as a re-export for modules outside issue 17's change (commands/analyze.py).
+SERVICES_RUNTIME_ALLOWED = {"services/database.py"}
+
+
+def test_use_cases_do_not_depend_on_the_machinery() -> None:
+    """services/ says what a person can do; runtime/ (connections, workers, the vote writer) runs it and may
+    import services, never the other way (the vote path reaches the writer through services.voting.VoteSink)."""
+    assert set(_offenders("services", ("workingup.runtime",))) <= SERVICES_RUNTIME_ALLOWED
+    assert _offenders("store", ("workingup.runtime", "workingup.services")) == {}
+
+
+def test_no_route_commits_a_transaction() -> None:
+    """One request is one unit of work: only its machinery (web/deps.py, Database.unit_of_work) commits."""
+    committing = sorted(_name(p) for p in _modules("web") if ".commit()" in p.read_text(encoding="utf-8"))
+    assert committing == ["web/deps.py"]
 
 
 def test_the_web_reaches_the_store_only_through_services() -> None:

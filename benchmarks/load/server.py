@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from workingup.dialogues import load_definition
 from workingup.domain import Moderation
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.dialogues import install_definition
 from workingup.store import models
 

@@ -27,9 +27,9 @@ from workingup.domain import AdoptionRule, Horizon, RecommendationType, Stance
 from workingup.report.build import build_report
 from workingup.report.markdown import render_markdown
 from workingup.report.render import render_html, render_pdf
+from workingup.runtime.database import Database
 from workingup.services import endorsements, recommendations, tracking
 from workingup.services.analysis import analyze_dialogue
-from workingup.services.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import get_dialogue, install_definition
 from workingup.store import models

@@ -69,17 +69,25 @@ SETTINGS: tuple[Setting, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """The settings, parsed. No field has a default here: each default is written once, in SETTINGS, and
+    `Settings.defaults()` reads them from there."""
+
     database_url: str
     host: str
     port: int
-    session_hours: float = 12.0
-    session_idle_minutes: float = 120.0
-    vote_limit: tuple[float, int] = (60.0, 40)
+    session_hours: float
+    session_idle_minutes: float
+    vote_limit: tuple[float, int]
     """(votes per minute, burst) per participant token."""
-    join_limit: tuple[float, int] = (30.0, 60)
+    join_limit: tuple[float, int]
     """(joins per minute, burst) per client address."""
-    trusted_proxies: str = "127.0.0.1"
-    access_log: bool = False
+    trusted_proxies: str
+    access_log: bool
+
+    @classmethod
+    def defaults(cls) -> Settings:
+        """Every setting at its default, whatever the environment says."""
+        return cls.from_env({})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from workingup.cli import app
 from workingup.commands import agenda as agenda_commands
 from workingup.domain import Role
+from workingup.runtime.database import Database
 from workingup.services import recommendations
 from workingup.services.analysis import analyze_dialogue
-from workingup.services.database import Database
 from workingup.services.dialogues import get_dialogue
 from workingup.store import models
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests.conftest import POLIS
 from tests.fuzz import fuzz_settings, row_counts
 from workingup.domain import InputFormatError
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.polis_io import import_polis
 
 SOURCE = POLIS / "london.youth.policing"

@@ -8,8 +8,8 @@ from tests.agenda import demo_table, dialogue
 from workingup.report.build import build_report
 from workingup.report.markdown import render_markdown
 from workingup.report.render import render_html
+from workingup.runtime.database import Database
 from workingup.services import listening
-from workingup.services.database import Database
 
 
 def test_sessions_are_named_only_with_consent(database: Database) -> None:

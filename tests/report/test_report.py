@@ -20,9 +20,9 @@ from workingup.report.build import build_report
 from workingup.report.markdown import render_markdown
 from workingup.report.model import ReportData
 from workingup.report.render import render, render_html
+from workingup.runtime.database import Database
 from workingup.services import endorsements, recommendations, tracking
 from workingup.services.analysis import analyze_dialogue
-from workingup.services.database import Database
 from workingup.services.disclosure import MIN_GROUP
 from workingup.store import models
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from workingup.dialogues import load_definition
+from workingup.runtime.database import Database
 from workingup.services.analysis import SIDES, analyze_dialogue, load_votes
-from workingup.services.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
 from workingup.store import models

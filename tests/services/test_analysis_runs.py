@@ -10,16 +10,16 @@ from sqlalchemy import func, select
 
 from workingup.analysis import FORMAT
 from workingup.dialogues import load_definition
+from workingup.runtime.analyses import Analyses
+from workingup.runtime.database import Database
 from workingup.services.analysis_runs import (
     KEEP,
-    Analyses,
     dialogues_needing_analysis,
     latest_run,
     refresh_analysis,
     run_analysis,
     stored_groups,
 )
-from workingup.services.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
 from workingup.store import models

@@ -7,8 +7,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from workingup.dialogues import load_definition
+from workingup.runtime.database import Database
 from workingup.services.coordination_watch import MIN_SHARED, watch
-from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
 from workingup.services.participation import accepted_ids
 from workingup.store import models

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from workingup.dialogues import load_definition
 from workingup.domain import Leaning, Role
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
 from workingup.store import models

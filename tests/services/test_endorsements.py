@@ -8,8 +8,8 @@ import pytest
 
 from tests.agenda import DRAFT, demo_table, dialogue
 from workingup.domain import AdoptionRule, Outcome, Role, Stance
+from workingup.runtime.database import Database
 from workingup.services import endorsements, recommendations
-from workingup.services.database import Database
 from workingup.services.disclosure import MIN_GROUP
 from workingup.services.errors import Conflict, NotFound, ServiceError
 from workingup.store import models

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from tests.services.test_polis_io import row_counts
 from workingup.dialogues import load_definition
+from workingup.runtime.database import Database
 from workingup.services import listening
-from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
 from workingup.services.errors import ServiceError
 from workingup.store import models

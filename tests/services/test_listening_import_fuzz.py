@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from tests.fuzz import fuzz_settings, row_counts
 from workingup.dialogues import load_definition
 from workingup.domain import InputFormatError
+from workingup.runtime.database import Database
 from workingup.services import listening
-from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
 from workingup.services.errors import ServiceError
 from workingup.store.listening import ListeningSessionRow

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import polis_conversations
 from workingup.polis import PolisFormatError
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Conflict
 from workingup.services.polis_io import export_polis, import_polis

@@ -8,9 +8,9 @@ import pytest
 
 from tests.agenda import DRAFT, demo_table, dialogue, same_focus
 from workingup.domain import Horizon, Moderation, RecommendationType
+from workingup.runtime.database import Database
 from workingup.services import recommendations
 from workingup.services.analysis import analyze_dialogue
-from workingup.services.database import Database
 from workingup.services.errors import NotFound, ServiceError
 from workingup.services.log import activity
 from workingup.store import models

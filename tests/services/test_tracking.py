@@ -10,8 +10,8 @@ import pytest
 
 from tests.agenda import DRAFT, demo_table, dialogue
 from workingup.domain import AdoptionRule, CommitmentStatus, Outcome, Stance
+from workingup.runtime.database import Database
 from workingup.services import endorsements, recommendations, tracking
-from workingup.services.database import Database
 from workingup.services.errors import NotFound, ServiceError
 from workingup.services.log import activity
 from workingup.store import models

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from workingup.dialogues import load_definition
 from workingup.domain import Leaning, Role
+from workingup.runtime.database import Database
 from workingup.services import accounts, roster
-from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
 from workingup.services.duplicates import find_duplicate, normalise
 from workingup.services.errors import ServiceError

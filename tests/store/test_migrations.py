@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.errors import ServiceError
 from workingup.store.migrate import current_revision, downgrade, head_revision, upgrade
 from workingup.store.models import Base

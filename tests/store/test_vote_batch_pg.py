@@ -23,12 +23,13 @@ from sqlalchemy import func, select, text
 from tests import aio
 from workingup.dialogues import load_definition
 from workingup.domain import Moderation
+from workingup.runtime.database import Database
+from workingup.runtime.vote_writer import VoteWriter
 from workingup.services.accounts import create_facilitator
-from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
 from workingup.services.participation import Profile, VotingProgress, accepted_ids, join_open
 from workingup.services.tokens import hash_token
-from workingup.services.vote_writer import Receipt, VoteRequest, VoteWriter
+from workingup.services.voting import Receipt, VoteRequest
 from workingup.store import models
 from workingup.store.models import Base
 

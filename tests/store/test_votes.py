@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.store import models
 from workingup.store.queries import current_votes, statement_vote_counts, vote_history
 from workingup.store.votes import insert_vote_events, record_vote

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from workingup.dialogues import load_definition
+from workingup.runtime.database import Database
 from workingup.services.accounts import create_facilitator, grant_dialogue
-from workingup.services.database import Database
 from workingup.services.dialogues import install_definition
 from workingup.web.app import create_app
 from workingup.web.ratelimit import Limit, RateLimits

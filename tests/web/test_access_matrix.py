@@ -35,6 +35,8 @@ from tests.web.conftest import GENEROUS, PASSWORD
 from tests.web.test_security_headers import assert_security_headers
 from workingup.dialogues import load_definition
 from workingup.domain import AdoptionRule, Horizon, Leaning, Moderation, RecommendationType, Role
+from workingup.runtime.analyses import Analyses
+from workingup.runtime.database import Database
 from workingup.services import (
     accounts,
     endorsements,
@@ -46,8 +48,7 @@ from workingup.services import (
     tracking,
 )
 from workingup.services.analysis import analyze_dialogue
-from workingup.services.analysis_runs import Analyses, run_analysis
-from workingup.services.database import Database
+from workingup.services.analysis_runs import run_analysis
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
 from workingup.services.stored_analysis import parse

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import GENEROUS, join_api
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.store import make_engine
 from workingup.store.engine import make_sessionmaker
 from workingup.web.admission import Admission, admitted_for

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from tests.web.conftest import add_facilitator, join_api, sign_in_api
 from workingup.dialogues import load_definition
 from workingup.domain import Role
+from workingup.runtime.database import Database
 from workingup.services import roster
 from workingup.services.analysis_runs import run_analysis
-from workingup.services.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import get_dialogue, install_definition
 from workingup.store.agenda import EndorsementRow

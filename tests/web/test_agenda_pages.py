@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import add_facilitator, csrf, sign_in_page
 from workingup.domain import Role
+from workingup.runtime.database import Database
 from workingup.services import roster
 from workingup.services.analysis_runs import run_analysis
-from workingup.services.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import get_dialogue
 from workingup.services.stored_analysis import parse

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.web.conftest import GENEROUS, PASSWORD, add_facilitator, csrf, join_api, sign_in_api
 from workingup.dialogues import load_definition
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.dialogues import install_definition
 from workingup.store import models
 from workingup.web.app import create_app

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import PASSWORD, add_facilitator, csrf, join_api, sign_in_api, sign_in_page
 from workingup.config import Settings
+from workingup.runtime.database import Database
 from workingup.services import accounts
-from workingup.services.database import Database
 from workingup.services.tokens import hash_token, new_token
 from workingup.store import models
 

@@ -21,7 +21,7 @@ from tests.web.conftest import (
     sign_in_api,
     sign_in_page,
 )
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import get_dialogue
 from workingup.store import models

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import PASSWORD, add_facilitator, csrf, join_page, sign_in_page
 from workingup.domain import Moderation, Phase
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import get_dialogue
 from workingup.store import models

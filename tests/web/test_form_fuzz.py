@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz import fuzz_settings
 from tests.web.conftest import add_facilitator, csrf, join_page, sign_in_page
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 
 SCRIPT = "<script>alert(1)</script>"
 SKIP = {"/logout"}  # ends the session every other example needs

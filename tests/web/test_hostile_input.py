@@ -27,8 +27,8 @@ from sqlalchemy import func, inspect, select
 
 from tests.agenda import demo_table
 from tests.web.conftest import GENEROUS, add_facilitator, csrf, join_api, join_page, sign_in_page
+from workingup.runtime.database import Database
 from workingup.services import endorsements, listening
-from workingup.services.database import Database
 from workingup.store import models
 from workingup.store.listening import ListeningSessionRow
 from workingup.themes.sample import sample_contributions

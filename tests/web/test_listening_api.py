@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.web.conftest import add_facilitator, join_api, sign_in_api
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.store.listening import ContributionRow
 
 EMAIL = "listening-api@example.org"

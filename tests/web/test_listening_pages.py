@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import add_facilitator, csrf, sign_in_page
 from workingup.dialogues import load_definition
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.store import models
 from workingup.store.listening import ContributionRow, StatementOriginRow
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.web.conftest import add_facilitator, join_api, sign_in_api, sign_in_page
 from workingup.domain import Moderation
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.store import models
 
 FACILITATOR = "watch@example.org"

@@ -36,8 +36,8 @@ from tests.fuzz import examples
 from tests.web.conftest import GENEROUS, PASSWORD, add_facilitator, join_api, sign_in_api
 from workingup.dialogues import load_definition
 from workingup.domain import Horizon, Moderation, RecommendationType
+from workingup.runtime.database import Database
 from workingup.services import accounts, listening, recommendations, tracking
-from workingup.services.database import Database
 from workingup.services.demo import open_demo, populate_demo
 from workingup.services.dialogues import get_dialogue, install_definition
 from workingup.store import models

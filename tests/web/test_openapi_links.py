@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.web.app import create_app
 from workingup.web.openapi_links import LINKS, Link, add_links, link_problems
 

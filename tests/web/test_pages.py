@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from workingup.dialogues import load_definition
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import get_dialogue, install_definition
 from workingup.store import models

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import csrf, current_statement, join_page
 from workingup.domain import InvitationStatus, Leaning, Role
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.dialogues import get_dialogue
 from workingup.services.roster import create_invitation
 from workingup.store import models
@@ -197,6 +197,57 @@ def test_my_votes_lists_current_votes_and_changing_keeps_history(
         current = session.scalars(select(models.CurrentVote.value)).all()
     assert history == [1, -1]
     assert current == [-1]
+
+
+def _card(html: str) -> tuple[int, str]:
+    """The voting card's statement and the key the card was shown with."""
+    sid = current_statement(html)
+    key = re.search(r'name="request_key" value="([^"]+)"', html)
+    assert sid is not None
+    assert key is not None
+    return sid, key.group(1)
+
+
+def _history(database: Database) -> tuple[list[int], list[int]]:
+    with database.sessions() as session:
+        history = session.scalars(select(models.Vote.value).order_by(models.Vote.id)).all()
+        current = session.scalars(select(models.CurrentVote.value)).all()
+    return list(history), list(current)
+
+
+def test_a_double_click_on_the_voting_card_is_one_vote(
+    database: Database, client: TestClient, dialogue: str
+) -> None:
+    join_page(client, dialogue)
+    sid, key = _card(client.get(f"/d/{dialogue}/vote").text)
+    form = {"csrf_token": csrf(client), "statement_id": sid, "value": 1, "request_key": key}
+    for _ in range(2):
+        page = client.post(f"/d/{dialogue}/vote", data=form)
+        assert page.status_code == 200
+        assert "You have voted on 1 of 73 statements." in page.text
+    assert _history(database) == ([1], [1])
+
+
+def test_going_back_to_the_card_and_pressing_another_answer_changes_the_vote(
+    database: Database, client: TestClient, dialogue: str
+) -> None:
+    """The card's page is shown again by the browser's back button (same card, same key): a different answer is
+    a changed vote, as it always was, not a 409; the history keeps every answer. Pressing an earlier answer again
+    changes the vote back (that answer's earlier vote was replaced, so it is not answered from it), and a double
+    click then is still one vote."""
+    join_page(client, dialogue)
+    sid, key = _card(client.get(f"/d/{dialogue}/vote").text)
+    for value in (1, -1, 1, -1, 1):
+        form = {"csrf_token": csrf(client), "statement_id": sid, "value": value, "request_key": key}
+        page = client.post(f"/d/{dialogue}/vote", data=form)
+        assert page.status_code == 200, page.text
+    assert _history(database) == ([1, -1, 1, -1, 1], [1])
+    page = client.post(
+        f"/d/{dialogue}/vote",
+        data={"csrf_token": csrf(client), "statement_id": sid, "value": 1, "request_key": key},
+    )
+    assert page.status_code == 200
+    assert _history(database) == ([1, -1, 1, -1, 1], [1]), "a double click after the change is still one vote"
 
 
 def test_profile_can_be_changed_and_required_fields_are_enforced(

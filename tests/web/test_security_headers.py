@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 
 from tests.web.conftest import PASSWORD, add_facilitator, csrf
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.web.security import CSRF_COOKIE, SESSION_COOKIE
 
 EMAIL = "headers@example.org"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import GENEROUS, add_facilitator, csrf, sign_in_api, sign_in_page
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.store import models
 from workingup.web.app import create_app
 

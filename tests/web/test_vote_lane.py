@@ -23,7 +23,7 @@ from starlette.datastructures import State
 from tests import aio
 from tests.web.conftest import GENEROUS, PASSWORD, add_facilitator, join_api
 from workingup.dialogues import load_definition
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.services.dialogues import install_definition
 from workingup.store import models
 from workingup.web.app import create_app

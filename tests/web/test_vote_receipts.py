@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.web.conftest import join_api
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 from workingup.store import models
 
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from workingup.config import Settings
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 
 DatabaseOption = Annotated[
     str | None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -39,7 +38,6 @@ def serve(
 
     from workingup.services.accounts import has_demo_facilitator
     from workingup.web.app import create_app
-    from workingup.web.ratelimit import Limit, RateLimits
 
     settings = Settings.from_env()
     db = open_database(database)  # kept open while the server runs
@@ -48,18 +46,13 @@ def serve(
     with db.sessions() as session:
         if has_demo_facilitator(session):
             print_demo_login(enabled=loopback)
-    limits = replace(
-        RateLimits(),
-        votes=Limit(per_minute=settings.vote_limit[0], burst=settings.vote_limit[1]),
-        joins=Limit(per_minute=settings.join_limit[0], burst=settings.join_limit[1]),
-    )
     console.print(f"Serving Working Up at http://{listen}:{port or settings.port}")
     # uvicorn picks uvloop and httptools when installed (they are dependencies): several times cheaper per
     # request than asyncio's default loop and the pure-Python HTTP parser.
     uvicorn.run(
         # The background analysis runs in a child process at a lower priority: in a thread here, its Python
         # would hold the GIL the event loop needs to answer votes.
-        create_app(db, allow_demo_login=loopback, rate_limits=limits, analysis_process=True),
+        create_app(db, settings, allow_demo_login=loopback, analysis_process=True),
         host=listen,
         port=port or settings.port,
         log_level="info",

@@ -10,7 +10,7 @@ from rich.console import Console
 from workingup.commands.errors import friendly_errors
 from workingup.commands.options import DatabaseOption, DialogueOption, opened, progress
 from workingup.dialogues import WORKING_UP, load_definition
-from workingup.services.database import Database
+from workingup.runtime.database import Database
 
 # Messages are soft-wrapped: a path or an error must stay on one line, whatever the terminal width.
 console = Console(soft_wrap=True)

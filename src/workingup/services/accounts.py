@@ -20,15 +20,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from workingup.config import Settings
 from workingup.services.errors import Conflict, ServiceError, Unauthenticated
 from workingup.services.tokens import hash_token, new_token
 from workingup.store import models
 from workingup.store.models import utcnow
 
-SESSION_LIFETIME = timedelta(hours=12)
-"""Absolute lifetime of a facilitator session (WORKINGUP_SESSION_HOURS): a working day."""
-SESSION_IDLE = timedelta(minutes=120)
-"""A session unused this long ends (WORKINGUP_SESSION_IDLE_MINUTES): long enough for a workshop's break."""
+_DEFAULTS = Settings.defaults()
+SESSION_LIFETIME = timedelta(hours=_DEFAULTS.session_hours)
+"""Absolute lifetime of a facilitator session (WORKINGUP_SESSION_HOURS; default a working day, in config.py)."""
+SESSION_IDLE = timedelta(minutes=_DEFAULTS.session_idle_minutes)
+"""A session unused this long ends (WORKINGUP_SESSION_IDLE_MINUTES; default long enough for a workshop's break)."""
 SLIDE_STEP = timedelta(minutes=1)
 """Sliding the idle expiry writes to the database; at most once a minute per session keeps that cheap."""
 MIN_PASSWORD_LENGTH = 12
@@ -53,6 +55,14 @@ class SessionPolicy:
 
     lifetime: timedelta = SESSION_LIFETIME
     idle: timedelta = SESSION_IDLE
+
+    @classmethod
+    def of(cls, settings: Settings) -> SessionPolicy:
+        """The lifetimes WORKINGUP_SESSION_HOURS and WORKINGUP_SESSION_IDLE_MINUTES ask for."""
+        return cls(
+            lifetime=timedelta(hours=settings.session_hours),
+            idle=timedelta(minutes=settings.session_idle_minutes),
+        )
 
     def __post_init__(self) -> None:
         if self.lifetime <= timedelta(0) or self.idle <= timedelta(0):
@@ -174,8 +184,8 @@ def open_session(
 
 def facilitator_for_token(
     session: Session, token: str, *, policy: SessionPolicy = DEFAULT_POLICY, now: datetime | None = None
-) -> models.Facilitator | None:
-    """The facilitator a live session token belongs to; each use pushes the idle expiry forward.
+) -> int | None:
+    """The id of the facilitator a live session token belongs to; each use pushes the idle expiry forward.
 
     An expired session's row is deleted on sight, so the database does not keep dead tokens' digests. The
     caller commits (the sliding expiry is a write).
@@ -192,7 +202,7 @@ def facilitator_for_token(
     if slid - row.expires_at >= SLIDE_STEP:
         row.expires_at = slid
         session.flush()
-    return session.get(models.Facilitator, row.facilitator_id)
+    return row.facilitator_id
 
 
 def sign_out(session: Session, token: str) -> None:

@@ -1,53 +1,9 @@
-"""The database a command or the web app works on: its engine, sessions, and schema bootstrapping."""
+"""Where `Database` used to live: it is runtime machinery now (`workingup.runtime.database`).
 
-from __future__ import annotations
+Kept as a re-export because modules outside this change (the analysis commands) and many tests import it from
+here; new code imports `workingup.runtime.database`.
+"""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from workingup.runtime.database import Database
 
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-
-from workingup.services.errors import ServiceError
-from workingup.store import is_current, make_engine, make_sessionmaker, upgrade
-
-
-@dataclass(frozen=True)
-class Database:
-    url: str
-    engine: Engine
-    sessions: sessionmaker[Session]
-
-    @classmethod
-    def open(cls, url: str, *, migrate: bool = False) -> Database:
-        """Connect; with `migrate`, bring the schema to the newest migration, else insist it already is."""
-        engine = make_engine(url)
-        try:
-            if migrate:
-                upgrade(engine)
-            elif not is_current(engine):
-                raise ServiceError(
-                    f"the database at {cls.describe(url)} is not initialised; run `workingup init`"
-                )
-        except OperationalError as error:
-            engine.dispose()
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise ServiceError(f"cannot use the database at {cls.describe(url)}: {reason}") from None
-        return cls(url=url, engine=engine, sessions=make_sessionmaker(engine))
-
-    @staticmethod
-    def describe(url: str) -> str:
-        """The URL without its password, fit for messages."""
-        return make_url(url).render_as_string(hide_password=True)
-
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed at the end, or entirely rolled back on any error."""
-        with self.sessions() as session, session.begin():
-            yield session
-
-    def close(self) -> None:
-        self.engine.dispose()
+__all__ = ["Database"]

@@ -10,7 +10,7 @@ from workingup.domain import DialogueDefinition, Moderation, Phase
 from workingup.services.errors import Conflict, NotFound, ServiceError
 from workingup.store import models
 from workingup.store.bulk import insert_returning_ids
-from workingup.store.queries import all_dialogues, dialogue_by_slug
+from workingup.store.queries import DialogueCounts, all_dialogues, dialogue_by_slug, dialogue_counts
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
 
@@ -93,3 +93,16 @@ def get_dialogue(session: Session, slug: str | None) -> models.Dialogue:
     if not dialogues:
         raise NotFound("there is no dialogue yet; run `workingup init` or `workingup import-polis`")
     return dialogues[0]
+
+
+def list_dialogues(session: Session) -> list[models.Dialogue]:
+    """Every dialogue, in the store's order: the public list (a single dialogue is the home page itself)."""
+    return all_dialogues(session)
+
+
+def counts(session: Session, dialogue_id: int) -> DialogueCounts:
+    """A dialogue's participants, statements by moderation and votes: what its pages and API describe it by.
+
+    A service, not a store query called from the web, so the web reaches the store only through services (the
+    ratchet in tests/test_layers.py)."""
+    return dialogue_counts(session, dialogue_id)

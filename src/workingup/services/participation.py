@@ -252,6 +252,17 @@ def cast_vote(
     )
 
 
+def superseded(session: Session, participant: models.Participant, statement_id: int, vote_id: int) -> bool:
+    """Whether a newer vote than `vote_id` now counts for this participant and statement (the newest id wins)."""
+    current = session.scalar(
+        select(models.CurrentVote.vote_id).where(
+            models.CurrentVote.participant_id == participant.id,
+            models.CurrentVote.statement_id == statement_id,
+        )
+    )
+    return current is not None and current > vote_id
+
+
 @dataclass(frozen=True)
 class MyVote:
     statement_id: int

@@ -1,7 +1,7 @@
 """Writing many web votes in one transaction, each with an optional idempotency key.
 
 Why a batch: a durable commit costs one fsync (SQLite `synchronous=FULL`, PostgreSQL `synchronous_commit=on`),
-and on a busy server that fsync, not the SQL, bounds the vote rate. The vote writer (services.vote_writer) hands
+and on a busy server that fsync, not the SQL, bounds the vote rate. The vote writer (runtime.vote_writer) hands
 every vote that arrived while the previous commit was flushing to `record_votes`, which writes them all before one
 commit. The rules are those of `store.votes.record_vote`: the history is append-only, and `current_vote` only ever
 moves to a higher vote id.

@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from workingup import __version__
-from workingup.services.analysis_runs import Analyses, dialogues_needing_analysis
-from workingup.services.coordination_watch import Watchman
-from workingup.services.database import Database
-from workingup.services.vote_writer import VoteWriter
+from workingup.config import Settings
+from workingup.runtime.analyses import Analyses
+from workingup.runtime.database import Database
+from workingup.runtime.vote_writer import VoteWriter
+from workingup.services.accounts import SessionPolicy
+from workingup.services.analysis_runs import dialogues_needing_analysis
 from workingup.web.admission import Admission, admitted_for
 from workingup.web.api import agenda as agenda_api
 from workingup.web.api import alerts as alerts_api
@@ -35,6 +37,7 @@ from workingup.web.pages import participant as participant_pages
 from workingup.web.pages import public as public_pages
 from workingup.web.ratelimit import RateLimits
 from workingup.web.rendering import HERE, render_error
+from workingup.web.state import AppState
 from workingup.web.vote_lane import VoteLane
 
 WORKER_THREADS = 4
@@ -52,6 +55,7 @@ The Working Up API: everything the web pages do.
 
 def create_app(
     database: Database,
+    settings: Settings | None = None,
     *,
     allow_demo_login: bool = True,
     rate_limits: RateLimits | None = None,
@@ -67,10 +71,14 @@ def create_app(
     background `analysis_delay` seconds after votes arrive; with `analyse_on_start`, dialogues whose votes are
     newer than their last analysis are analysed soon after the server starts. With `analysis_process` (what
     `workingup serve` uses) that refresh runs in a child process at a lower priority, so it does not hold this
-    process's GIL while votes wait (`services.analysis_worker`); the default runs it in a thread of this
+    process's GIL while votes wait (`runtime.analysis_worker`); the default runs it in a thread of this
     process, so the hundreds of apps the tests create do not each start a Python with numpy and scikit-learn.
     `vote_lane` False sends every vote through FastAPI (the lane's tests compare the two).
+
+    `settings` (default: read from the environment) give the sign-in lifetimes and, unless `rate_limits` says
+    otherwise, the vote and join limits; nothing in the app reads the environment after this.
     """
+    settings = settings or Settings.from_env()
 
     analyses = Analyses(database, delay=analysis_delay, in_process=not analysis_process)
     vote_writer = VoteWriter(database)
@@ -102,18 +110,23 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    app.state.database = database
-    app.state.allow_demo_login = allow_demo_login
-    app.state.limiters = make_limiters(rate_limits or RateLimits())
-    app.state.analyses = analyses
-    app.state.watchman = Watchman()
-    app.state.vote_writer = vote_writer
+    state = AppState(
+        settings=settings,
+        database=database,
+        analyses=analyses,
+        vote_writer=vote_writer,
+        limiters=make_limiters(rate_limits or RateLimits.from_settings(settings)),
+        session_policy=SessionPolicy.of(settings),
+        allow_demo_login=allow_demo_login,
+    )
+    # Where Starlette keeps its untyped State; nothing in Starlette or FastAPI reads app.state (web/state.py).
+    app.state = state  # type: ignore[assignment]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
     # Innermost: only what reaches the framework waits at the gate (web/admission.py).
     app.add_middleware(Admission, limit=admitted_for(database.engine))
     if vote_lane:
-        app.add_middleware(VoteLane, state=app.state)  # inside the guard: hostile bodies never reach it
+        app.add_middleware(VoteLane, state=state)  # inside the guard: hostile bodies never reach it
     app.add_middleware(RequestGuard)  # size, encoding and nesting limits before any parser runs
     for router in (
         public_api.router,

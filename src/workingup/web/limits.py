@@ -7,6 +7,7 @@ from fastapi import Request
 
 from workingup.web.errors import RateLimited
 from workingup.web.ratelimit import RateLimiter, RateLimits
+from workingup.web.state import app_state
 
 
 def make_limiters(limits: RateLimits) -> dict[str, RateLimiter]:
@@ -26,7 +27,7 @@ def client_address(request: Request) -> str:
 
 def check_limit(request: Request, action: str, key: int | str) -> None:
     """Spend one token of `key`'s bucket for `action` (a participant id, or an e-mail address for sign-in)."""
-    spend(request.app.state.limiters, action, key)
+    spend(app_state(request).limiters, action, key)
 
 
 def spend(limiters: dict[str, RateLimiter], action: str, key: int | str) -> None:

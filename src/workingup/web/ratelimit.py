@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from workingup.config import Settings
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -54,13 +56,23 @@ class RateLimiter:
         self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full_after}
 
 
+_DEFAULTS = Settings.defaults()
+"""The vote and join limits are settings (WORKINGUP_VOTE_LIMIT, WORKINGUP_JOIN_LIMIT): their defaults are
+written once, in config.SETTINGS."""
+
+
 @dataclass(frozen=True)
 class RateLimits:
-    votes: Limit = Limit(per_minute=60, burst=40)
+    votes: Limit = Limit(*_DEFAULTS.vote_limit)
     """One vote a second on average, with room for a quick run through a short deck."""
     statements: Limit = Limit(per_minute=3, burst=5)
     sign_in: Limit = Limit(per_minute=5, burst=10)
     """Per e-mail address: Argon2 makes each guess slow, this makes guessing one account's password slower."""
-    joins: Limit = Limit(per_minute=30, burst=60)
+    joins: Limit = Limit(*_DEFAULTS.join_limit)
     """Joins through the open link per client address: a room of sixty on one venue's Wi-Fi can join at once,
     a script minting voters from one machine gets thirty a minute (the bloc detection watches what they do)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        """The limits a server runs with: votes and joins from the settings, the others fixed."""
+        return cls(votes=Limit(*settings.vote_limit), joins=Limit(*settings.join_limit))

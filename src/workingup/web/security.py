@@ -5,24 +5,21 @@ session token — so it needs no CSRF defence (browsers never attach that header
 tokens in HttpOnly, SameSite=Lax cookies, and every form POST must echo a per-browser CSRF value that only a
 page of this site could have read (double-submit cookie).
 
-How long a facilitator session lives comes from `app.state.session_policy` (set from the settings on first use)
-and the time from `app.state.clock` when a test has set one, so expiry is tested by moving a clock, not by
-sleeping.
+How long a facilitator session lives comes from the app state's `session_policy` (from the settings) and the time
+from its `clock` when a test has set one, so expiry is tested by moving a clock, not by sleeping.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Form, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from workingup.config import Settings
 from workingup.services.accounts import SessionPolicy, facilitates, facilitator_for_token
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Forbidden, ServiceError, Unauthenticated
@@ -30,6 +27,7 @@ from workingup.services.participation import participant_for_token
 from workingup.store import models
 from workingup.store.models import utcnow
 from workingup.web.deps import SessionDep
+from workingup.web.state import app_state
 
 SESSION_COOKIE = "wu_session"
 CSRF_COOKIE = "wu_csrf"
@@ -51,29 +49,25 @@ class CsrfFailed(Forbidden):
 
 
 def session_policy(request: Request) -> SessionPolicy:
-    """The app's facilitator-session lifetimes: a test's own, else WORKINGUP_SESSION_HOURS / _IDLE_MINUTES."""
-    policy: SessionPolicy | None = getattr(request.app.state, "session_policy", None)
-    if policy is None:
-        settings = Settings.from_env()
-        policy = SessionPolicy(
-            lifetime=timedelta(hours=settings.session_hours),
-            idle=timedelta(minutes=settings.session_idle_minutes),
-        )
-        request.app.state.session_policy = policy
-    return policy
+    """The app's facilitator-session lifetimes (WORKINGUP_SESSION_HOURS / _IDLE_MINUTES, or a test's own)."""
+    return app_state(request).session_policy
 
 
 def now(request: Request) -> datetime:
     """The current time, or the time of the clock a test put on the app."""
-    clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    clock = app_state(request).clock
     return clock() if clock is not None else utcnow()
 
 
 def facilitator_of_token(request: Request, session: SessionDep, token: str) -> models.Facilitator | None:
-    """The facilitator of a live session token; commits the sliding idle expiry (nothing else is pending yet)."""
-    facilitator = facilitator_for_token(session, token, policy=session_policy(request), now=now(request))
-    session.commit()
-    return facilitator
+    """The facilitator of a live session token, in `session`.
+
+    Checking the token is a unit of work of its own, committed before the route runs: it slides the idle expiry
+    forward and deletes an expired session's row, and both must hold even when the request is then refused and
+    its own work rolled back."""
+    with app_state(request).database.unit_of_work() as own:
+        facilitator_id = facilitator_for_token(own, token, policy=session_policy(request), now=now(request))
+    return None if facilitator_id is None else session.get(models.Facilitator, facilitator_id)
 
 
 def participant_cookie(dialogue_id: int) -> str:

@@ -5,14 +5,14 @@ than in voting — FastAPI walks a list of ~150 routes with several checks each,
 and runs five middlewares before and after it — about 0.4 ms of CPU for a vote, and 1.2 ms for a route late in
 the list, against 0.15 ms for a bare ASGI answer. At a thousand votes a second that is the whole core.
 
-So this pure-ASGI middleware, placed inside the request guard and the security headers (so both still apply),
-takes `POST /api/v1/dialogues/{slug}/votes` only when the request has the one shape honest clients send — a
-`Bearer` token, at most one Idempotency-Key of 1–64 characters, a JSON body that is exactly
-`{"statement_id": <id>, "value": -1|0|1}` — and answers it with `cast`, the same function the FastAPI route
-calls. Anything else (no token, a form, a string where a number goes, an extra field, a second header…) is handed
-on to the FastAPI route untouched, with its body replayed, so every refusal keeps the route's exact answer and
-the OpenAPI schema stays the one truth. `tests/web/test_vote_lane.py` sends the same requests to an app with
-and without the lane and requires identical answers.
+So this pure-ASGI middleware, placed inside the request guard and the security headers (so both still apply), takes
+`POST /api/v1/dialogues/{slug}/votes` only when the request has the one shape honest clients send — a `Bearer`
+token, at most one Idempotency-Key of 1–64 characters, a JSON body that is exactly `{"statement_id": <id>, "value":
+-1|0|1}` — and answers it with `web.voting.cast_api_vote`, the same function the FastAPI route calls (and so
+`services.voting.cast`, the one vote path). Anything else (no token, a form, a string where a number goes, an extra
+field, a second header…) is handed on to the FastAPI route untouched, with its body replayed, so every refusal
+keeps the route's exact answer and the OpenAPI schema stays the one truth. `tests/web/test_vote_lane.py` sends the
+same requests to an app with and without the lane and requires identical answers.
 """
 
 from __future__ import annotations
@@ -21,41 +21,16 @@ import json
 import re
 from typing import Any
 
-from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workingup.domain import MAX_ID
 from workingup.services.errors import ServiceError
-from workingup.services.tokens import hash_token
-from workingup.services.vote_writer import VoteRequest, VoteWriter
+from workingup.services.voting import MAX_KEY
 from workingup.web.errors import RateLimited, status_of
-from workingup.web.limits import spend
-from workingup.web.schemas import ProgressOut, VoteOut
+from workingup.web.state import AppState
+from workingup.web.voting import cast_api_vote
 
 PATH = re.compile(r"/api/v1/dialogues/([^/]+)/votes")
-MAX_KEY = 64
-
-
-async def cast(
-    state: State, slug: str, token: str, statement_id: int, value: int, key: str | None
-) -> VoteOut:
-    """One vote, as both the lane and the FastAPI route carry it out: limit, write (durably), receipt.
-
-    The token is only hashed here; the vote writer authenticates a batch of requests at a time, and the answer
-    waits on the event loop, not in a worker thread, until the vote is committed."""
-    digest = hash_token(token)
-    spend(state.limiters, "votes", digest)
-    writer: VoteWriter = state.vote_writer
-    receipt = await writer.write(VoteRequest(slug, digest, statement_id, value, key))
-    state.analyses.votes_arrived(receipt.dialogue_id)
-    p = receipt.progress
-    return VoteOut(
-        vote_id=receipt.vote_id,
-        replayed=receipt.replayed,
-        statement_id=receipt.statement_id,
-        value=receipt.value,
-        progress=ProgressOut(voted=p.voted, total=p.total, remaining=p.remaining),
-    )
 
 
 def _ordinary(scope: Scope) -> tuple[str, str, str | None] | None:
@@ -110,7 +85,7 @@ async def _answer(
 
 
 class VoteLane:
-    def __init__(self, app: ASGIApp, *, state: State) -> None:
+    def __init__(self, app: ASGIApp, *, state: AppState) -> None:
         self.app = app
         self.state = state
 
@@ -138,7 +113,7 @@ class VoteLane:
             return
         slug, token, key = ordinary
         try:
-            out = await cast(self.state, slug, token, vote[0], vote[1], key)
+            out = await cast_api_vote(self.state, slug, token, vote[0], vote[1], key)
         except ServiceError as error:
             extra = (
                 [(b"retry-after", str(error.retry_after).encode())]

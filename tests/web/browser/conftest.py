@@ -26,8 +26,8 @@ import uvicorn
 
 from tests.web.conftest import PASSWORD, add_facilitator
 from workingup.dialogues import load_definition
+from workingup.runtime.database import Database
 from workingup.services.analysis_runs import run_analysis
-from workingup.services.database import Database
 from workingup.services.demo import open_demo, populate_demo
 from workingup.services.dialogues import install_definition
 from workingup.web.app import create_app

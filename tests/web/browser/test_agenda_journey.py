@@ -27,9 +27,9 @@ from tests.web.conftest import add_facilitator
 from workingup.cli import app as cli
 from workingup.dialogues import load_definition
 from workingup.domain import Role
+from workingup.runtime.database import Database
 from workingup.services import roster
 from workingup.services.analysis_runs import run_analysis
-from workingup.services.database import Database
 from workingup.services.demo import open_demo, populate_demo
 from workingup.services.dialogues import get_dialogue, install_definition
 from workingup.services.stored_analysis import parse

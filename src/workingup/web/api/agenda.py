@@ -23,7 +23,7 @@ from workingup.services.errors import NotFound
 from workingup.services.log import activity
 from workingup.store import models
 from workingup.store.agenda import EndorsementRow, RecommendationRow, RecommendationVersionRow
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.exports import report_response
 from workingup.web.schemas_agenda import (
@@ -67,7 +67,7 @@ from workingup.web.security import ApiDialogueFacilitator, ApiParticipant
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-router = APIRouter(prefix="/api/v1", tags=["agenda"])
+router = APIRouter(prefix="/api/v1", tags=["agenda"], route_class=UnitOfWorkRoute)
 FACILITATOR: list[str | Enum] = ["facilitator"]
 PARTICIPANT: list[str | Enum] = ["participant"]
 PUBLIC: list[str | Enum] = ["public"]
@@ -196,7 +196,6 @@ def draft_recommendation(
         evidence=_evidence(body.evidence) or [],
         author=ctx.facilitator.display_name,
     )
-    session.commit()
     return _recommendation(ctx.dialogue, row)
 
 
@@ -227,7 +226,6 @@ def revise_recommendation(
         note=body.note,
         author=ctx.facilitator.display_name,
     )
-    session.commit()
     return _recommendation(ctx.dialogue, recommendations.get(session, ctx.dialogue, number))
 
 
@@ -307,7 +305,6 @@ def get_endorsement_round(ctx: ApiDialogueFacilitator, session: SessionDep) -> R
 )
 def open_endorsement_round(body: RoundIn, ctx: ApiDialogueFacilitator, session: SessionDep) -> RoundOut:
     endorsements.open_round(session, ctx.dialogue, body.rule, threshold=body.threshold)
-    session.commit()
     return _round(session, ctx.dialogue)
 
 
@@ -320,7 +317,6 @@ def open_endorsement_round(body: RoundIn, ctx: ApiDialogueFacilitator, session: 
 )
 def close_endorsement_round(ctx: ApiDialogueFacilitator, session: SessionDep) -> RoundOut:
     endorsements.close_round(session, ctx.dialogue)
-    session.commit()
     return _round(session, ctx.dialogue)
 
 
@@ -435,7 +431,6 @@ def record_commitment(body: CommitmentIn, ctx: ApiDialogueFacilitator, session: 
         due_on=body.due_on,
         participant=body.participant_id,
     )
-    session.commit()
     return _tracked(session, ctx.dialogue, row.id)
 
 
@@ -458,7 +453,6 @@ def change_commitment_status(
         note=body.note,
         actor=ctx.facilitator.display_name,
     )
-    session.commit()
     return _tracked(session, ctx.dialogue, row.id)
 
 
@@ -474,7 +468,6 @@ def add_milestone(
     commitment_id: PathId, body: MilestoneIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> CommitmentOut:
     tracking.add_milestone(session, ctx.dialogue, commitment_id, body.title, due_on=body.due_on)
-    session.commit()
     return _tracked(session, ctx.dialogue, commitment_id)
 
 
@@ -490,7 +483,6 @@ def set_milestone_progress(
     milestone_id: PathId, body: ProgressIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> CommitmentOut:
     milestone = tracking.set_progress(session, ctx.dialogue, milestone_id, body.progress)
-    session.commit()
     return _tracked(session, ctx.dialogue, milestone.commitment_id)
 
 
@@ -514,7 +506,6 @@ def add_commitment_evidence(
         note=body.note,
         dated=body.dated,
     )
-    session.commit()
     return _tracked(session, ctx.dialogue, commitment_id)
 
 
@@ -596,7 +587,6 @@ def record_stance(body: StanceIn, ctx: ApiParticipant, session: SessionDep) -> O
     row = endorsements.record(
         session, ctx.dialogue, ctx.participant, body.recommendation, body.stance, body.text
     )
-    session.commit()
     rec = recommendations.get(session, ctx.dialogue, body.recommendation)
     return _own(rec.number, row, rec.current, session)
 
@@ -611,7 +601,6 @@ def record_stance(body: StanceIn, ctx: ApiParticipant, session: SessionDep) -> O
 )
 def set_name_consent(body: NameConsentIn, ctx: ApiParticipant, session: SessionDep) -> NameConsentOut:
     row = endorsements.set_name_consent(session, ctx.participant, body.named)
-    session.commit()
     return NameConsentOut(named=row.named, recorded_at=row.recorded_at)
 
 

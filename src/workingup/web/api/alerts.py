@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from workingup.services.coordination_watch import LiveAlerts, Watchman
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import error_responses
 from workingup.web.schemas import LiveAlertsOut, LiveBlocOut, PushOut
 from workingup.web.security import ApiDialogueFacilitator
+from workingup.web.state import app_state
 
-router = APIRouter(prefix="/api/v1", tags=["facilitator"])
+router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWorkRoute)
 
 
 def alerts_out(alerts: LiveAlerts) -> LiveAlertsOut:
@@ -35,7 +36,7 @@ def alerts_out(alerts: LiveAlerts) -> LiveAlertsOut:
 
 
 def watchman(request: Request) -> Watchman:
-    found: Watchman = request.app.state.watchman
+    found: Watchman = app_state(request).watchman
     return found
 
 

@@ -16,7 +16,7 @@ from workingup.services import accounts, moderation, roster, setup
 from workingup.services.errors import NotFound, Unauthenticated
 from workingup.store import models
 from workingup.web.analysis_view import ScoredStatement, analysis_view
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.exports import csv_response, polis_zip_response
 from workingup.web.limits import check_limit
@@ -51,9 +51,10 @@ from workingup.web.schemas import (
     VerdictOut,
 )
 from workingup.web.security import ApiDialogueFacilitator, ApiFacilitator, BearerDep, now, session_policy
+from workingup.web.state import app_state
 from workingup.web.tables import TABLES, queue_filter
 
-router = APIRouter(prefix="/api/v1", tags=["facilitator"])
+router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWorkRoute)
 
 
 def facilitator_self(session: SessionDep, f: models.Facilitator) -> FacilitatorSelf:
@@ -76,11 +77,10 @@ def sign_in(request: Request, body: LoginIn, session: SessionDep) -> SessionOut:
         session,
         body.email,
         body.password,
-        allow_demo=request.app.state.allow_demo_login,
+        allow_demo=app_state(request).allow_demo_login,
         policy=session_policy(request),
         now=now(request),
     )
-    session.commit()
     return SessionOut(
         token=opened.token,
         expires_at=opened.expires_at,
@@ -98,7 +98,6 @@ def sign_out(session: SessionDep, credentials: BearerDep, _facilitator: ApiFacil
     if credentials is None:  # pragma: no cover - ApiFacilitator already refused
         raise Unauthenticated("sign in first")
     accounts.sign_out(session, credentials.credentials)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -155,7 +154,6 @@ def change_dialogue_settings(
     body: SettingsIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> DialogueForFacilitator:
     setup.change_settings(ctx.dialogue, setup.DialogueSettings(**body.model_dump()))
-    session.commit()
     return _dialogue(ctx.dialogue)
 
 
@@ -170,7 +168,6 @@ def advance_phase(
     body: PhaseAdvanceIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> DialogueForFacilitator:
     setup.advance_phase(session, ctx.dialogue, body.expected)
-    session.commit()
     return _dialogue(ctx.dialogue)
 
 
@@ -185,7 +182,6 @@ def add_focus_area(
     body: FocusAreaIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> DialogueForFacilitator:
     setup.add_focus_area(session, ctx.dialogue, body.title, body.description)
-    session.commit()
     return _dialogue(ctx.dialogue)
 
 
@@ -200,7 +196,6 @@ def add_inquiry_area(
     key: str, body: InquiryAreaIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> DialogueForFacilitator:
     setup.add_inquiry_area(session, ctx.dialogue, key, body.title)
-    session.commit()
     return _dialogue(ctx.dialogue)
 
 
@@ -275,7 +270,6 @@ def revoke_participant_token(
     participant_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> Response:
     accounts.end_participant_token(session, _participant_of(session, ctx.dialogue, participant_id))
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -328,7 +322,6 @@ def create_invitation(
     request: Request, body: InvitationIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> InvitationCreatedOut:
     created = roster.create_invitation(session, ctx.dialogue, body.label, body.role, body.sector)
-    session.commit()
     return _created(request, created)
 
 
@@ -342,7 +335,6 @@ def revoke_invitation(
     invitation_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> InvitationForFacilitator:
     invitation = roster.revoke_invitation(session, ctx.dialogue, invitation_id)
-    session.commit()
     return _invitation(invitation)
 
 
@@ -357,7 +349,6 @@ def reissue_invitation(
     request: Request, invitation_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> InvitationCreatedOut:
     created = roster.reissue_invitation(session, ctx.dialogue, invitation_id)
-    session.commit()
     return _created(request, created)
 
 
@@ -420,7 +411,6 @@ def moderate_statements(
     body: BulkModerationIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> BulkModerationOut:
     changed = moderation.bulk_moderate(session, ctx.dialogue, body.ids, body.action)
-    session.commit()
     return BulkModerationOut(changed=changed)
 
 
@@ -437,7 +427,6 @@ def add_seed_statement(
     st = moderation.add_seed_statement(
         session, ctx.dialogue, body.text, focus_area=body.focus_area, kind=body.kind, is_meta=body.is_meta
     )
-    session.commit()
     area = next((fa.title for fa in ctx.dialogue.focus_areas if fa.id == st.focus_area_id), None)
     return _statement_out(moderation.QueueRow(st, area, 0))
 
@@ -547,8 +536,7 @@ def get_analysis(ctx: ApiDialogueFacilitator, session: SessionDep) -> AnalysisOu
     summary="Analyse now instead of waiting for the background refresh",
 )
 def run_analysis_now(request: Request, ctx: ApiDialogueFacilitator, session: SessionDep) -> AnalysisOut:
-    request.app.state.analyses.run_now(session, ctx.dialogue)
-    session.commit()
+    app_state(request).analyses.run_now(session, ctx.dialogue)
     return _analysis_out(session, ctx.dialogue)
 
 

@@ -27,7 +27,7 @@ from workingup.themes import (
     preferred_method,
 )
 from workingup.themes.statements import CandidateStatement
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.pages.listening import MAX_UPLOAD_BYTES
 from workingup.web.schemas_agenda import (
@@ -47,7 +47,7 @@ from workingup.web.security import ApiDialogueFacilitator
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-router = APIRouter(prefix="/api/v1", tags=["listening", "facilitator"])
+router = APIRouter(prefix="/api/v1", tags=["listening", "facilitator"], route_class=UnitOfWorkRoute)
 MAX_TYPED = 1000
 """Typed contributions in one JSON request; a longer list is a file, which the CSV body takes."""
 
@@ -105,7 +105,6 @@ def create_listening_session(
         consent_to_name=body.consent_to_name,
         notes=body.notes,
     )
-    session.commit()
     return _session_out(row)
 
 
@@ -210,7 +209,6 @@ async def add_contributions(
         added = listening.add_contributions(session, row, contributions)
     else:
         raise ServiceError("send application/json (typed contributions), text/csv or text/plain")
-    session.commit()
     return [_contribution_out(c) for c in added]
 
 
@@ -292,7 +290,6 @@ def run_listening_themes(
             f"the {method} method is not installed here; use one of {', '.join(available_methods())}"
         )
     run = listening.run_themes(session, ctx.dialogue, method=method or preferred_method())
-    session.commit()
     return _run_out(session, ctx.dialogue, run)
 
 
@@ -334,7 +331,6 @@ def adopt_candidate_statement(body: AdoptIn, ctx: ApiDialogueFacilitator, sessio
         focus_area=body.focus_area,
         kind=StatementKind(body.kind) if body.kind else None,
     )
-    session.commit()
     return next(o for o in _origins(session, ctx.dialogue) if o.statement_id == statement.id)
 
 

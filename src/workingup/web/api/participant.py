@@ -16,7 +16,7 @@ from workingup.services import accounts, participation
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Unauthenticated
 from workingup.store import models
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import error_responses
 from workingup.web.limits import check_limit, client_address
 from workingup.web.schemas import (
@@ -34,9 +34,10 @@ from workingup.web.schemas import (
     VoteOut,
 )
 from workingup.web.security import ApiParticipant, BearerDep
-from workingup.web.vote_lane import cast
+from workingup.web.state import app_state
+from workingup.web.voting import cast_api_vote
 
-router = APIRouter(prefix="/api/v1", tags=["participant"])
+router = APIRouter(prefix="/api/v1", tags=["participant"], route_class=UnitOfWorkRoute)
 
 
 def _self(participant: models.Participant, dialogue: models.Dialogue) -> ParticipantSelf:
@@ -78,7 +79,6 @@ def join_dialogue(request: Request, slug: str, body: ProfileIn, session: Session
     if dialogue.open_join:  # refused anyway otherwise, and a refusal is no new participant
         check_limit(request, "joins", client_address(request))
     joined = participation.join_open(session, dialogue, _profile(body))
-    session.commit()
     return JoinedOut(participant=_self(joined.participant, dialogue), token=joined.token)
 
 
@@ -92,7 +92,6 @@ def join_dialogue(request: Request, slug: str, body: ProfileIn, session: Session
 def accept_invitation(token: str, body: ProfileIn, session: SessionDep) -> JoinedOut:
     joined = participation.accept_invitation(session, token, _profile(body))
     dialogue = session.get_one(models.Dialogue, joined.participant.dialogue_id)
-    session.commit()
     return JoinedOut(participant=_self(joined.participant, dialogue), token=joined.token)
 
 
@@ -114,7 +113,6 @@ def get_own_profile(ctx: ApiParticipant) -> ParticipantSelf:
 )
 def update_own_profile(body: ProfileIn, ctx: ApiParticipant, session: SessionDep) -> ParticipantSelf:
     participation.update_profile(session, ctx.dialogue, ctx.participant, _profile(body))
-    session.commit()
     return _self(ctx.participant, ctx.dialogue)
 
 
@@ -126,7 +124,7 @@ def update_own_profile(body: ProfileIn, ctx: ApiParticipant, session: SessionDep
     summary="The next statement to vote on, chosen by the routing priority; null when none is left",
 )
 def get_next_statement(request: Request, ctx: ApiParticipant, session: SessionDep) -> NextStatementOut:
-    priority = request.app.state.analyses.priority(session, ctx.dialogue.id)
+    priority = app_state(request).analyses.priority(session, ctx.dialogue.id)
     statement = participation.next_statement(
         session, ctx.dialogue, ctx.participant, random.Random(), priority
     )
@@ -159,11 +157,11 @@ async def cast_vote(
     ] = None,
 ) -> VoteOut:
     """The busiest route: the vote lane (web/vote_lane.py) answers its ordinary requests before FastAPI does,
-    with the same `cast`; this declaration is the schema, and answers every request of another shape."""
+    with the same `cast_api_vote`; this declaration is the schema, and answers every request of another shape."""
     if credentials is None:
         raise Unauthenticated("join the dialogue first: this needs a participant token")
-    return await cast(
-        request.app.state, slug, credentials.credentials, body.statement_id, body.value, idempotency_key
+    return await cast_api_vote(
+        app_state(request), slug, credentials.credentials, body.statement_id, body.value, idempotency_key
     )
 
 
@@ -210,10 +208,10 @@ def submit_statement(
         confirm_duplicate=body.confirm_duplicate,
     )
     duplicate = _statement(result.duplicate, ctx.dialogue) if result.duplicate else None
-    if result.statement is None:
+    if result.statement is None:  # a likely duplicate, not sent: nothing to keep
+        session.rollback()
         out = SubmissionOut(statement=None, duplicate=duplicate)
         return JSONResponse(out.model_dump(mode="json"), status_code=status.HTTP_409_CONFLICT)
-    session.commit()
     st = result.statement
     area = next((fa.title for fa in ctx.dialogue.focus_areas if fa.id == st.focus_area_id), None)
     return SubmissionOut(
@@ -233,5 +231,4 @@ def submit_statement(
 )
 def end_own_token(ctx: ApiParticipant, session: SessionDep) -> Response:
     accounts.end_participant_token(session, ctx.participant)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,7 @@ from workingup.services.errors import NotFound
 from workingup.services.results import Tally, public_results
 from workingup.store import models
 from workingup.store.queries import dialogue_counts
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import error_responses
 from workingup.web.schemas import (
     CountsPublic,
@@ -23,7 +23,7 @@ from workingup.web.schemas import (
 )
 from workingup.web.strings import catalogue
 
-router = APIRouter(prefix="/api/v1", tags=["public"])
+router = APIRouter(prefix="/api/v1", tags=["public"], route_class=UnitOfWorkRoute)
 _ = catalogue()
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from workingup.services import accounts, team
 from workingup.store import models
 from workingup.web.api.facilitator import facilitator_self
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.schemas import (
     ColleagueAcceptIn,
@@ -20,7 +20,7 @@ from workingup.web.schemas import (
 )
 from workingup.web.security import ApiDialogueFacilitator, now, session_policy
 
-router = APIRouter(prefix="/api/v1", tags=["facilitator"])
+router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWorkRoute)
 
 
 def _member(account: models.Facilitator, ctx: ApiDialogueFacilitator) -> TeamMemberOut:
@@ -52,7 +52,6 @@ def list_facilitators(ctx: ApiDialogueFacilitator, session: SessionDep) -> list[
 )
 def add_facilitator(body: TeamMemberIn, ctx: ApiDialogueFacilitator, session: SessionDep) -> TeamMemberOut:
     account = team.add_member(session, ctx.dialogue, body.email)
-    session.commit()
     return _member(account, ctx)
 
 
@@ -65,7 +64,6 @@ def add_facilitator(body: TeamMemberIn, ctx: ApiDialogueFacilitator, session: Se
 )
 def remove_facilitator(facilitator_id: int, ctx: ApiDialogueFacilitator, session: SessionDep) -> Response:
     team.remove_member(session, ctx.dialogue, facilitator_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -103,7 +101,6 @@ def invite_colleague(
     request: Request, body: TeamMemberIn, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> ColleagueInvitedOut:
     invited = team.invite(session, ctx.dialogue, body.email, ctx.facilitator)
-    session.commit()
     link = str(request.url_for("colleague_invitation_page", token=invited.token))
     return ColleagueInvitedOut(invitation=_colleague(invited.invitation), link=link, token=invited.token)
 
@@ -118,7 +115,6 @@ def withdraw_colleague_invitation(
     invitation_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> ColleagueInvitationOut:
     invitation = team.withdraw(session, ctx.dialogue, invitation_id)
-    session.commit()
     return _colleague(invitation)
 
 
@@ -135,7 +131,6 @@ def accept_colleague_invitation(
 ) -> SessionOut:
     account, _dialogue = team.accept(session, token, body.display_name, body.password, now(request))
     opened = accounts.open_session(session, account, policy=session_policy(request), now=now(request))
-    session.commit()
     return SessionOut(
         token=opened.token, expires_at=opened.expires_at, facilitator=facilitator_self(session, account)
     )

@@ -33,13 +33,13 @@ from workingup.services.errors import Forbidden, ServiceError
 from workingup.services.log import activity
 from workingup.store import models
 from workingup.store.queries import dialogue_counts
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.exports import REPORT_MEDIA, report_response
 from workingup.web.rendering import render
 from workingup.web.security import CsrfChecked, FacilitatorContext, PageFacilitator, page_participant
 from workingup.web.strings import catalogue
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 _ = catalogue()
 
 
@@ -131,7 +131,6 @@ async def draft_recommendation(
         author=ctx.facilitator.display_name,
         analysis=analyze_dialogue(session, ctx.dialogue),
     )
-    session.commit()
     return _back(request, "agenda_page", slug, "drafted")
 
 
@@ -155,7 +154,6 @@ def revise_recommendation(
         note=note,
         author=ctx.facilitator.display_name,
     )
-    session.commit()
     return _back(request, "agenda_page", slug, "revised")
 
 
@@ -174,14 +172,12 @@ def open_round(
     except ValueError:
         raise ServiceError("choose unanimity, or a threshold in percent") from None
     endorsements.open_round(session, ctx.dialogue, parsed, threshold=share)
-    session.commit()
     return _back(request, "agenda_page", slug, "round_opened")
 
 
 @router.post("/f/{slug}/agenda/round/close", dependencies=[CsrfChecked])
 def close_round(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
     endorsements.close_round(session, ctx.dialogue)
-    session.commit()
     return _back(request, "agenda_page", slug, "round_closed")
 
 
@@ -244,7 +240,6 @@ def make_commitment(
         description=description,
         due_on=_date(due_on, "By when"),
     )
-    session.commit()
     return _back(request, "tracker_admin_page", slug, "committed")
 
 
@@ -261,7 +256,6 @@ def change_status(
     tracking.set_status(
         session, ctx.dialogue, commitment_id, status, note=note, actor=ctx.facilitator.display_name
     )
-    session.commit()
     return _back(request, "tracker_admin_page", slug, "status_changed")
 
 
@@ -276,7 +270,6 @@ def add_milestone(
     due_on: Annotated[str, Form()] = "",
 ) -> Response:
     tracking.add_milestone(session, ctx.dialogue, commitment_id, title, due_on=_date(due_on, "By when"))
-    session.commit()
     return _back(request, "tracker_admin_page", slug, "milestone_added")
 
 
@@ -294,7 +287,6 @@ def set_progress(
     except ValueError:
         raise ServiceError("progress is a whole percentage from 0 to 100") from None
     tracking.set_progress(session, ctx.dialogue, milestone_id, percent)
-    session.commit()
     return _back(request, "tracker_admin_page", slug, "progress_saved")
 
 
@@ -312,7 +304,6 @@ def add_evidence(
     tracking.add_evidence(
         session, ctx.dialogue, commitment_id, url=url.strip() or None, note=note, dated=_date(dated, "Date")
     )
-    session.commit()
     return _back(request, "tracker_admin_page", slug, "evidence_added")
 
 
@@ -361,7 +352,6 @@ def endorse(
 ) -> Response:
     dialogue, participant = _joined(request, session, slug)
     endorsements.record(session, dialogue, participant, recommendation, stance, text)
-    session.commit()
     return _back(request, "endorse_page", slug, "stance_recorded")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from workingup.web.api.alerts import alerts_out, watchman
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.schemas import LiveAlertsOut
 from workingup.web.security import PageFacilitator
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 
 @router.get("/f/{slug}/alerts.json", name="live_alerts_json", response_model=LiveAlertsOut)

@@ -19,7 +19,7 @@ from workingup.services.errors import NotFound, ServiceError
 from workingup.store import models
 from workingup.store.queries import dialogue_counts
 from workingup.web.analysis_view import analysis_view
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.exports import csv_response, polis_zip_response
 from workingup.web.limits import check_limit
 from workingup.web.rendering import render
@@ -33,6 +33,7 @@ from workingup.web.security import (
     session_policy,
     set_cookie,
 )
+from workingup.web.state import app_state
 from workingup.web.strings import catalogue
 from workingup.web.tables import (
     balance_table,
@@ -46,7 +47,7 @@ from workingup.web.tables import (
     top_statements_table,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 _ = catalogue()
 
 
@@ -102,7 +103,7 @@ def login_page(request: Request, session: SessionDep, next: str = "/f") -> Respo
         "login.html",
         {
             "next": _safe_next(next),
-            "demo": accounts.has_demo_facilitator(session) and request.app.state.allow_demo_login,
+            "demo": accounts.has_demo_facilitator(session) and app_state(request).allow_demo_login,
             "demo_email": accounts.DEMO_EMAIL,
             "demo_password": accounts.DEMO_PASSWORD,
         },
@@ -123,21 +124,21 @@ def login_submit(
             session,
             email,
             password,
-            allow_demo=request.app.state.allow_demo_login,
+            allow_demo=app_state(request).allow_demo_login,
             policy=session_policy(request),
             now=now(request),
         )
     except accounts.AuthenticationFailed as error:
+        session.rollback()  # the refusal answers normally: nothing of this request is kept
         context = {
             "next": _safe_next(next),
             "error": str(error),
             "email": email,
-            "demo": accounts.has_demo_facilitator(session) and request.app.state.allow_demo_login,
+            "demo": accounts.has_demo_facilitator(session) and app_state(request).allow_demo_login,
             "demo_email": accounts.DEMO_EMAIL,
             "demo_password": accounts.DEMO_PASSWORD,
         }
         return render(request, "login.html", context, status_code=401)
-    session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     max_age = int(session_policy(request).lifetime.total_seconds())
     set_cookie(request, response, SESSION_COOKIE, opened.token, max_age)
@@ -149,7 +150,6 @@ def logout(request: Request, session: SessionDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         accounts.sign_out(session, token)
-        session.commit()
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -203,7 +203,6 @@ def add_team_member(
     request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, email: Annotated[str, Form()] = ""
 ) -> Response:
     added = team.add_or_invite(session, ctx.dialogue, email, ctx.facilitator)
-    session.commit()
     if not isinstance(added, team.ColleagueInvited):
         return _back(request, "setup_page", slug, "facilitator_added")
     link = str(request.url_for("colleague_invitation_page", token=added.token))
@@ -221,7 +220,6 @@ def withdraw_colleague_invitation(
     request: Request, slug: str, invitation_id: int, session: SessionDep, ctx: PageFacilitator
 ) -> Response:
     team.withdraw(session, ctx.dialogue, invitation_id)
-    session.commit()
     return _back(request, "setup_page", slug, "colleague_withdrawn")
 
 
@@ -249,7 +247,6 @@ def accept_colleague_invitation(
         session.rollback()
         return _colleague_form(request, session, token, display_name, str(error))
     opened = accounts.open_session(session, account, policy=session_policy(request), now=now(request))
-    session.commit()
     response = RedirectResponse(request.url_for("dashboard_page", slug=dialogue.slug), status_code=303)
     set_cookie(
         request, response, SESSION_COOKIE, opened.token, int(session_policy(request).lifetime.total_seconds())
@@ -280,7 +277,6 @@ def remove_team_member(
     request: Request, slug: str, facilitator_id: int, session: SessionDep, ctx: PageFacilitator
 ) -> Response:
     team.remove_member(session, ctx.dialogue, facilitator_id)
-    session.commit()
     if facilitator_id == ctx.facilitator.id:  # stepped down: this dialogue's pages are no longer theirs
         return RedirectResponse("/f", status_code=303)
     return _back(request, "setup_page", slug, "facilitator_removed")
@@ -299,7 +295,6 @@ def advance_phase(
     except ValueError:
         raise ServiceError(f"unknown phase {expected!r}") from None
     setup.advance_phase(session, ctx.dialogue, guard)
-    session.commit()
     return _back(request, "setup_page", slug, "advanced")
 
 
@@ -323,7 +318,6 @@ def change_settings(
             require_leaning=require_leaning == "yes",
         ),
     )
-    session.commit()
     return _back(request, "setup_page", slug, "saved")
 
 
@@ -337,7 +331,6 @@ def add_focus_area(
     description: Annotated[str, Form()] = "",
 ) -> Response:
     setup.add_focus_area(session, ctx.dialogue, title, description)
-    session.commit()
     return _back(request, "setup_page", slug, "added")
 
 
@@ -351,7 +344,6 @@ def add_inquiry_area(
     title: Annotated[str, Form()] = "",
 ) -> Response:
     setup.add_inquiry_area(session, ctx.dialogue, key, title)
-    session.commit()
     return _back(request, "setup_page", slug, "added")
 
 
@@ -397,7 +389,6 @@ def create_invitation(
     except ValueError:
         raise ServiceError(f"unknown role {role!r}") from None
     created = roster.create_invitation(session, ctx.dialogue, label, parsed_role, sector or None)
-    session.commit()
     return _show_link_once(request, slug, created)
 
 
@@ -417,7 +408,6 @@ def reissue_invitation(
     request: Request, slug: str, invitation_id: int, session: SessionDep, ctx: PageFacilitator
 ) -> Response:
     created = roster.reissue_invitation(session, ctx.dialogue, invitation_id)
-    session.commit()
     return _show_link_once(request, slug, created)
 
 
@@ -426,7 +416,6 @@ def revoke_invitation(
     request: Request, slug: str, invitation_id: int, session: SessionDep, ctx: PageFacilitator
 ) -> Response:
     roster.revoke_invitation(session, ctx.dialogue, invitation_id)
-    session.commit()
     return _back(request, "roster_page", slug, "revoked")
 
 
@@ -439,7 +428,6 @@ def end_participant_access(
     if participant is None or participant.dialogue_id != ctx.dialogue.id:
         raise NotFound(f"dialogue {ctx.dialogue.slug!r} has no participant {participant_id}")
     accounts.end_participant_token(session, participant)
-    session.commit()
     return _back(request, "roster_page", slug, "access_ended")
 
 
@@ -486,7 +474,6 @@ async def moderate(request: Request, slug: str, session: SessionDep, ctx: PageFa
     except ValueError:
         raise ServiceError("statement ids must be numbers") from None
     changed = moderation.bulk_moderate(session, ctx.dialogue, ids, str(form.get("action", "")))
-    session.commit()
     back = {k: str(form[f"filter_{k}"]) for k in FILTER_KEYS if form.get(f"filter_{k}")}
     return _back(request, "moderation_page", slug, "moderated", changed=str(changed), **back)
 
@@ -509,7 +496,6 @@ def add_seed(
     moderation.add_seed_statement(
         session, ctx.dialogue, text, focus_area=focus_area or None, kind=parsed, is_meta=is_meta == "yes"
     )
-    session.commit()
     return _back(request, "moderation_page", slug, "seeded", status="accepted")
 
 
@@ -538,8 +524,7 @@ def dashboard_page(
 
 @router.post("/f/{slug}/analysis", dependencies=[CsrfChecked])
 def analyse_now(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
-    run = request.app.state.analyses.run_now(session, ctx.dialogue)
-    session.commit()
+    run = app_state(request).analyses.run_now(session, ctx.dialogue)
     return _back(request, "dashboard_page", slug, "analysed" if run is not None else "not_enough")
 
 

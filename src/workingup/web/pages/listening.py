@@ -22,12 +22,12 @@ from workingup.themes import (
     parse_contributions,
     preferred_method,
 )
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.pages.facilitator import _back, _base
 from workingup.web.rendering import render
 from workingup.web.security import CsrfChecked, PageFacilitator
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 MAX_UPLOAD_BYTES = 2_000_000
 """A listening-session file is notes, not a data dump; larger uploads are refused before parsing."""
@@ -94,7 +94,6 @@ def add_session(
         consent_to_name=named == "yes",
         notes=notes[:4000],
     )
-    session.commit()
     return _back(request, "listening_page", slug, "session_added")
 
 
@@ -129,14 +128,12 @@ async def add_contributions(
             raise ServiceError("type what was said, or choose a file to import")
         speaker = str(form.get("speaker", "")).strip()[:100] or None
         listening.add_typed_contribution(session, row, text[:4000], speaker)
-    session.commit()
     return _back(request, "listening_page", slug, "contributions_added")
 
 
 @router.post("/f/{slug}/listening/themes", dependencies=[CsrfChecked])
 def find_themes(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
     listening.run_themes(session, ctx.dialogue, method=preferred_method())
-    session.commit()
     return _back(request, "listening_page", slug, "themes_found")
 
 
@@ -172,5 +169,4 @@ def adopt(
         focus_area=focus_area or None,
         kind=parsed,
     )
-    session.commit()
     return _back(request, "listening_page", slug, "adopted")

@@ -4,20 +4,23 @@ statement, and "my votes". Each form POST redirects (post/redirect/get) so reloa
 from __future__ import annotations
 
 import random
+import secrets
 from typing import Annotated
 from urllib.parse import urlencode
 
+from anyio import from_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.domain import Leaning, VoteValue
-from workingup.services import accounts, participation, statement_rules
+from workingup.services import accounts, participation, statement_rules, voting
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
+from workingup.services.tokens import hash_token
 from workingup.store import models
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.limits import check_limit, client_address
 from workingup.web.rendering import render
 from workingup.web.security import (
@@ -27,9 +30,10 @@ from workingup.web.security import (
     participant_cookie,
     set_cookie,
 )
+from workingup.web.state import app_state
 from workingup.web.strings import catalogue
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 _ = catalogue()
 COOKIE_AGE = 400 * 24 * 3600  # as long as browsers keep cookies: a participant comes back over weeks
 
@@ -104,9 +108,9 @@ def join_submit(
     except Forbidden:
         raise
     except ServiceError as error:
+        session.rollback()  # the refusal answers normally: nothing of this request is kept
         context = {**_profile_context(dialogue, profile), "action": request.url_for("join_page", slug=slug)}
         return render(request, "join.html", {**context, "error": str(error)}, status_code=400)
-    session.commit()
     response = RedirectResponse(request.url_for("vote_page", slug=slug), status_code=303)
     set_cookie(request, response, participant_cookie(dialogue.id), joined.token, COOKIE_AGE)
     return response
@@ -149,9 +153,9 @@ def invitation_submit(
         profile = _profile_from_form(sector, leaning, consent)
         joined = participation.accept_invitation(session, token, profile)
     except ServiceError as error:
+        session.rollback()  # the refusal answers normally: nothing of this request is kept
         context = _invitation_context(request, dialogue, invitation, profile)
         return render(request, "join.html", {**context, "error": str(error)}, status_code=400)
-    session.commit()
     response = RedirectResponse(request.url_for("vote_page", slug=dialogue.slug), status_code=303)
     set_cookie(request, response, participant_cookie(dialogue.id), joined.token, COOKIE_AGE)
     return response
@@ -209,7 +213,6 @@ def profile_submit(
     except ServiceError as error:
         session.rollback()
         return _profile_page(request, session, context, error=str(error))
-    session.commit()
     return _redirect(str(request.url_for("profile_page", slug=slug)), saved=1)
 
 
@@ -221,17 +224,62 @@ def end_own_access(request: Request, slug: str, session: SessionDep) -> Response
     if isinstance(context, Response):
         return context
     accounts.end_participant_token(session, context.participant)
-    session.commit()
     response = _redirect(str(request.url_for("dialogue_page", slug=slug)), left=1)
     response.delete_cookie(participant_cookie(context.dialogue.id), path="/")
     return response
 
 
-def _vote(value: int) -> int:
-    """A form's vote value, checked here: the service's ValueError would otherwise surface as a 500."""
-    if value not in (-1, 0, 1):
-        raise ServiceError("a vote is -1 (disagree), 0 (pass) or 1 (agree)")
-    return value
+def _cast(
+    request: Request, context: ParticipantContext, statement_id: int, value: int, key: str | None
+) -> None:
+    """The page's vote, by the one vote path (services.voting): the same checks, group commit and idempotency
+    as the API's. This route runs in a worker thread; the vote writer lives on the event loop, so the vote is
+    handed to the loop and this thread waits until it is durable (and the redirect's next page sees it)."""
+    check_limit(request, "votes", context.participant.id)
+    _write(request, context, statement_id, value, key)
+
+
+def _write(
+    request: Request, context: ParticipantContext, statement_id: int, value: int, key: str | None
+) -> voting.Receipt:
+    state = app_state(request)
+    token = request.cookies.get(participant_cookie(context.dialogue.id), "")
+    vote = voting.VoteRequest(context.dialogue.slug, hash_token(token), statement_id, value, key)
+    return from_thread.run(voting.cast, state.vote_writer, state.analyses.votes_arrived, vote)
+
+
+def card_key(card: str, value: int, round: int = 1) -> str | None:
+    """The idempotency key of a press on a voting card: the card's key (made when the card was shown), the
+    answer pressed, and from the second round on (see `_cast_card`) the round.
+
+    Why the answer is part of it: the key must make a double click (or the form sent again) one vote, yet a
+    participant who goes back to the card and presses another answer is changing their vote, as they always
+    could — with the card's key alone that second answer reused the key for another vote and was refused (409).
+    Why not drop the key and let the newest vote win: the current vote would be right, but every double click
+    would add an event to the vote history, which the analysis and the audit read. No card key (an old page, a
+    hand-made form), no idempotency: each press is a vote, as before the key existed."""
+    if not card:
+        return None
+    return f"{card}:{value}" if round == 1 else f"{card}:{value}:{round}"
+
+
+def _cast_card(
+    request: Request, session: Session, context: ParticipantContext, statement_id: int, value: int, card: str
+) -> None:
+    """A press on the voting card. One case the card and answer alone get wrong: agree, back, disagree, back,
+    agree again — the third press repeats the first one's key and would be answered from the first vote while
+    disagree still counts. So a replayed vote that a newer vote has since replaced moves the press to the next
+    round's key, until a vote is written or the replayed vote is the one that counts: the last answer counts, and
+    a double click in any round is still one vote. The rounds are bounded by the votes already on the card."""
+    check_limit(request, "votes", context.participant.id)
+    round = 1
+    while True:
+        receipt = _write(request, context, statement_id, value, card_key(card, value, round))
+        if not receipt.replayed or not participation.superseded(
+            session, context.participant, statement_id, receipt.vote_id
+        ):
+            return
+        round += 1
 
 
 # --- voting -----------------------------------------------------------------------------------------------------
@@ -245,7 +293,7 @@ def vote_page(request: Request, slug: str, session: SessionDep, voted: int | Non
     dialogue, participant = context.dialogue, context.participant
     if participant.consented_at is None:
         return RedirectResponse(request.url_for("profile_page", slug=slug), status_code=303)
-    priority = request.app.state.analyses.priority(session, dialogue.id)
+    priority = app_state(request).analyses.priority(session, dialogue.id)
     statement = participation.next_statement(session, dialogue, participant, random.Random(), priority)
     area = next(
         (fa.title for fa in dialogue.focus_areas if statement and fa.id == statement.focus_area_id), None
@@ -262,6 +310,7 @@ def vote_page(request: Request, slug: str, session: SessionDep, voted: int | Non
             "statement_area": area,
             "progress": participation.progress(session, dialogue, participant),
             "notice": notice,
+            "request_key": secrets.token_urlsafe(16),
         },
     )
 
@@ -273,14 +322,14 @@ def vote_submit(
     session: SessionDep,
     statement_id: Annotated[int, Form()],
     value: Annotated[int, Form()],
+    request_key: Annotated[str, Form()] = "",
 ) -> Response:
+    """The voting card's form carries a key made when the card was shown; the vote's key adds the answer pressed
+    (`card_key`): a double click is one vote, another answer on the same card changes the vote."""
     context = _participant_or_join(request, session, slug)
     if isinstance(context, Response):
         return context
-    check_limit(request, "votes", context.participant.id)
-    participation.cast_vote(session, context.dialogue, context.participant, statement_id, _vote(value))
-    session.commit()
-    request.app.state.analyses.votes_arrived(context.dialogue.id)
+    _cast_card(request, session, context, statement_id, value, request_key)
     return _redirect(str(request.url_for("vote_page", slug=slug)), voted=int(VoteValue(value)))
 
 
@@ -331,14 +380,15 @@ def submit_statement(
             confirm_duplicate=confirm_duplicate == "yes",
         )
     except ServiceError as error:
+        session.rollback()  # the refusal answers normally: nothing of this request is kept
         return render(
             request, "submit.html", _submit_context(context.dialogue, error=str(error), **form), 400
         )
-    if result.statement is None:
+    if result.statement is None:  # a likely duplicate, not sent: nothing to keep
+        session.rollback()
         return render(
             request, "submit.html", _submit_context(context.dialogue, duplicate=result.duplicate, **form), 409
         )
-    session.commit()
     return _redirect(str(request.url_for("submit_page", slug=slug)), sent=1)
 
 
@@ -373,9 +423,6 @@ def my_votes_change(
     context = _participant_or_join(request, session, slug)
     if isinstance(context, Response):
         return context
-    check_limit(request, "votes", context.participant.id)
-    participation.cast_vote(session, context.dialogue, context.participant, statement_id, _vote(value))
-    session.commit()
-    request.app.state.analyses.votes_arrived(context.dialogue.id)
+    _cast(request, context, statement_id, value, None)
     url = str(request.url_for("my_votes_page", slug=slug))
     return RedirectResponse(f"{url}?changed={int(VoteValue(value))}#vote-{statement_id}", status_code=303)

@@ -8,20 +8,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from workingup.domain import Moderation
-from workingup.services.dialogues import get_dialogue
+from workingup.services.dialogues import counts, get_dialogue, list_dialogues
 from workingup.services.disclosure import MIN_GROUP
 from workingup.services.results import PUBLIC_SIDES, public_results
-from workingup.store.queries import all_dialogues, dialogue_counts
-from workingup.web.deps import SessionDep
+from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.rendering import render
 from workingup.web.security import page_facilitator, page_participant
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 
 @router.get("/")
 def home(request: Request, session: SessionDep) -> Response:
-    dialogues = all_dialogues(session)
+    dialogues = list_dialogues(session)
     if len(dialogues) == 1:
         return RedirectResponse(request.url_for("dialogue_page", slug=dialogues[0].slug), status_code=303)
     return render(
@@ -50,7 +49,7 @@ def dialogue_page(request: Request, slug: str, session: SessionDep, left: int = 
         "dialogue.html",
         {
             "dialogue": dialogue,
-            "counts": dialogue_counts(session, dialogue.id),
+            "counts": counts(session, dialogue.id),
             "accepted": Moderation.ACCEPTED,
             "results": results,
             "results_by_area": by_area,

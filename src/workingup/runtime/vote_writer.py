@@ -34,10 +34,11 @@ import psycopg
 from sqlalchemy import BindParameter, Connection, Engine, bindparam, func, make_url, select
 from sqlalchemy.exc import OperationalError
 
-from workingup.domain import Moderation
-from workingup.services.database import Database
+from workingup.domain import MAX_ID, Moderation
+from workingup.runtime.database import Database
 from workingup.services.errors import Conflict, Forbidden, NotFound, ServiceError, Unauthenticated
 from workingup.services.participation import VotingProgress, vote_refusal
+from workingup.services.voting import Receipt, VoteRequest
 from workingup.store import make_engine, models
 from workingup.store.models import utcnow
 from workingup.store.vote_batch import Facts, KeyReused, NewVote, StoredVote, finish, plan_votes, record_votes
@@ -50,27 +51,6 @@ MAX_BATCH = 512
 
 BUSY_MS = 20
 """How long the writer's SQLite connection waits for a lock another writer holds before the batch steps aside."""
-
-
-@dataclass(frozen=True, slots=True)
-class VoteRequest:
-    """A vote as the API received it: who is asking is only known by their token's digest until checked."""
-
-    slug: str
-    token_hash: str
-    statement_id: int
-    value: int
-    request_key: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    vote_id: int
-    statement_id: int
-    value: int
-    replayed: bool
-    dialogue_id: int
-    progress: VotingProgress
 
 
 class _Busy(Exception):
@@ -111,7 +91,10 @@ _VOTED = (
 
 
 def _read_facts(session: Connection, requests: Sequence[VoteRequest]) -> Facts:
-    """What the checks need, in three queries (a fourth for tokens no participant has)."""
+    """What the checks need, in three queries (a fourth for tokens no participant has).
+
+    An id beyond MAX_ID cannot name a statement and would overflow the driver's integer (a page's form may send
+    any number): it is not looked up, so `vote_refusal` refuses it as an unknown statement, in its usual order."""
     facts = Facts()
     facts.dialogues = dict(session.execute(_DIALOGUES, {"slugs": sorted({r.slug for r in requests})}).all())
     digests = sorted({r.token_hash for r in requests})
@@ -124,7 +107,7 @@ def _read_facts(session: Connection, requests: Sequence[VoteRequest]) -> Facts:
     facts.statements = {
         sid: (did, moderation)
         for sid, did, moderation in session.execute(
-            _STATEMENTS, {"ids": sorted({r.statement_id for r in requests})}
+            _STATEMENTS, {"ids": sorted({r.statement_id for r in requests if 1 <= r.statement_id <= MAX_ID})}
         )
     }
     return facts
@@ -302,12 +285,14 @@ class VoteWriter:
 
     async def _run_pg(self, batch: Sequence[VoteRequest]) -> _Written:
         connection = await self._connect_pg()
+        # An id beyond MAX_ID would overflow bigint: looked up as 0 (no statement), refused as unknown.
+        ids = [r.statement_id if 1 <= r.statement_id <= MAX_ID else 0 for r in batch]
         try:
             facts = await read_facts(
                 connection,
                 [r.slug for r in batch],
                 [r.token_hash for r in batch],
-                [r.statement_id for r in batch],
+                ids,
                 [r.request_key for r in batch],
             )
             checked = _decide(facts, batch)

@@ -17,9 +17,10 @@ from sqlalchemy import delete, func, select
 
 from tests.web.conftest import GENEROUS, csrf, current_statement, join_page
 from workingup.dialogues import load_definition
-from workingup.services.analysis_runs import Analyses, latest_run, refresh_analysis
-from workingup.services.analysis_worker import AnalysisFailed, AnalysisWorker, shareable
-from workingup.services.database import Database
+from workingup.runtime.analyses import Analyses
+from workingup.runtime.analysis_worker import AnalysisFailed, AnalysisWorker, shareable
+from workingup.runtime.database import Database
+from workingup.services.analysis_runs import latest_run, refresh_analysis
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
 from workingup.store import models
@@ -100,7 +101,7 @@ def test_the_child_stores_what_the_server_would_survives_kills_and_leaves_nothin
 
     os.kill(first, signal.SIGKILL)  # while idle
     _wait_until(lambda: worker.pid is None)
-    with caplog.at_level(logging.ERROR, logger="workingup.services.analysis_worker"):
+    with caplog.at_level(logging.ERROR, logger="workingup.runtime.analysis_worker"):
         assert worker.analyse(dialogue_id) is not None
     assert "died while idle (exit code -9)" in caplog.text
     second = worker.pid
@@ -111,7 +112,7 @@ def test_the_child_stores_what_the_server_would_survives_kills_and_leaves_nothin
     caplog.clear()
     answers: list[int | None] = []  # while analysing: the call returns None, logs, and never raises
     call = threading.Thread(target=lambda: answers.append(worker.analyse(dialogue_id)))
-    with caplog.at_level(logging.ERROR, logger="workingup.services.analysis_worker"):
+    with caplog.at_level(logging.ERROR, logger="workingup.runtime.analysis_worker"):
         call.start()
         _wait_until(worker._busy.locked, step=0.001)
         os.kill(second, signal.SIGKILL)

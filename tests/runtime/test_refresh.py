@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Hashable
 
-from workingup.services.refresh import DebouncedRefresher
+from workingup.runtime.refresh import DebouncedRefresher
 
 
 def _wait_idle(refresher: DebouncedRefresher, timeout: float = 10.0) -> None:

@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 
 from tests import aio
 from workingup.dialogues import load_definition
-from workingup.services.database import Database
+from workingup.runtime.database import Database
+from workingup.runtime.vote_writer import VoteWriter
 from workingup.services.dialogues import install_definition
 from workingup.services.errors import NotFound, Unauthenticated
 from workingup.services.participation import Profile, join_open
 from workingup.services.tokens import hash_token
-from workingup.services.vote_writer import VoteRequest, VoteWriter
+from workingup.services.voting import VoteRequest
 from workingup.store import models
 
 

@@ -233,8 +233,8 @@ def _serve(url: str, connection: Connection) -> None:
         os.nice(NICENESS)
     from threadpoolctl import threadpool_limits
 
+    from workingup.runtime.database import Database
     from workingup.services.analysis_runs import refresh_analysis
-    from workingup.services.database import Database
 
     threadpool_limits(1)
     try:

@@ -1,0 +1,68 @@
+"""The database a command or the web app works on: its engine, sessions, units of work and schema bootstrapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from workingup.services.errors import ServiceError
+from workingup.store import is_current, make_engine, make_sessionmaker, upgrade
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = False) -> Database:
+        """Connect; with `migrate`, bring the schema to the newest migration, else insist it already is."""
+        engine = make_engine(url)
+        try:
+            if migrate:
+                upgrade(engine)
+            elif not is_current(engine):
+                raise ServiceError(
+                    f"the database at {cls.describe(url)} is not initialised; run `workingup init`"
+                )
+        except OperationalError as error:
+            engine.dispose()
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise ServiceError(f"cannot use the database at {cls.describe(url)}: {reason}") from None
+        return cls(url=url, engine=engine, sessions=make_sessionmaker(engine))
+
+    @staticmethod
+    def describe(url: str) -> str:
+        """The URL without its password, fit for messages."""
+        return make_url(url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed at the end, or entirely rolled back on any error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session for one request: committed when the block ends normally, rolled back when it raises.
+
+        Unlike `transaction`, the caller may roll back midway (a route that catches a refusal and answers with
+        the form again) and go on; whatever it writes after that is committed at the end. Why not commit in the
+        routes: one place decides, so no route can forget to commit or commit half its work."""
+        with self.sessions() as session:
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+
+    def close(self) -> None:
+        self.engine.dispose()
