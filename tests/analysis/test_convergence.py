@@ -73,3 +73,33 @@ def test_coordinated_bloc_is_detected_and_flips_no_verdict_while_polis_gic_moves
     assert np.array_equal(before.verdict, after.verdict)
     # Pol.is's group-informed consensus, which cannot tell, moves a lot on the target.
     assert after.gic[target] - before.gic[target] > 0.1
+
+
+def test_a_subset_of_lenses_draws_the_verdict_from_those_alone() -> None:
+    from workingup.analysis.convergence import ConvergenceSettings
+
+    sim = simulate_dialogue(1500, 40, seed=22)
+    matrix = VoteMatrix.from_simulation(sim)
+    rng = np.random.default_rng(1)
+    bloc = _declared(sim.group, rng)
+    full = convergence(matrix, sim.group, bloc=bloc, bloc_names=("left", "right"))
+    groups_only = convergence(
+        matrix,
+        sim.group,
+        bloc=bloc,
+        bloc_names=("left", "right"),
+        settings=ConvergenceSettings(lenses=("groups",)),
+    )
+    assert groups_only.blocs is None
+    assert np.all(np.isnan(groups_only.bridging.support_low))  # not fitted
+    judged = ~np.isin(groups_only.verdict, ["excluded", "needs_more_votes"])
+    assert np.array_equal(groups_only.verdict[judged] == "convergence", groups_only.group_lens[judged])
+    # Every lens passing implies the groups lens passes: the subset can only call more statements convergence.
+    assert set(np.flatnonzero(full.verdict == "convergence")) <= set(
+        np.flatnonzero(groups_only.verdict == "convergence")
+    )
+    with pytest.raises(ValueError, match="lenses must be"):
+        ConvergenceSettings(lenses=("groups", "votes"))
+    off = convergence(matrix, sim.group, settings=ConvergenceSettings(detect_coordination=False))
+    assert off.coordination.blocs == ()
+    assert np.all(off.coordination.participant_weight == 1.0)

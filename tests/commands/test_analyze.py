@@ -150,3 +150,38 @@ def test_summary_escapes_markup_in_statement_texts() -> None:
     print_summary(run_analysis(matrix), {1: "[bold]not markup[/bold]", 2: "plain"}, console=console)
     text = console.export_text()
     assert "[bold]not markup[/bold]" in text
+
+
+def test_lenses_choose_what_the_verdict_is_drawn_from(polis_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "groups.json"
+    folder = str(polis_root / "brexit-consensus")
+    done = runner.invoke(app, ["--polis", folder, "--lenses", "groups", "--json", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "Convergence verdict (groups)" in done.output
+    assert "Bridging: sides" not in done.output
+    verdict = json.loads(out.read_text(encoding="utf-8"))["convergence"]
+    assert verdict["settings"]["lenses"] == ["groups"]
+    assert not any("bridging" in reason for reason in verdict["reasons"])
+    # Drawn from the groups alone, a statement is convergence exactly when the group lens passes.
+    passed = verdict["lenses"]["groups"]["passed"]
+    assert all(
+        (v == "convergence") == p
+        for v, p in zip(verdict["verdict"], passed, strict=True)
+        if v not in ("excluded", "needs_more_votes")
+    )
+
+
+@pytest.mark.parametrize(
+    ("lenses", "message"),
+    [("nope", "lenses must be one or more of"), ("blocs", "needs declared blocs")],
+)
+def test_bad_lenses_are_refused_in_one_line(polis_root: Path, lenses: str, message: str) -> None:
+    done = runner.invoke(app, ["--polis", str(polis_root / "london.youth.policing"), "--lenses", lenses])
+    assert done.exit_code == 1
+    assert message in done.output
+
+
+def test_no_coordination_says_so(polis_root: Path) -> None:
+    done = runner.invoke(app, ["--polis", str(polis_root / "london.youth.policing"), "--no-coordination"])
+    assert done.exit_code == 0, done.output
+    assert "Coordinated-voting detection is off" in done.output

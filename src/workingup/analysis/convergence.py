@@ -40,9 +40,11 @@ from workingup.analysis.matrix import VoteMatrix
 from workingup.analysis.result import group_name
 from workingup.analysis.uncertainty import gic_bootstrap
 
-__all__ = ["VERDICTS", "ConvergenceResult", "ConvergenceSettings", "convergence"]
+__all__ = ["LENSES", "VERDICTS", "ConvergenceResult", "ConvergenceSettings", "convergence"]
 
 VERDICTS = ("convergence", "partial", "no_consensus", "divided", "rejected", "needs_more_votes", "excluded")
+LENSES = ("groups", "bridging", "blocs")
+"""The lenses a verdict can be drawn from; the default uses every one available."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,22 @@ class ConvergenceSettings:
     n_boot: int = 200
     collapse_coordinated: bool = True
     random_state: int = 0
+    lenses: tuple[str, ...] = LENSES
+    """Which lenses the verdict is drawn from (a skipped lens is not computed: its figures are empty)."""
+    detect_coordination: bool = True
+    """Off: no coordinated-voting detection at all (every participant counts fully), for comparison."""
+
+    def __post_init__(self) -> None:
+        unknown = set(self.lenses) - set(LENSES)
+        if unknown or not self.lenses:
+            raise ValueError(
+                f"lenses must be one or more of {', '.join(LENSES)}; got {', '.join(self.lenses)}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        out["lenses"] = list(self.lenses)
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,9 +147,16 @@ def convergence(
         raise ValueError("labels needs one entry per participant")
     n_groups = int(labels.max(initial=-1)) + 1
 
-    coordination = detect_coordination(
-        matrix, first_vote_time=first_vote_time, random_state=settings.random_state
-    )
+    use_groups, use_bridging = "groups" in settings.lenses, "bridging" in settings.lenses
+    if not use_groups:
+        labels = np.full_like(labels, -1)
+        n_groups = 0
+    if settings.detect_coordination:
+        coordination = detect_coordination(
+            matrix, first_vote_time=first_vote_time, random_state=settings.random_state
+        )
+    else:
+        coordination = CoordinationReport((), np.ones(matrix.n_participants), {})
     weight = coordination.participant_weight if settings.collapse_coordinated else None
 
     # A group made mostly of a coordinated bloc is not a group of people who think alike but one voice copied:
@@ -165,13 +187,13 @@ def convergence(
     )
     model = bridging_model or BridgingModel(random_state=settings.random_state)
     usable = ~(matrix.rejected | matrix.meta)
-    if matrix.n_votes and np.any(matrix.seen_per_statement[usable] > 0):
+    if use_bridging and matrix.n_votes and np.any(matrix.seen_per_statement[usable] > 0):
         bridging = model.fit(matrix, participant_weight=weight, orientation=orientation).table_
     else:
         bridging = BridgingTable.unfitted(matrix)
 
     blocs = None
-    if bloc is not None and len(bloc_names) > 0:
+    if "blocs" in settings.lenses and bloc is not None and len(bloc_names) > 0:
         blocs = bloc_support(
             matrix,
             np.asarray(bloc),
@@ -189,7 +211,8 @@ def convergence(
     bloc_lens = blocs.lower.min(axis=0) >= bar if blocs is not None else np.zeros(n_s, bool)
 
     thin = matrix.seen_per_statement < settings.min_votes
-    thin |= bridging.status == "needs_more_votes"
+    if use_bridging:
+        thin |= bridging.status == "needs_more_votes"
     if n_lens_groups:
         thin |= groups.trials.min(axis=0) < settings.min_group_votes
     if blocs is not None:
@@ -205,11 +228,18 @@ def convergence(
     if n_lens_groups:
         all_against = np.asarray((groups.upper < bar).all(axis=0))
 
-    lenses = np.vstack([group_lens, bridging_lens] + ([bloc_lens] if blocs is not None else []))
+    available = ([group_lens] if use_groups else []) + ([bridging_lens] if use_bridging else [])
+    if not available and blocs is None:
+        raise ValueError("the blocs lens alone needs declared blocs (a roster with leanings or sectors)")
+    lenses = np.vstack(
+        ([group_lens] if use_groups else [])
+        + ([bridging_lens] if use_bridging else [])
+        + ([bloc_lens] if blocs is not None else [])
+    )
     verdict = np.full(n_s, "no_consensus", dtype="<U16")
     verdict[lenses.any(axis=0)] = "partial"
-    verdict[(bridging.status == "divisive") | (clearly_for & clearly_against)] = "divided"
-    verdict[(bridging.status == "rejected") | all_against] = "rejected"
+    verdict[((bridging.status == "divisive") & use_bridging) | (clearly_for & clearly_against)] = "divided"
+    verdict[((bridging.status == "rejected") & use_bridging) | all_against] = "rejected"
     verdict[lenses.all(axis=0)] = "convergence"
     verdict[thin] = "needs_more_votes"
     verdict[excluded] = "excluded"
@@ -218,8 +248,8 @@ def convergence(
         _reason(
             i,
             verdict[i],
-            group_lens[i],
-            bridging_lens[i],
+            group_lens[i] if use_groups else None,
+            bridging_lens[i] if use_bridging else None,
             bloc_lens[i] if blocs is not None else None,
             bridging,
         )
@@ -245,15 +275,26 @@ def convergence(
 
 
 def _reason(
-    i: int, verdict: str, group: bool, bridging_ok: bool, bloc: bool | None, bridging: BridgingTable
+    i: int,
+    verdict: str,
+    group: bool | None,
+    bridging_ok: bool | None,
+    bloc: bool | None,
+    bridging: BridgingTable,
 ) -> str:
-    """One line a facilitator can read: which lenses passed, and the bridging model's view."""
+    """One line a facilitator can read: which lenses passed (of those used), and the bridging model's view."""
     if verdict == "excluded":
         return "moderated out or meta"
     if verdict == "needs_more_votes":
+        if bridging_ok is None:
+            return "too few votes to judge"
         return f"too few votes to judge ({bridging.n_votes[i]:.0f} in the bridging fit)"
-    marks = [f"groups {'✓' if group else '✗'}", f"bridging {'✓' if bridging_ok else '✗'}"]
-    if bloc is not None:
-        marks.append(f"blocs {'✓' if bloc else '✗'}")
+    marks = [
+        f"{name} {'✓' if passed else '✗'}"
+        for name, passed in (("groups", group), ("bridging", bridging_ok), ("blocs", bloc))
+        if passed is not None
+    ]
+    if bridging_ok is None:
+        return ", ".join(marks)
     sides = f"predicted support {bridging.support_low[i]:.2f} / {bridging.support_high[i]:.2f} on either side"
     return f"{', '.join(marks)}; {sides}"

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from workingup.analysis import MAX_GROUPS, STEPS, AnalysisResult, AnalysisSettings, VoteMatrix
 from workingup.analysis import analyze as run_analysis
+from workingup.analysis.convergence import LENSES, ConvergenceSettings
 from workingup.commands.convergence_view import print_convergence
 from workingup.polis import PolisFormatError, read_polis
 from workingup.services.analysis import DialogueAnalysis, DialogueVotes, load_votes, votes_from_polis, weigh
@@ -89,6 +90,19 @@ def analyze(
             "--all", help="List every statement in the convergence table, not the top of each verdict."
         ),
     ] = False,
+    lenses: Annotated[
+        str,
+        typer.Option(
+            help="The lenses the verdict is drawn from, comma-separated: groups, bridging, blocs (the default: all).",
+        ),
+    ] = ",".join(LENSES),
+    coordination: Annotated[
+        bool,
+        typer.Option(
+            "--coordination/--no-coordination",
+            help="Detect coordinated voting and count each bloc as one voice (off: for comparison only).",
+        ),
+    ] = True,
 ) -> None:
     """Opinion groups, what sets them apart, what they agree on, and the three-lens convergence verdict."""
     console = Console(soft_wrap=True)
@@ -105,10 +119,25 @@ def analyze(
     except (PolisFormatError, ServiceError) as error:  # bad input: one line naming the problem
         errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from None
+    try:
+        chosen = tuple(dict.fromkeys(name.strip() for name in lenses.split(",") if name.strip()))
+        verdict_settings = ConvergenceSettings(
+            lenses=chosen, detect_coordination=coordination, random_state=seed
+        )
+    except ValueError as error:
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        raise typer.Exit(1) from None
+    if chosen == ("blocs",) and not (votes.side >= 0).any():
+        errors.print(
+            "[bold red]error:[/] the blocs lens alone needs declared blocs (a roster with leanings); "
+            "these votes have none",
+            highlight=False,
+        )
+        raise typer.Exit(1)
     settings = AnalysisSettings(max_groups=max_groups, pass_weight=pass_weight, random_state=seed)
     result = run_with_progress(votes.matrix, settings)
     with Console(stderr=True).status("Weighing the three lenses of the convergence verdict"):
-        verdict, sectors = weigh(votes, result)
+        verdict, sectors = weigh(votes, result, convergence_settings=verdict_settings)
     print_summary(result, votes.texts, console=console, title=title, top=top)
     print_convergence(verdict, votes.texts, console=console, top=max(top, 10), show_all=show_all)
     if json_out is not None:

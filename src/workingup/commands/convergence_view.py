@@ -35,7 +35,11 @@ def print_convergence(
     """The verdict counts, coordinated-voting alerts, then statements with each lens's figure."""
     counts = result.counts()
     summary = ", ".join(f"{counts[v]} {v.replace('_', ' ')}" for v in VERDICTS if counts[v])
-    console.print(f"[bold]Convergence verdict[/] (three lenses): {summary}.", highlight=False)
+    lenses = result.settings.lenses
+    used = ", ".join(lenses) if len(lenses) < 3 else "three lenses"
+    console.print(f"[bold]Convergence verdict[/] ({used}): {summary}.", highlight=False)
+    if not result.settings.detect_coordination:
+        console.print("[yellow]Coordinated-voting detection is off: every participant counts fully.[/]")
 
     for bloc in result.coordination.blocs:
         spread = (
@@ -43,10 +47,23 @@ def print_convergence(
             if bloc.arrival_spread_s is not None
             else ""
         )
+        if bloc.method == "script" and bloc.fidelity is not None:
+            how = (
+                f"follow one script: {bloc.fidelity:.0%} of their votes on its ~{bloc.script_votes} statements "
+                f"are the script's vote, {len(bloc.unanimous)} statements pushed as one{spread}"
+            )
+        else:
+            how = (
+                f"voted identically on the {bloc.mean_shared:.0f} statements a pair shares on average "
+                f"({bloc.agreement:.0%} of pairs examined identical{spread})"
+            )
         console.print(
-            f"[bold red]Coordinated voting:[/] {bloc.size} participants voted identically on "
-            f"{bloc.mean_shared:.0f} shared statements on average ({bloc.agreement:.0%} alike{spread}); "
-            f"counted as one voice in every lens.",
+            f"[bold red]Coordinated voting:[/] {bloc.size} participants {how}; counted as one voice in every lens.",
+            highlight=False,
+        )
+    for name in result.unjudged_groups:
+        console.print(
+            f"[red]Opinion group {name}[/] is mostly a coordinated bloc: left out of the group lens.",
             highlight=False,
         )
 
@@ -54,8 +71,11 @@ def print_convergence(
     table.add_column("#", justify="right")
     table.add_column("Statement", ratio=1)
     table.add_column("Verdict")
-    table.add_column("Groups: lowest", justify="right")
-    table.add_column("Bridging: sides", justify="right")
+    use_groups, use_bridging = "groups" in lenses, "bridging" in lenses
+    if use_groups:
+        table.add_column("Groups: lowest", justify="right")
+    if use_bridging:
+        table.add_column("Bridging: sides", justify="right")
     has_blocs = result.blocs is not None
     if has_blocs:
         table.add_column("Blocs: lowest", justify="right")
@@ -79,12 +99,18 @@ def print_convergence(
             f"[{_STYLE[verdict]}]{verdict.replace('_', ' ')}[/]"
             if _STYLE[verdict]
             else verdict.replace("_", " "),
-            _lens(result.group_lens[i], _lowest(result.groups.lower[:, i], result.groups.bloc_names)),
-            _lens(
-                result.bridging_lens[i],
-                _pair(result.bridging.support_low[i], result.bridging.support_high[i]),
-            ),
         ]
+        if use_groups:
+            row.append(
+                _lens(result.group_lens[i], _lowest(result.groups.lower[:, i], result.groups.bloc_names))
+            )
+        if use_bridging:
+            row.append(
+                _lens(
+                    result.bridging_lens[i],
+                    _pair(result.bridging.support_low[i], result.bridging.support_high[i]),
+                )
+            )
         if has_blocs and result.blocs is not None:
             row.append(_lens(result.bloc_lens[i], _lowest(result.blocs.lower[:, i], result.blocs.bloc_names)))
         table.add_row(*row)
