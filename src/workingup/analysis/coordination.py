@@ -44,11 +44,12 @@ closely, but its difference from the opinion model is spread thin; a script depa
 script bloc must depart from the model by 0.4 or more on at least `min_contrary` statements
 (coordination_script.departures). On the real conversations of the benchmark this keeps austria-climate's
 139-person minority group out (flagged as a "bloc" before the rule, depending on the hashing seed) and leaves
-small groups with strong departures (7–18 people in three conversations), each reported with its evidence for a
-facilitator to judge (benchmarks/coordination/README.md).
+small groups with strong departures (6–30 people in four conversations, depending on the seed), each reported
+with its evidence for a facilitator to judge (benchmarks/coordination/README.md).
 
 Where it falls short: several sub-blocs that share their targets but not their camouflage can hide in one core
-dominated by honest people, and the blended script finds only some of them (benchmark: recall 0.42–0.88).
+dominated by honest people, and the blended script finds only some of them (benchmark: recall 0.88–0.95 at
+200k votes, 0.27 at 760k).
 
 Mitigation (used by the bridging and bloc lenses): each member of a bloc is weighted 1/size — the bloc keeps
 one voice. Not excluding: like-minded real people exist and should count once; not an arbitrary down-weight:
