@@ -13,7 +13,6 @@ measured around it. The comparison is the same command with `--no-coordination`.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.coordination.results_file import write_result
 from workingup.planted_blocs import plant_conversation
 from workingup.polis import write_polis
 from workingup.polis.model import PolisComment, PolisConversation, PolisParticipant
@@ -101,13 +101,7 @@ def main() -> None:
         f"with detection:    {full['seconds']:.1f} s, peak {full['peak_rss_mib']:.0f} MiB, "
         f"{full['flagged']:,} flagged; ratio {full['seconds'] / bare['seconds']:.2f}×"
     )
-    results = Path(__file__).parent / "results"
-    results.mkdir(exist_ok=True)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    name = results / f"command-{votes}-{commit}.json"
-    name.write_text(json.dumps({"votes": votes, "bloc": bloc, "without": bare, "with": full}, indent=1))
+    name = write_result(f"command-{votes}", {"votes": votes, "bloc": bloc, "without": bare, "with": full})
     print(f"wrote {name}")
 
 

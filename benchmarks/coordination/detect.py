@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.coordination.results_file import write_result
 from workingup.analysis.coordination import detect_coordination
 from workingup.analysis.matrix import VoteMatrix
 from workingup.planted_blocs import STRATEGIES, plant_conversation
@@ -146,13 +147,7 @@ def main() -> None:
             flagged = [r["flagged"] for r in reals if r["conversation"] == n and r["scripts"] == scripts]
             kind = "scripts " if scripts else "identical"
             print(f"{n:40} {kind} flagged, hashing seeds 0-3: {flagged}")
-    results = Path(__file__).parent / "results"
-    results.mkdir(exist_ok=True)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    name = results / f"detect-{args.honest}x{args.statements}-{commit}.json"
-    name.write_text(json.dumps({"planted": rows, "real": reals}, indent=1))
+    name = write_result(f"detect-{args.honest}x{args.statements}", {"planted": rows, "real": reals})
     print(f"wrote {name}")
 
 

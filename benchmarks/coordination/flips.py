@@ -20,13 +20,12 @@ ratings) differs from its status on the honest votes; its seed baseline is `Matr
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.coordination.results_file import write_result
 from workingup.analysis import AnalysisSettings, VoteMatrix, analyze
 from workingup.analysis.convergence import ConvergenceSettings, convergence
 from workingup.planted_blocs import STRATEGIES, plant_conversation
@@ -120,14 +119,9 @@ def main() -> None:
             line += f"; Community Notes: {cnr['flips']} flips ({cnr['helpful_lost']} helpful lost, {cnr['helpful_gained']} gained)"  # type: ignore[index]
         print(line)
 
-    results = Path(__file__).parent / "results"
-    results.mkdir(exist_ok=True)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    name = results / f"flips-{args.honest}x{args.statements}-seed{args.seed}-{commit}.json"
-    name.write_text(
-        json.dumps({"seed_flips": seed_flips, "cn_seed_flips": cn_seed_flips, "rows": rows}, indent=1)
+    name = write_result(
+        f"flips-{args.honest}x{args.statements}-seed{args.seed}",
+        {"seed_flips": seed_flips, "cn_seed_flips": cn_seed_flips, "rows": rows},
     )
     print(f"wrote {name}")
 

@@ -55,6 +55,15 @@ class OpinionModel:
     pass_rate: NDArray[np.float64]
     ridge: float = 1.0
 
+    def agree(self, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> NDArray[np.float64]:
+        """The model's agree rating (0 disagree … 1 agree, unclipped) for each (participant, statement) given."""
+        return np.asarray(
+            self.mu
+            + self.statement_intercept[cols]
+            + self.participant_intercept[rows]
+            + np.einsum("ij,ij->i", self.participant_factor[rows], self.statement_factor[cols])
+        )
+
     def placed_without(self, matrix: VoteMatrix, statements: NDArray[np.bool_]) -> OpinionModel:
         """The same model with every participant placed from their votes on other statements only: what their
         other votes predict for `statements`, untouched by how they voted there."""
@@ -190,14 +199,7 @@ def follow_script(
     voted = np.bincount(r, minlength=n_p).astype(np.float64)
     fidelity = float(np.clip(np.median(matched[core] / np.maximum(voted[core], 1.0)), 0.55, 0.99))
 
-    agree = np.clip(
-        model.mu
-        + model.statement_intercept[s]
-        + model.participant_intercept[r]
-        + np.einsum("ij,ij->i", model.participant_factor[r], model.statement_factor[s]),
-        _P_FLOOR,
-        1 - _P_FLOOR,
-    )
+    agree = np.clip(model.agree(r, s), _P_FLOOR, 1 - _P_FLOOR)
     passing = model.pass_rate[s]
     expected = np.where(target == 0, passing, (1 - passing) * np.where(target > 0, agree, 1 - agree))
     expected = np.clip(expected, _P_FLOOR, 1 - _P_FLOOR)
@@ -252,14 +254,7 @@ def departures(
     inside[members] = True
     take = inside[rows] & (values != 0)
     r, c = rows[take], cols[take]
-    predicted = np.clip(
-        model.mu
-        + model.statement_intercept[c]
-        + model.participant_intercept[r]
-        + np.einsum("ij,ij->i", model.participant_factor[r], model.statement_factor[c]),
-        0.0,
-        1.0,
-    )
+    predicted = np.clip(model.agree(r, c), 0.0, 1.0)
     residual = (values[take] > 0) - predicted
     n_s = matrix.n_statements
     count = np.bincount(c, minlength=n_s)
