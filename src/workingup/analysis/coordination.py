@@ -293,8 +293,12 @@ def detect_coordination(
         if len(members) < min_bloc_size:
             continue
         pushes = _pushes(matrix, members)
-        if _contrary(matrix, members, pushes) < min_contrary:
-            continue  # it only passes or echoes everyone else: an honest look-alike, not a campaign
+        # A script bloc has shown what it pushes already (departures from the opinion model). An identical bloc
+        # must push against everyone else's majority, or it only passes or echoes everyone else: an honest
+        # look-alike. (Not asked of script blocs: where a script targets few statements, its members not yet
+        # found are most of their voters, and "everyone else's majority" is the campaign's own.)
+        if followers is None and _contrary(matrix, members, pushes) < min_contrary:
+            continue
         taken[members] = True
         blocs.append(_bloc(matrix, members, followers, pushes, pi, pj, shared, identical, first_vote_time))
         weight[members] = 1.0 / len(members)
