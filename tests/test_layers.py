@@ -83,6 +83,17 @@ def test_the_vocabulary_depends_on_nothing_above_it(module: str) -> None:
     assert {n for n in _imports(SRC / f"{module}.py") if n.startswith("workingup.")} <= allowed
 
 
+@pytest.mark.parametrize("module", ["colours", "opinion_map"])
+def test_the_shared_pictures_depend_on_nothing_above_them(module: str) -> None:
+    """The group colours and the one opinion-map renderer serve both web/ and report/, so they sit below both and
+    import nothing from the project but the colours (policy, such as the disclosure floor, stays with callers)."""
+    assert {n for n in _imports(SRC / f"{module}.py") if n.startswith("workingup.")} <= {
+        "workingup.colours",
+        "workingup.colours.UNGROUPED",
+        "workingup.colours.group_colour",
+    }
+
+
 @pytest.mark.parametrize("package", ["store", "analysis", "themes", "domain", "services", "runtime"])
 def test_lower_layers_do_not_import_the_web_or_the_command_line(package: str) -> None:
     assert _offenders(package, ("workingup.web", "workingup.cli", "workingup.commands")) == {}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
+from workingup.opinion_map import GROUP_LABEL, label_box
 from workingup.report.opinion_map import opinion_map_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -42,3 +44,48 @@ def test_an_empty_map_says_so() -> None:
 def test_shapes_must_match() -> None:
     with pytest.raises(ValueError, match="one label per row"):
         opinion_map_svg(np.zeros((3, 2)), np.zeros(2, int), ["A"])
+
+
+def _boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    """The group labels' backing boxes (the frame is the rect without rounded corners)."""
+    return [
+        (x, y, x + float(r.get("width", 0)), y + float(r.get("height", 0)))
+        for r in ET.fromstring(svg).iter(f"{SVG}rect")
+        if r.get("rx") is not None
+        for x, y in [(float(r.get("x", 0)), float(r.get("y", 0)))]
+    ]
+
+
+def _overlapping(boxes: list[tuple[float, float, float, float]]) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[i + 1 :], start=i + 1)
+        if min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+    ]
+
+
+def test_names_of_groups_close_together_do_not_cover_each_other() -> None:
+    # Three groups whose centres nearly coincide and one far away: centred on their centres, as the report used
+    # to print them, the three names covered one another; the dashboard's label placement keeps them apart.
+    rng = np.random.default_rng(2)
+    xy = np.vstack([rng.normal(0.01 * g, 0.2, (30, 2)) for g in range(3)] + [rng.normal(6, 0.2, (30, 2))])
+    labels = np.repeat(np.arange(4), 30)
+    svg, drawn = opinion_map_svg(xy, labels, ["A", "B", "C", "D"])
+    assert drawn == 120
+    boxes = _boxes(svg)
+    assert len(boxes) == 4
+    assert _overlapping(boxes) == []
+    for left, top, right, bottom in boxes:
+        assert 0 <= left <= right <= 640
+        assert 0 <= top <= bottom <= 400
+    root = ET.fromstring(svg)
+    centres = []
+    for path in root.iter(f"{SVG}path"):
+        corners = np.array(re.findall(r"M([-\d.]+) ([-\d.]+)", path.get("d", "")), dtype=float)
+        centres.append(corners.mean(axis=0) + 1.5)
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    naive = [
+        label_box(cx, cy, "middle", text, GROUP_LABEL) for (cx, cy), text in zip(centres, texts, strict=True)
+    ]
+    assert _overlapping(naive)  # the arrangement does crowd names placed the old way
