@@ -49,7 +49,7 @@ with its evidence for a facilitator to judge (benchmarks/coordination/README.md)
 
 Where it falls short: several sub-blocs that share their targets but not their camouflage can hide in one core
 dominated by honest people, and the blended script finds only some of them (benchmark: recall 0.88–0.95 at
-200k votes, 0.27 at 760k).
+200k votes, 0.81 at 760k).
 
 Mitigation (used by the bridging and bloc lenses): each member of a bloc is weighted 1/size — the bloc keeps
 one voice. Not excluding: like-minded real people exist and should count once; not an arbitrary down-weight:
