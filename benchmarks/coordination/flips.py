@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +42,17 @@ def verdicts(p, s, v, n_statements: int, seed: int, defence: bool) -> tuple[np.n
         settings=ConvergenceSettings(random_state=seed, collapse_coordinated=defence),
     )
     return verdict.verdict, verdict.coordination.n_flagged, time.perf_counter() - start
+
+
+def changes(reference: np.ndarray, attacked: np.ndarray, pushed: np.ndarray, positive: str) -> dict[str, int]:
+    """Statements whose verdict (or status) moved, how many left or joined `positive`, and how many were pushed."""
+    flips = attacked != reference
+    return {
+        "flips": int(flips.sum()),
+        "lost": int(np.sum((reference == positive) & (attacked != positive))),
+        "gained": int(np.sum((reference != positive) & (attacked == positive))),
+        "pushed_flips": int(flips[pushed].sum()),
+    }
 
 
 def main() -> None:
@@ -80,18 +92,14 @@ def main() -> None:
         print(f"Community Notes, seed 0 → 1 on the honest votes alone: {cn_seed_flips} status flips")
 
     for strategy, c in planted.items():
-        row: dict[str, object] = {"strategy": strategy, "votes": c.n_votes, "seed_flips": seed_flips}
+        row: dict[str, Any] = {"strategy": strategy, "votes": c.n_votes, "seed_flips": seed_flips}
         for defence in (True, False):
             attacked, flagged, seconds = verdicts(
                 c.participant, c.statement, c.value, args.statements, 0, defence
             )
-            flips = attacked != reference
             key = "with_defence" if defence else "without_defence"
             row[key] = {
-                "flips": int(flips.sum()),
-                "convergence_lost": int(np.sum((reference == "convergence") & (attacked != "convergence"))),
-                "convergence_gained": int(np.sum((reference != "convergence") & (attacked == "convergence"))),
-                "pushed_flips": int(flips[c.pushed].sum()),
+                **changes(reference, attacked, c.pushed, "convergence"),
                 "flagged": flagged,
                 "seconds": seconds,
             }
@@ -99,24 +107,19 @@ def main() -> None:
             cn = run_communitynotes(
                 c.participant, c.statement, c.value, args.communitynotes, n_statements=args.statements, seed=0
             )
-            cn_flips = cn.status != cn_reference.status
             row["communitynotes"] = {
-                "flips": int(cn_flips.sum()),
-                "helpful_lost": int(np.sum((cn_reference.status == "helpful") & (cn.status != "helpful"))),
-                "helpful_gained": int(np.sum((cn_reference.status != "helpful") & (cn.status == "helpful"))),
-                "pushed_flips": int(cn_flips[c.pushed].sum()),
+                **changes(cn_reference.status, cn.status, c.pushed, "helpful"),
                 "seed_flips": cn_seed_flips,
             }
         rows.append(row)
         ours, bare = row["with_defence"], row["without_defence"]
         line = (
-            f"{strategy:10} ours: {ours['flips']} flips ({ours['convergence_lost']} convergence lost, "  # type: ignore[index]
-            f"{ours['convergence_gained']} gained, {ours['flagged']} flagged); "  # type: ignore[index]
-            f"without the defence: {bare['flips']} flips"  # type: ignore[index]
+            f"{strategy:10} ours: {ours['flips']} flips ({ours['lost']} convergence lost, "
+            f"{ours['gained']} gained, {ours['flagged']} flagged); without the defence: {bare['flips']} flips"
         )
         if "communitynotes" in row:
             cnr = row["communitynotes"]
-            line += f"; Community Notes: {cnr['flips']} flips ({cnr['helpful_lost']} helpful lost, {cnr['helpful_gained']} gained)"  # type: ignore[index]
+            line += f"; Community Notes: {cnr['flips']} flips ({cnr['lost']} helpful lost, {cnr['gained']} gained)"
         print(line)
 
     name = write_result(

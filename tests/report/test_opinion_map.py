@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+from tests.geometry import overlapping
 from workingup.opinion_map import GROUP_LABEL, label_box
 from workingup.report.opinion_map import opinion_map_svg
 
@@ -56,15 +57,6 @@ def _boxes(svg: str) -> list[tuple[float, float, float, float]]:
     ]
 
 
-def _overlapping(boxes: list[tuple[float, float, float, float]]) -> list[tuple[int, int]]:
-    return [
-        (i, j)
-        for i, a in enumerate(boxes)
-        for j, b in enumerate(boxes[i + 1 :], start=i + 1)
-        if min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
-    ]
-
-
 def test_names_of_groups_close_together_do_not_cover_each_other() -> None:
     # Three groups whose centres nearly coincide and one far away: centred on their centres, as the report used
     # to print them, the three names covered one another; the dashboard's label placement keeps them apart.
@@ -75,7 +67,7 @@ def test_names_of_groups_close_together_do_not_cover_each_other() -> None:
     assert drawn == 120
     boxes = _boxes(svg)
     assert len(boxes) == 4
-    assert _overlapping(boxes) == []
+    assert overlapping(boxes) == []
     for left, top, right, bottom in boxes:
         assert 0 <= left <= right <= 640
         assert 0 <= top <= bottom <= 400
@@ -88,4 +80,4 @@ def test_names_of_groups_close_together_do_not_cover_each_other() -> None:
     naive = [
         label_box(cx, cy, "middle", text, GROUP_LABEL) for (cx, cy), text in zip(centres, texts, strict=True)
     ]
-    assert _overlapping(naive)  # the arrangement does crowd names placed the old way
+    assert overlapping(naive)  # the arrangement does crowd names placed the old way

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+from tests.geometry import overlapping
 from workingup.colours import GROUP_COLOURS, UNGROUPED
 from workingup.web.opinion_map import MapGroup, MapStatement, label_box, opinion_map_svg
 
@@ -61,15 +62,6 @@ def _label_boxes(svg: str) -> list[tuple[float, float, float, float]]:
     ]
 
 
-def _overlapping(boxes: list[tuple[float, float, float, float]]) -> list[tuple[int, int]]:
-    return [
-        (i, j)
-        for i, a in enumerate(boxes)
-        for j, b in enumerate(boxes[i + 1 :], start=i + 1)
-        if min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
-    ]
-
-
 def test_labels_of_statements_close_together_do_not_cover_each_other() -> None:
     # Key statements a few pixels apart, as on a real dashboard: put to the right of their markers, as they were,
     # these labels covered one another.
@@ -84,12 +76,12 @@ def test_labels_of_statements_close_together_do_not_cover_each_other() -> None:
     )
     boxes = _label_boxes(svg)
     assert len(boxes) == 5
-    assert _overlapping(boxes) == []
+    assert overlapping(boxes) == []
     for left, top, right, bottom in boxes:
         assert 0 <= left <= right <= 640
         assert 0 <= top <= bottom <= 440
     naive = [label_box(x + 7, y + 4, "start", str(100 + i)) for i, (x, y) in enumerate(_markers(svg))]
-    assert _overlapping(naive)  # the arrangement does crowd labels placed the old way
+    assert overlapping(naive)  # the arrangement does crowd labels placed the old way
 
 
 def _markers(svg: str) -> list[tuple[float, float]]:
