@@ -7,6 +7,10 @@ groups over the clustered participants, and the share of the top-|bridging| stat
 that are planted bridging statements. Also the ARI of an oracle that knows the planted groups and assigns every
 participant to the nearest true group centre *on our 2-D map*: when the oracle cannot separate the groups, no
 clustering of that map can, and the limit is the map (Pol.is's 2-D projection), not the clustering.
+
+`--camps` runs the second table instead: two planted camps at the sizes users bring (10,000–100,000 people),
+from `workingup.planted_blocs.plant_conversation` with no bloc (lognormal votes per participant, Zipf-like
+statement popularity, realistic timestamps) and from `simulate_dialogue` (uniform 20–60 votes each).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from workingup.analysis import VoteMatrix, analyze
+from workingup.planted_blocs import plant_conversation
 from workingup.simulation import simulate_dialogue
 
 SETTINGS = [
@@ -30,12 +35,57 @@ SETTINGS = [
 ]
 
 
+CAMPS = [
+    # (generator, participants, statements, seed)
+    ("plant_conversation", 10_000, 300, 0),
+    ("plant_conversation", 10_000, 1_000, 1),
+    ("plant_conversation", 30_000, 500, 2),
+    ("plant_conversation", 100_000, 1_000, 3),
+    ("simulate_dialogue", 10_000, 100, 4),
+    ("simulate_dialogue", 100_000, 200, 5),
+]
+
+
+def _oracle(xy: np.ndarray, truth: np.ndarray) -> float:
+    centres = np.array([xy[truth == g].mean(axis=0) for g in np.unique(truth)])
+    nearest = np.argmin(((xy[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+    return float(adjusted_rand_score(truth, nearest))
+
+
+def camps() -> None:
+    print(
+        "| generator | participants × statements | votes | seed | groups found | ARI | oracle ARI on the map |"
+    )
+    print("|---|---|---:|---:|---|---:|---:|")
+    for generator, n_p, n_s, seed in CAMPS:
+        if generator == "plant_conversation":
+            planted = plant_conversation(n_p, n_s, bloc_share=0.0, seed=seed)
+            matrix = VoteMatrix.from_arrays(planted.participant, planted.statement, planted.value)
+            group = np.asarray(planted.honest.group)
+        else:
+            sim = simulate_dialogue(n_p, n_s, votes_per_participant=(20, 60), seed=seed)
+            matrix = VoteMatrix.from_simulation(sim)
+            group = np.asarray(sim.group)
+        result = analyze(matrix)
+        c = result.clustered
+        truth = group[c]
+        ari = adjusted_rand_score(truth, result.labels[c])
+        print(
+            f"| {generator} | {n_p:,} × {n_s:,} | {matrix.n_votes:,} | {seed} | {[g.size for g in result.groups]} "
+            f"| {ari:.3f} | {_oracle(result.participant_xy[c], truth):.3f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--camps", action="store_true", help="two planted camps of 10,000-100,000 people")
     args = parser.parse_args()
+    if args.camps:
+        camps()
+        return
     print(
         "| participants × statements | groups | votes each | spread | k found | ARI min / mean | oracle ARI mean | bridging on top |"
     )

@@ -1,4 +1,4 @@
-"""Groups: base clusters, weighted k-means, k by silhouette over base centres; seeded, canonical labels."""
+"""Groups: k-means over participants, no group under five, k by silhouette with ties to fewer; no seed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from workingup.analysis import OpinionClusterer, canonical_labels, clustered_participants
+from workingup.analysis.clustering import SILHOUETTE_TIE
 
 
 def _blobs(sizes: list[int], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -25,13 +26,15 @@ def test_recovers_well_separated_groups(sizes: list[int]) -> None:
     assert np.bincount(model.labels_).tolist() == sorted(np.bincount(model.labels_).tolist(), reverse=True)
 
 
-def test_silhouette_runs_over_base_centres_only() -> None:
+def test_the_silhouette_sample_bounds_the_cost_and_keeps_the_answer() -> None:
     X, _ = _blobs([3000, 2000])
-    model = OpinionClusterer(n_base_clusters=100).fit(X)
-    assert len(model.base_centers_) <= 100
-    assert model.base_weights_.sum() == len(X)
-    assert set(model.silhouettes_) == {2, 3, 4, 5}  # max-k = min(5, 2 + 100 // 12)
-    np.testing.assert_array_equal(model.labels_, model.base_groups_[model.base_labels_])
+    sampled = OpinionClusterer(max_silhouette_points=500).fit(X)
+    full = OpinionClusterer(max_silhouette_points=10_000).fit(X)
+    assert sampled.n_groups_ == full.n_groups_ == 2
+    np.testing.assert_array_equal(
+        sampled.labels_, full.labels_
+    )  # the sample scores k; it never moves a point
+    assert set(sampled.silhouettes_) == {2, 3, 4, 5}
 
 
 def test_max_groups_up_to_eight() -> None:
@@ -42,23 +45,54 @@ def test_max_groups_up_to_eight() -> None:
         OpinionClusterer(max_groups=9).fit(X)
 
 
-def test_few_distinct_points_are_their_own_base_clusters() -> None:
-    X = np.array([[0.0, 0.0]] * 5 + [[1.0, 1.0]] * 3 + [[5.0, 5.0]] * 4)
+def test_few_distinct_points() -> None:
+    X = np.array([[0.0, 0.0]] * 5 + [[1.0, 1.0]] * 5 + [[5.0, 5.0]] * 6)
     model = OpinionClusterer().fit(X)
-    assert len(model.base_centers_) == 3
-    assert model.n_groups_ == 2  # only k = 2 can be scored with three base clusters
+    assert set(model.silhouettes_) == {2, 3}  # no more groups than distinct points
+    assert np.bincount(model.labels_).tolist() == [6, 5, 5]
     single = OpinionClusterer().fit(np.zeros((4, 2)))
     assert single.n_groups_ == 1
     assert single.labels_.tolist() == [0, 0, 0, 0]
 
 
-def test_seeded_and_reproducible() -> None:
+def test_an_outlier_is_never_a_group() -> None:
+    """k-means lowers its inertia most by isolating one far participant; that group could never be reported."""
+    X, truth = _blobs([80, 12])
+    X = np.r_[X, [[40.0, 40.0]]]  # one participant far from everyone
+    model = OpinionClusterer().fit(X)
+    sizes = np.bincount(model.labels_)
+    assert sizes.min() >= 5
+    assert model.n_groups_ == 2
+    assert adjusted_rand_score(truth, model.labels_[:-1]) == 1.0
+
+
+def test_too_few_points_for_two_groups_of_five_is_one_group() -> None:
+    X, _ = _blobs([5, 4])
+    model = OpinionClusterer().fit(X)
+    assert model.n_groups_ == 1
+    assert model.silhouettes_ == {}
+    assert OpinionClusterer(min_group_size=4).fit(X).n_groups_ == 2
+
+
+def test_a_silhouette_tie_goes_to_fewer_groups() -> None:
+    """Two groups that are each a loose pair of sub-clusters: 4 groups score a little higher, 2 within the tie."""
+    rng = np.random.default_rng(1)
+    centres = np.array([[-5.0, -0.9], [-5.0, 0.9], [5.0, -0.9], [5.0, 0.9]])
+    X = np.vstack([rng.normal(c, 0.55, (150, 2)) for c in centres])
+    free = OpinionClusterer().fit(X)
+    scores = free.silhouettes_
+    assert free.n_groups_ == min(k for k, v in scores.items() if v > max(scores.values()) - SILHOUETTE_TIE)
+    assert free.n_groups_ == 2
+
+
+def test_no_seed_reaches_the_groups() -> None:
+    """The starts use fixed seeds: the same points give the same groups in any order of calls."""
     X, _ = _blobs([400, 300, 200], seed=3)
-    a = OpinionClusterer(random_state=5).fit(X)
-    b = OpinionClusterer(random_state=5).fit(X)
+    a = OpinionClusterer().fit(X)
+    b = OpinionClusterer().fit(X)
     np.testing.assert_array_equal(a.labels_, b.labels_)
-    np.testing.assert_array_equal(a.base_centers_, b.base_centers_)
     assert a.predict(X[:50]).tolist() == a.labels_[:50].tolist()
+    assert "random_state" not in OpinionClusterer().get_params()
 
 
 def test_canonical_labels() -> None:

@@ -1,18 +1,40 @@
-"""Opinion groups the Pol.is way: 100 base clusters, then weighted k-means on their centres, k by silhouette.
+"""Opinion groups: k-means on the participants' map positions, k by silhouette, no group under the disclosure size.
 
-Why two levels: the base clusters summarise thousands of participants into at most 100 weighted points, so
-choosing k (which needs a silhouette, quadratic in the number of points) costs the same for 100 people as for a
-million, and the silhouette never runs over all participants (docs/architecture.md §3.1, §3.2).
+What we keep from Pol.is (docs/architecture.md §3.2): groups are k-means clusters of the clustered participants'
+2-D positions, k from 2 to 5 chosen by silhouette, and Pol.is's own deterministic start (the first k distinct
+points, in participant order) is always among the starts.
 
-Determinism: every k-means is seeded (`random_state`) and multi-start; the start with the lowest (weighted)
-inertia wins, the earliest start on a tie (scikit-learn's rule). k is the one with the highest silhouette over
-base-cluster centres, the smallest k on a tie. All of it runs on one BLAS/OpenMP thread, which is both faster
-on this scale and what makes results bit-for-bit reproducible. Group labels are then made canonical: by
-decreasing size, ties broken by the first member's row.
+Where we differ, and why (measured in benchmarks/analysis/README.md):
+
+- **No seed.** The partition must not change with `--seed`: the k-means++ starts use fixed seeds 0…n_init−1,
+  and the start with the lowest inertia wins (Pol.is's own start first on a tie). On real conversations many
+  starts end in local optima whose inertia differs by a fraction of a percent; a seeded single start picks among
+  them at random, which is how the groups used to move between seeds.
+- **Participants, not base clusters.** Pol.is first summarises participants into 100 base clusters and groups
+  those. Base clusters move the boundary by whole base clusters and add a second source of randomness; on a 2-D
+  map k-means over the participants themselves costs O(n·k) per iteration, so the summary buys nothing.
+- **No group under `min_group_size`** (5, the disclosure rule). A group that small cannot be reported, and it is
+  usually one outlying participant that k-means isolated because it lowers the inertia most. A partition with
+  such a group is not admissible: among the starts, the lowest-inertia *admissible* partition is kept, and a k
+  with none is not offered. When no k is admissible everyone is one group.
+- **Silhouette over participants.** Pol.is scores k by the silhouette of base-cluster centres, which counts a
+  base cluster of 3 as much as one of 300 and over-splits large two-camp conversations (5 groups for two planted
+  camps of 5,000). We score the participants themselves (a fixed sample of `max_silhouette_points` above that,
+  so the cost is bounded); the highest mean silhouette wins, the smaller k on a tie, as in Pol.is — but a tie is
+  any difference under `SILHOUETTE_TIE` (0.01): a silhouette is read to two decimals, and an extra group must
+  earn its place by more than the last digit (brexit-consensus: 0.426 for 2 groups, 0.430 for 3; Pol.is shows 2).
+
+Everything runs on one BLAS/OpenMP thread, which is both faster at this scale and bit-for-bit reproducible.
+Group labels are canonical: by decreasing size, ties broken by the first member's row.
+
+Cost: for each k, (n_init + 1) Lloyd runs over at most `max_start_points` points (a fixed sample above that,
+whose winner is then refined by one Lloyd run over everyone), O(n·k) per iteration, and one silhouette over at
+most `max_silhouette_points` points, O(min(n, S)²) — never quadratic in the number of participants.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,27 +45,44 @@ from sklearn.metrics import silhouette_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-__all__ = ["MAX_GROUPS", "OpinionClusterer", "canonical_labels"]
+__all__ = ["MAX_GROUPS", "MIN_GROUP_SIZE", "SILHOUETTE_TIE", "OpinionClusterer", "canonical_labels"]
 
 MAX_GROUPS = 8
 """The most groups we offer (Pol.is stops at 5; users asked for more, compdemocracy/polis#1289)."""
 
+MIN_GROUP_SIZE = 5
+"""The smallest group we report: below it, a group's figures would disclose its members' votes."""
+
+SILHOUETTE_TIE = 0.01
+"""Silhouettes closer than this are a tie, which the smaller number of groups wins."""
+
+_SAMPLE_SEED = 0
+"""Seed of the fixed samples: a constant, so no user seed reaches the partition."""
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    labels: NDArray[np.int64]
+    centers: NDArray[np.float64]
+    inertia: float
+
 
 class OpinionClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
-    """Base clusters, then groups: weighted k-means on base-cluster centres for k = 2…max-k.
+    """k-means for k = 2…max-k over the points, the lowest-inertia admissible start per k, k by silhouette.
 
     Parameters
     ----------
-    n_base_clusters : int, default=100
-        Points are first summarised into at most this many base clusters (all distinct points when fewer).
     max_groups : int, default=5
-        Largest k tried; Pol.is also caps k at 2 + n_base // 12. At most 8.
-    n_init : int, default=3
-        k-means starts for the base clusters (the expensive level).
-    group_n_init : int, default=20
-        k-means starts for each k at the group level (cheap: at most 100 weighted points).
-    random_state : int, default=0
-        Seed of every k-means start.
+        Largest k tried (Pol.is: 5). At most 8; also at most n // min_group_size.
+    min_group_size : int, default=5
+        Smallest admissible group.
+    n_init : int, default=10
+        k-means++ starts per k (seeds 0…n_init−1), besides Pol.is's first-distinct-points start.
+    max_silhouette_points : int, default=3000
+        Above this many points the silhouette is computed over a fixed sample of this size.
+    max_start_points : int, default=20000
+        Above this many points the starts run on a fixed sample of this size, and the best admissible one is
+        refined over all points.
 
     Attributes
     ----------
@@ -51,16 +90,9 @@ class OpinionClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]  # sk
         Group of every point, 0…n_groups_-1, group 0 the largest.
     n_groups_ : int
     cluster_centers_ : ndarray of shape (n_groups_, n_features)
-        Member-weighted mean of each group's base-cluster centres.
-    base_centers_ : ndarray of shape (n_base_, n_features)
-    base_labels_ : ndarray of shape (n_samples,)
-        Base cluster of every point.
-    base_weights_ : ndarray of shape (n_base_,)
-        Members per base cluster.
-    base_groups_ : ndarray of shape (n_base_,)
-        Group of every base cluster.
+        Mean of each group's points.
     silhouettes_ : dict of int to float
-        Silhouette over base-cluster centres of each k tried.
+        Mean silhouette of each admissible k tried.
 
     Examples
     --------
@@ -75,107 +107,108 @@ class OpinionClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]  # sk
     def __init__(
         self,
         *,
-        n_base_clusters: int = 100,
         max_groups: int = 5,
-        n_init: int = 3,
-        group_n_init: int = 20,
-        random_state: int = 0,
+        min_group_size: int = MIN_GROUP_SIZE,
+        n_init: int = 10,
+        max_silhouette_points: int = 3000,
+        max_start_points: int = 20_000,
     ) -> None:
-        self.n_base_clusters = n_base_clusters
         self.max_groups = max_groups
+        self.min_group_size = min_group_size
         self.n_init = n_init
-        self.group_n_init = group_n_init
-        self.random_state = random_state
+        self.max_silhouette_points = max_silhouette_points
+        self.max_start_points = max_start_points
 
     def fit(self, X: Any, y: Any = None) -> OpinionClusterer:
         """Cluster the points (typically the clustered participants' 2-D projections)."""
         self._check_params()
         X = validate_data(self, X, dtype=np.float64)
         with threadpool_limits(1):
-            base_centers, base_labels = self._base_clusters(X)
-            weights = np.bincount(base_labels, minlength=len(base_centers)).astype(np.float64)
-            base_groups, silhouettes = self._group_base_clusters(base_centers, weights)
-        labels = canonical_labels(base_groups[base_labels])
-        base_groups = np.empty(len(base_centers), dtype=np.int64)
-        base_groups[base_labels] = labels  # every base cluster has members, all in one group
-        self.base_centers_ = base_centers
-        self.base_labels_ = base_labels
-        self.base_weights_ = weights
-        self.base_groups_ = base_groups
+            labels, silhouettes = self._groups(X)
+        labels = canonical_labels(labels)
         self.labels_ = labels
         self.n_groups_ = int(labels.max()) + 1
-        self.cluster_centers_ = np.array(
-            [
-                np.average(base_centers[base_groups == g], axis=0, weights=weights[base_groups == g])
-                for g in range(self.n_groups_)
-            ]
-        )
+        self.cluster_centers_ = np.array([X[labels == g].mean(axis=0) for g in range(self.n_groups_)])
         self.silhouettes_ = silhouettes
         return self
 
     def predict(self, X: Any) -> NDArray[np.int64]:
-        """The group of the nearest base-cluster centre."""
+        """The group of the nearest group centre."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        nearest = np.empty(len(X), dtype=np.int64)
-        for start in range(0, len(X), 10_000):  # chunks keep the distance block small
-            block = X[start : start + 10_000]
-            distances = ((block[:, None, :] - self.base_centers_[None, :, :]) ** 2).sum(axis=2)
-            nearest[start : start + len(block)] = np.argmin(distances, axis=1)
-        return np.asarray(self.base_groups_[nearest], dtype=np.int64)
+        distances = ((X[:, None, :] - self.cluster_centers_[None, :, :]) ** 2).sum(axis=2)
+        return np.asarray(np.argmin(distances, axis=1), dtype=np.int64)
 
     # ---------------------------------------------------------------------------------------------- internals
 
     def _check_params(self) -> None:
-        for name in ("n_base_clusters", "n_init", "group_n_init"):
+        for name in ("min_group_size", "n_init", "max_silhouette_points", "max_start_points"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if not isinstance(self.max_groups, int | np.integer) or not 2 <= self.max_groups <= MAX_GROUPS:
             raise ValueError(f"max_groups must be an integer from 2 to {MAX_GROUPS}, got {self.max_groups!r}")
-        if not isinstance(self.random_state, int | np.integer):
-            raise ValueError(
-                f"random_state must be an integer (results must be reproducible), got {self.random_state!r}"
-            )
 
-    def _base_clusters(self, X: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-        """Every distinct point when there are few; else the best of `n_init` seeded k-means starts."""
-        distinct, inverse = np.unique(X, axis=0, return_inverse=True)
-        inverse = inverse.ravel().astype(np.int64)
-        if len(distinct) <= self.n_base_clusters:
-            return distinct, inverse
-        km = KMeans(
-            n_clusters=self.n_base_clusters,
-            n_init=self.n_init,
-            random_state=self.random_state,
-            algorithm="lloyd",
-        ).fit(X)
-        labels = km.labels_.astype(np.int64)
-        used = np.unique(labels)  # drop any base cluster left empty
-        return km.cluster_centers_[used], np.searchsorted(used, labels)
-
-    def _group_base_clusters(
-        self, centers: NDArray[np.float64], weights: NDArray[np.float64]
-    ) -> tuple[NDArray[np.int64], dict[int, float]]:
-        n_base = len(centers)
-        max_k = min(self.max_groups, 2 + n_base // 12, n_base - 1)
+    def _groups(self, X: NDArray[np.float64]) -> tuple[NDArray[np.int64], dict[int, float]]:
+        n = len(X)
+        n_distinct = len(np.unique(X, axis=0))
+        max_k = min(self.max_groups, n // self.min_group_size, n_distinct)
+        sample = _fixed_sample(n, self.max_silhouette_points)
+        start_sample = _fixed_sample(n, self.max_start_points)
+        found: dict[int, NDArray[np.int64]] = {}
         silhouettes: dict[int, float] = {}
-        best: NDArray[np.int64] | None = None
-        best_score = -np.inf
         for k in range(2, max_k + 1):
-            km = KMeans(
-                n_clusters=k, n_init=self.group_n_init, random_state=self.random_state, algorithm="lloyd"
-            )
-            labels = km.fit(centers, sample_weight=weights).labels_.astype(np.int64)
-            if len(np.unique(labels)) < 2:
+            best = self._best_admissible(X[start_sample], k)
+            if best is not None and len(start_sample) < n:
+                best = self._refine(X, best.centers)
+            if best is None or np.bincount(best.labels, minlength=k).min() < self.min_group_size:
                 continue
-            score = float(silhouette_score(centers, labels))
-            silhouettes[k] = score
-            if score > best_score:  # strict: the smallest k wins a tie
-                best, best_score = labels, score
-        if best is None:  # two base clusters or fewer: each is its own group
-            best = np.arange(n_base, dtype=np.int64)
-        return best, silhouettes
+            if len(np.unique(best.labels[sample])) < 2:  # a group too rare to appear in the sample
+                continue
+            found[k] = best.labels
+            silhouettes[k] = float(silhouette_score(X[sample], best.labels[sample]))
+        if not found:
+            return np.zeros(n, dtype=np.int64), silhouettes
+        top = max(silhouettes.values())
+        chosen = min(k for k, score in silhouettes.items() if score > top - SILHOUETTE_TIE)
+        return found[chosen], silhouettes
+
+    def _best_admissible(self, X: NDArray[np.float64], k: int) -> _Candidate | None:
+        """The lowest-inertia start whose groups all have `min_group_size` members; Pol.is's start wins ties."""
+        best: _Candidate | None = None
+        for candidate in self._starts(X, k):
+            sizes = np.bincount(candidate.labels, minlength=k)
+            if sizes.min() < self.min_group_size:
+                continue
+            if best is None or candidate.inertia < best.inertia:
+                best = candidate
+        return best
+
+    def _starts(self, X: NDArray[np.float64], k: int) -> list[_Candidate]:
+        _, first = np.unique(X, axis=0, return_index=True)
+        polis_start = X[np.sort(first)[:k]]
+        fits = [KMeans(n_clusters=k, init=polis_start, n_init=1, algorithm="lloyd").fit(X)]
+        fits += [
+            KMeans(n_clusters=k, n_init=1, random_state=seed, algorithm="lloyd").fit(X)
+            for seed in range(self.n_init)
+        ]
+        return [
+            _Candidate(fit.labels_.astype(np.int64), fit.cluster_centers_, float(fit.inertia_))
+            for fit in fits
+        ]
+
+    @staticmethod
+    def _refine(X: NDArray[np.float64], centers: NDArray[np.float64]) -> _Candidate:
+        fit = KMeans(n_clusters=len(centers), init=centers, n_init=1, algorithm="lloyd").fit(X)
+        return _Candidate(fit.labels_.astype(np.int64), fit.cluster_centers_, float(fit.inertia_))
+
+
+def _fixed_sample(n: int, size: int) -> NDArray[np.int64]:
+    """All rows, or `size` of them drawn with a constant seed (the same rows for the same n, whatever --seed is)."""
+    if n <= size:
+        return np.arange(n, dtype=np.int64)
+    rng = np.random.default_rng(_SAMPLE_SEED)
+    return np.sort(rng.choice(n, size, replace=False)).astype(np.int64)
 
 
 def canonical_labels(labels: NDArray[np.integer]) -> NDArray[np.int64]:

@@ -1,8 +1,8 @@
 """The whole Pol.is-compatible analysis of a vote matrix, in one call.
 
 Steps (docs/architecture.md §3.1): project (sparsity-aware PCA, rejected and meta columns zeroed) → choose who is clustered →
-base clusters and groups → representativeness, majority consensus, group-informed consensus, divisiveness and
-routing priority → stable labels. Everything is seeded and single-threaded, and rows are in participant-id
+opinion groups → representativeness, majority consensus, group-informed consensus, divisiveness and
+routing priority → stable labels. Nothing here is random (the groups' k-means starts use fixed seeds) and everything is single-threaded, and rows are in participant-id
 order, so the same votes give a byte-identical result in any process.
 """
 
@@ -99,11 +99,9 @@ def analyze(
     centers = np.zeros((0, 2))
     if clustered.any():
         clusterer = OpinionClusterer(
-            n_base_clusters=settings.n_base_clusters,
             max_groups=settings.max_groups,
+            min_group_size=settings.min_group_size,
             n_init=settings.n_init,
-            group_n_init=settings.group_n_init,
-            random_state=settings.random_state,
         ).fit(participant_xy[clustered])
         labels[clustered] = clusterer.labels_
         silhouettes = clusterer.silhouettes_

@@ -75,7 +75,7 @@ class AnalysisResult:
     """Group label of every participant, -1 when not clustered."""
     groups: tuple[OpinionGroup, ...]
     silhouettes: Mapping[int, float]
-    """Silhouette over base-cluster centres for every number of groups tried (read-only)."""
+    """Mean silhouette over the clustered participants for every admissible number of groups (read-only)."""
     group_counts: GroupCounts
     """Agree/disagree/seen counts per group (rows in `groups` order) and statement."""
 

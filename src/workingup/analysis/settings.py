@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from workingup.analysis.clustering import MAX_GROUPS
+from workingup.analysis.clustering import MAX_GROUPS, MIN_GROUP_SIZE
 from workingup.analysis.repness import Z_90
 
 __all__ = ["SETTINGS_HELP", "AnalysisSettings"]
@@ -33,23 +33,29 @@ class AnalysisSettings:
     greedy_n: int = _setting(
         15, "While fewer participants qualify, the most active voters are added up to this."
     )
-    n_base_clusters: int = _setting(
-        100, "Base clusters summarising participants before grouping (Pol.is: 100)."
+    min_group_size: int = _setting(
+        MIN_GROUP_SIZE,
+        "Smallest opinion group: a partition with a smaller group is not offered (our disclosure rule).",
     )
     pick_max: int = _setting(5, "Representative statements per group, and consensus statements per side.")
     z_threshold: float = _setting(
         Z_90, "Significance threshold of the z-tests (Pol.is: 1.2816, one-sided 90 %)."
     )
-    random_state: int = _setting(0, "Seed of every k-means start: the same seed gives the same result.")
-    n_init: int = _setting(3, "k-means starts for the base clusters; the lowest inertia wins.")
-    group_n_init: int = _setting(20, "k-means starts for each number of groups; the lowest inertia wins.")
+    random_state: int = _setting(
+        0,
+        "Seed of the sampling-based parts (the bridging fit, the coordination screen's hashing); the opinion "
+        "groups never depend on it.",
+    )
+    n_init: int = _setting(
+        10, "k-means++ starts per number of groups, besides Pol.is's own start; the lowest inertia wins."
+    )
 
     def __post_init__(self) -> None:
         if not 2 <= self.max_groups <= MAX_GROUPS:
             raise ValueError(f"max_groups must be from 2 to {MAX_GROUPS}, got {self.max_groups}")
         if not 0.0 <= self.pass_weight <= 1.0:
             raise ValueError(f"pass_weight must be between 0 and 1, got {self.pass_weight}")
-        for name in ("min_votes", "n_base_clusters", "pick_max", "n_init", "group_n_init"):
+        for name in ("min_votes", "min_group_size", "pick_max", "n_init"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.greedy_n < 0:

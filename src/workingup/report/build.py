@@ -358,9 +358,9 @@ def _method(
         "pass. Only each participant's latest vote on a statement counts; the full history is kept.",
         "Opinion map and groups (Pol.is-compatible): the vote matrix is centred, missing cells take the "
         "column mean, and the two principal components place each participant using only the statements "
-        "they saw, scaled by √(statements / statements seen). Participants with enough votes are summarised "
-        "in base clusters by k-means, then grouped by weighted k-means, the number of groups chosen by "
-        "silhouette. Seeded: the same votes give the same groups.",
+        "they saw, scaled by √(statements / statements seen). Participants with enough votes are grouped by "
+        "k-means, the number of groups chosen by silhouette; no group has fewer than five members. No "
+        "randomness: the same votes give the same groups.",
         "Agreement within a group or bloc is the share of agree among its votes (a pass counts as a vote "
         f"that did not agree), with a {conv.level:.0%} Beta(agree+1, others+1) credible interval. Cross-group "
         "support is the lowest group's lower bound. Group-informed consensus (Pol.is) is the product over "
