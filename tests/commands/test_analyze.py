@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import numpy as np
 import pytest
 import typer
@@ -97,6 +98,9 @@ def test_analyses_the_demo_dialogue_from_the_database(
     assert "Convergence verdict (three lenses)" in done.output
     assert "Blocs" in done.output
     document = json.loads(out.read_text(encoding="utf-8"))
+    assert [e.message for e in _validator().iter_errors(document)] == []
+    assert document["source"]["kind"] == "database"
+    assert "Votes: dialogue " in done.output
     assert document["convergence"]["lenses"]["blocs"]["support"]["bloc_names"] == ["left", "right"]
     assert document["sectors"]["bloc_names"][0] == "employers"
     assert "convergence" in document["convergence"]["verdict"]
@@ -348,3 +352,40 @@ def test_names_participants_votes_when_there_is_no_votes_csv(polis_root: Path, t
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["source"]["votes_file"] == "participants-votes.csv"
     assert document["seed"]["analysis"] == 4
+
+
+SCHEMA = Path(__file__).parents[2] / "docs" / "analyze-json.schema.json"
+DOC = Path(__file__).parents[2] / "docs" / "analyze-json.md"
+
+
+def _validator() -> Any:
+    return jsonschema_rs.validator_for(json.loads(SCHEMA.read_text(encoding="utf-8")))
+
+
+def test_the_json_matches_its_documented_schema(brexit: tuple[str, dict[str, Any]]) -> None:
+    """docs/analyze-json.schema.json is strict (no undocumented key), so a renamed or added field fails here."""
+    _, document = brexit
+    validator = _validator()
+    assert [e.message for e in validator.iter_errors(document)] == []
+    drifted = json.loads(json.dumps(document))
+    drifted["analysis"]["statements"]["moderated_out"] = drifted["analysis"]["statements"].pop("rejected")
+    assert not validator.is_valid(drifted)
+
+
+def test_the_json_doc_names_every_field_of_the_schema() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+    def names(node: Any) -> set[str]:
+        found: set[str] = set()
+        if isinstance(node, dict):
+            found |= set(node.get("properties", {}))
+            for value in node.values():
+                found |= names(value)
+        elif isinstance(node, list):
+            for value in node:
+                found |= names(value)
+        return found
+
+    missing = sorted(n for n in names(schema) if f"`{n}`" not in doc)
+    assert not missing, missing
