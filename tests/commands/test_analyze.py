@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import jsonschema_rs
+import numpy as np
 import pytest
 import typer
 from rich.console import Console
@@ -12,6 +18,7 @@ from typer.testing import CliRunner
 
 from workingup.analysis import SETTINGS_HELP, AnalysisSettings, VoteMatrix
 from workingup.analysis import analyze as run_analysis
+from workingup.analysis.repness import RepresentativeStatement
 from workingup.commands.analyze import analyze, load_polis, print_summary
 
 app = typer.Typer()
@@ -29,14 +36,14 @@ def test_prints_groups_consensus_and_writes_json(polis_root: Path, tmp_path: Pat
         "Opinion groups",
         "Group A: representative",
         "Group B: representative",
-        "Consensus",
-        "Bridging",
+        "Majority agrees",
+        "Highest group-informed consensus",
         "Divisive",
     ):
         assert heading in done.output
     assert "Convergence verdict (three lenses)" in done.output
     document = json.loads(out.read_text(encoding="utf-8"))
-    votes, _, _ = load_polis(polis_root / "brexit-consensus")
+    votes, _, _, _ = load_polis(polis_root / "brexit-consensus")
     expected = run_analysis(votes.matrix)
     assert document["analysis"] == json.loads(expected.to_json())
     assert len(document["convergence"]["verdict"]) == votes.matrix.n_statements
@@ -91,6 +98,9 @@ def test_analyses_the_demo_dialogue_from_the_database(
     assert "Convergence verdict (three lenses)" in done.output
     assert "Blocs" in done.output
     document = json.loads(out.read_text(encoding="utf-8"))
+    assert [e.message for e in _validator().iter_errors(document)] == []
+    assert document["source"]["kind"] == "database"
+    assert "Votes: dialogue " in done.output
     assert document["convergence"]["lenses"]["blocs"]["support"]["bloc_names"] == ["left", "right"]
     assert document["sectors"]["bloc_names"][0] == "employers"
     assert "convergence" in document["convergence"]["verdict"]
@@ -185,3 +195,197 @@ def test_no_coordination_says_so(polis_root: Path) -> None:
     done = runner.invoke(app, ["--polis", str(polis_root / "london.youth.policing"), "--no-coordination"])
     assert done.exit_code == 0, done.output
     assert "Coordinated-voting detection is off" in done.output
+
+
+# --- Output that explains itself (issue 15) -----------------------------------------------------------------------
+
+COUNT_SHARE = re.compile(r"(\d+(?:\.\d)?)/(\d+(?:\.\d)?) (agree|disagree) \((\d+)%\)")
+
+
+@pytest.fixture(scope="module")
+def brexit(polis_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    """One run of the command on a real conversation, read by several tests (an analysis takes seconds)."""
+    out = tmp_path_factory.mktemp("brexit") / "result.json"
+    done = runner.invoke(
+        app,
+        ["--polis", str(polis_root / "brexit-consensus"), "--json", str(out), "--top", "5", "--all"],
+        env={"COLUMNS": "250"},
+    )
+    assert done.exit_code == 0, done.output
+    return done.output, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_every_percentage_beside_a_count_is_its_raw_share(brexit: tuple[str, dict[str, Any]]) -> None:
+    """ "1/1 disagree (67%)" was Pol.is's smoothed (n+1)/(N+2) printed beside a raw count."""
+    output, _ = brexit
+    found = COUNT_SHARE.findall(output)
+    assert len(found) >= 10  # the representative statements and both majority tables
+    for n, total, _vote, percent in found:
+        assert int(percent) == round(100 * float(n) / float(total)), (n, total, percent)
+
+
+def test_representative_statements_show_the_vote_their_count_is_of(
+    brexit: tuple[str, dict[str, Any]],
+) -> None:
+    """Each row's count is the group's own count of the vote it names, and the others' count beside it."""
+    output, document = brexit
+    analysis = document["analysis"]
+    statements = analysis["statements"]
+    column = {sid: c for c, sid in enumerate(statements["id"])}
+    checked = 0
+    for g, group in enumerate(analysis["groups"]):
+        for r in group["representative"]:
+            vote = "agree" if r["best_agree"] or r["repful_for"] == "agree" else "disagree"
+            c = column[r["statement_id"]]
+            mine = statements[f"group_{vote}"]
+            seen = statements["group_seen"]
+            group_figure = f"{mine[g][c]}/{seen[g][c]} {vote}"
+            rest = sum(row[c] for row in mine) - mine[g][c]
+            rest_seen = sum(row[c] for row in seen) - seen[g][c]
+            row = f"{r['statement_id']}{'*' if r['best_agree'] else ''}"
+            assert re.search(
+                rf"{re.escape(row)} .*{re.escape(group_figure)} \(\d+%\) .*{rest}/{rest_seen} {vote}", output
+            ), (group["name"], r)
+            checked += 1
+    assert checked >= 4
+
+
+def test_best_agree_is_never_printed_as_a_disagree(polis_root: Path) -> None:
+    """The reported bug: Pol.is labels a group's best agree "disagree" when the others agree even more, and the
+    row read "0/23 disagree (4%)" for a group where 21 of 23 agreed."""
+    votes, _, _, _ = load_polis(polis_root / "london.youth.policing")
+    result = run_analysis(votes.matrix)
+    group = result.groups[0]
+    c = int(np.argmax(result.group_counts.agree[0] * result.selectable))  # the statement A agrees with most
+    n_agree, n_seen = int(result.group_counts.agree[0, c]), int(result.group_counts.seen[0, c])
+    n_disagree = int(result.group_counts.disagree[0, c])
+    assert n_agree > n_disagree
+    pol_is_label = RepresentativeStatement(  # what Pol.is's finalize gives when rdt > rat
+        statement_id=result.statement_ids[c].item(),
+        repful_for="disagree",
+        n_success=n_disagree,
+        n_trials=n_seen,
+        p_success=(n_disagree + 1) / (n_seen + 2),
+        p_test=0.0,
+        repness=0.5,
+        repness_test=-1.0,
+        best_agree=True,
+        n_agree=n_agree,
+    )
+    groups = (replace(group, representative=(pol_is_label,)), *result.groups[1:])
+    console = Console(record=True, width=250)
+    print_summary(replace(result, groups=groups), votes.texts, console=console)
+    text = console.export_text()
+    assert f"{n_agree}/{n_seen} agree ({round(100 * n_agree / n_seen)}%)" in text
+    assert f"{n_disagree}/{n_seen} disagree" not in text
+
+
+def test_predicted_support_is_printed_within_its_scale(brexit: tuple[str, dict[str, Any]]) -> None:
+    output, document = brexit
+    bridging = document["convergence"]["lenses"]["bridging"]
+    values = [v for v in bridging["support_low"] + bridging["support_high"] if v is not None]
+    assert any(v > 1 for v in values)
+    assert any(v < 0 for v in values)
+    printed = [float(v) for v in re.findall(r"(-?\d+\.\d\d) / ", output)] + [
+        float(v) for v in re.findall(r" / (-?\d+\.\d\d)", output)
+    ]
+    assert printed
+    assert all(0.0 <= v <= 1.0 for v in printed)
+    assert "≥ 1.00" in output
+    assert "≤ 0.00" in output
+    # The verdict's reasons (the dashboard's "Why") follow the same rule.
+    reasons = " ".join(document["convergence"]["reasons"])
+    assert all(0.0 <= float(v) <= 1.0 for v in re.findall(r"-?\d+\.\d\d", reasons))
+
+
+def test_verdict_words_have_one_meaning(brexit: tuple[str, dict[str, Any]]) -> None:
+    """ "rejected" is Pol.is's word for moderated out; the verdict it named is printed "unsupported"."""
+    output, document = brexit
+    verdicts = document["convergence"]["verdict"]
+    assert "rejected" not in output.lower()
+    unsupported = sum(v == "rejected" for v in verdicts)
+    assert unsupported
+    assert f"{unsupported} unsupported" in output
+    assert "Majority consensus" not in output
+    assert "Bridging: every group agrees" not in output
+
+
+def test_prints_and_writes_the_vote_source_thresholds_and_seed(
+    brexit: tuple[str, dict[str, Any]], polis_root: Path
+) -> None:
+    output, document = brexit
+    flat = " ".join(output.split())
+    assert f"Votes: Pol.is export {polis_root / 'brexit-consensus'}, votes read from votes.csv." in flat
+    settings = document["analysis"]["settings"]
+    verdict = document["convergence"]["settings"]
+    assert f"at least {settings['min_votes']} votes" in flat
+    assert f"z > {settings['z_threshold']}" in flat
+    assert f"at least {verdict['min_votes']} votes on a statement" in flat
+    assert f"Seed: {settings['random_state']} (reaches the k-means starts" in flat
+    assert document["source"] == {
+        "kind": "polis",
+        "path": str(polis_root / "brexit-consensus"),
+        "votes_file": "votes.csv",
+    }
+    bars = document["thresholds"]
+    assert bars["min_votes_to_be_grouped"] == settings["min_votes"]
+    assert bars["z_threshold"] == settings["z_threshold"]
+    assert (bars["verdict_min_votes"], bars["verdict_min_group_votes"]) == (
+        verdict["min_votes"],
+        verdict["min_group_votes"],
+    )
+    assert document["seed"]["analysis"] == settings["random_state"] == verdict["random_state"]
+
+
+def test_names_participants_votes_when_there_is_no_votes_csv(polis_root: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "no-event-log"
+    folder.mkdir()
+    for name in ("comments.csv", "participants-votes.csv"):
+        shutil.copy(polis_root / "london.youth.policing" / name, folder / name)
+    out = tmp_path / "r.json"
+    done = runner.invoke(
+        app, ["--polis", str(folder), "--json", str(out), "--seed", "4"], env={"COLUMNS": "250"}
+    )
+    assert done.exit_code == 0, done.output
+    assert "votes read from participants-votes.csv" in done.output
+    assert "Seed: 4 " in done.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["source"]["votes_file"] == "participants-votes.csv"
+    assert document["seed"]["analysis"] == 4
+
+
+SCHEMA = Path(__file__).parents[2] / "docs" / "analyze-json.schema.json"
+DOC = Path(__file__).parents[2] / "docs" / "analyze-json.md"
+
+
+def _validator() -> Any:
+    return jsonschema_rs.validator_for(json.loads(SCHEMA.read_text(encoding="utf-8")))
+
+
+def test_the_json_matches_its_documented_schema(brexit: tuple[str, dict[str, Any]]) -> None:
+    """docs/analyze-json.schema.json is strict (no undocumented key), so a renamed or added field fails here."""
+    _, document = brexit
+    validator = _validator()
+    assert [e.message for e in validator.iter_errors(document)] == []
+    drifted = json.loads(json.dumps(document))
+    drifted["analysis"]["statements"]["moderated_out"] = drifted["analysis"]["statements"].pop("rejected")
+    assert not validator.is_valid(drifted)
+
+
+def test_the_json_doc_names_every_field_of_the_schema() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+    def names(node: Any) -> set[str]:
+        found: set[str] = set()
+        if isinstance(node, dict):
+            found |= set(node.get("properties", {}))
+            for value in node.values():
+                found |= names(value)
+        elif isinstance(node, list):
+            for value in node:
+                found |= names(value)
+        return found
+
+    missing = sorted(n for n in names(schema) if f"`{n}`" not in doc)
+    assert not missing, missing

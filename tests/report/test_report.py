@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import update
 
 from tests.agenda import DRAFT, Table, demo_table, dialogue
+from workingup.analysis.figures import VERDICT_WORDS
 from workingup.domain import AdoptionRule, Horizon, Moderation, RecommendationType, Stance
 from workingup.report.build import build_report
 from workingup.report.markdown import render_markdown
 from workingup.report.model import ReportData
-from workingup.report.render import render, render_html
+from workingup.report.render import render, render_html, support_pct
 from workingup.runtime.database import Database
 from workingup.services import endorsements, recommendations, tracking
 from workingup.services.analysis import analyze_dialogue
@@ -230,7 +231,7 @@ def test_the_pdf_is_valid_renders_and_says_everything(built: Built, pdf: Path, t
     assert BLOCK in text
     assert "Not adopted (blocked) — 1 block under unanimity" in text
     assert "Appendix: method" in text
-    assert "What was excluded, and why" in text
+    assert "What was left out or counted differently, and why" in text
 
 
 def test_markdown_and_html_carry_the_same_recommendations(built: Built) -> None:
@@ -260,3 +261,17 @@ def test_report_without_simulated_data_has_no_banner(database: Database) -> None
 def test_unknown_format_is_refused(built: Built) -> None:
     with pytest.raises(ValueError, match="html, pdf, md"):
         render(built.data, "docx")
+
+
+def test_predicted_support_and_verdicts_read_as_in_the_cli_and_dashboard(built: Built) -> None:
+    """Predicted support stays on its 0–100% scale (the linear model overshoots it, as 1.07 or −0.08), and the
+    verdict and bridging words are analysis/figures.py's: "rejected" is Pol.is's word for moderated out."""
+    assert (support_pct(1.07), support_pct(-0.08), support_pct(0.5)) == ("≥ 100%", "≤ 0%", "50%")
+    for text in (render(built.data, "md").decode("utf-8"), render(built.data, "html").decode("utf-8")):
+        flat = _flat(text)
+        figures = re.findall(r"predicted support (?:[≥≤] )?(\d+)% and (?:[≥≤] )?(\d+)%", flat)
+        assert figures
+        assert all(0 <= int(v) <= 100 for pair in figures for v in pair)
+        verdicts = re.findall(r"Verdict:? ?(?:</td><td>)?\*{0,2}(?:<strong>)?([a-z ]+)", flat)
+        assert verdicts
+        assert set(verdicts) <= set(VERDICT_WORDS.values())

@@ -141,3 +141,80 @@ def test_a_coordinated_bloc_is_flagged_on_the_dashboard(
     assert alert is not None
     assert "Coordinated voting: 8 participants in 1 bloc(s) vote as one" in alert.group(1)
     assert "votes identically on 100% of the" in alert.group(1)  # identical copies, and the label says so
+
+
+def _csv(client: TestClient, demo: str, table: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(client.get(f"/f/{demo}/export/{table}.csv").text)))
+
+
+def test_every_dashboard_label_is_true_of_the_numbers_beside_it(
+    database: Database, client: TestClient, demo: str
+) -> None:
+    """Issue 15: a 53% disagree listed as "Majority consensus", a 381/367/197 split "rejected by all", a best
+    agree printed as a disagree, smoothed percentages beside raw counts."""
+    from workingup.analysis.figures import VERDICT_WORDS
+    from workingup.services.analysis_runs import latest_run
+    from workingup.services.stored_analysis import parse
+    from workingup.web.strings import catalogue
+
+    sign_in_page(client, EMAIL)
+    html = client.post(f"/f/{demo}/analysis", data={"csrf_token": csrf(client)}).text
+    with database.sessions() as session:
+        run = latest_run(session, get_dialogue(session, demo).id)
+        assert run is not None
+        stored = parse(run)
+    analysis, verdict = stored["analysis"], stored["convergence"]
+    st = analysis["statements"]
+    texts = {}
+    with database.sessions() as session:
+        texts = dict(session.execute(select(models.Statement.text, models.Statement.id)).all())
+    column = {sid: c for c, sid in enumerate(st["id"])}
+
+    # Majority view: the share is the raw share of the count beside it, and more than half.
+    majority = _csv(client, demo, "consensus")
+    assert majority
+    for row in majority:
+        n, total = (int(x) for x in re.findall(r"\d+", row["Count"]))
+        assert int(row["Share"].rstrip("%")) == round(100 * n / total)
+        assert 2 * n > total
+    assert "Majority consensus" not in html
+
+    # Representative statements: the count is the group's own count of the vote named, the best agree an agree.
+    names = [g["name"] for g in analysis["groups"]]
+    rows = _csv(client, demo, "groups")
+    assert rows
+    for row in rows:
+        g, c = names.index(row["Group"]), column[texts[row["Statement"]]]
+        vote = row["Direction"]
+        n, total = (int(x) for x in row["Count"].split("/"))
+        assert (n, total) == (st[f"group_{vote}"][g][c], st["group_seen"][g][c])
+        assert int(row["Share"].rstrip("%")) == round(100 * n / total)
+    for g, group in enumerate(analysis["groups"]):
+        for r in group["representative"]:
+            if r["best_agree"]:
+                shown = [
+                    x for x in rows if x["Group"] == names[g] and texts[x["Statement"]] == r["statement_id"]
+                ]
+                assert [x["Direction"] for x in shown] == ["agree"]
+
+    # "unsupported" (the verdict code "rejected"): fewer than half agree in every group, or the bridging model
+    # predicts little support on both sides; never called "rejected by all".
+    _ = catalogue()
+    assert _("verdict.rejected") == VERDICT_WORDS["rejected"]
+    assert "rejected by all" not in html
+    upper = verdict["lenses"]["groups"]["support"]["upper"]
+    bridging = verdict["lenses"]["bridging"]
+    for i, code in enumerate(verdict["verdict"]):
+        if code == "rejected":
+            every_group_below = all(row[i] < 0.5 for row in upper)
+            both_sides_low = max(bridging["support_low"][i], bridging["support_high"][i]) <= 0.35
+            assert every_group_below or both_sides_low
+    shown_verdicts = {row["Verdict"] for row in _csv(client, demo, "verdicts")}
+    assert "rejected" not in " ".join(shown_verdicts)
+
+
+def test_moderation_speaks_of_moderated_out(client: TestClient, demo: str) -> None:
+    sign_in_page(client, EMAIL)
+    page = client.get(f"/f/{demo}/moderation").text
+    assert "Moderated out" in page
+    assert "Rejected" not in page

@@ -14,7 +14,9 @@ agreement is above one half with 90% credibility), bridging status "bridging". T
 - **needs more votes**: fewer than `min_votes` votes, or fewer than `min_group_votes` from some group or bloc it
   is judged across, or too few from either side of the bridging axis — never consensus, whatever the figures;
 - **convergence**: every available lens passes;
-- **rejected**: the bridging lens rejects it, or every group's agreement is below one half with 90% credibility;
+- **rejected** (printed "unsupported", analysis/figures.py): the bridging lens finds little support on both sides,
+  or every group's agreement is below one half with 90% credibility — not "rejected by all": passes count as not
+  agreeing, so a 381 agree / 367 disagree / 197 pass split can be unsupported;
 - **divided**: the bridging lens calls it divisive, or one group/bloc clearly agrees while another clearly does not;
 - **partial**: some lenses pass, not all (the record says which);
 - **no consensus**: none of the above.
@@ -36,6 +38,7 @@ from numpy.typing import NDArray
 from workingup.analysis.blocs import BlocSupport, bloc_support
 from workingup.analysis.bridging import BridgingModel, BridgingTable
 from workingup.analysis.coordination import CoordinationReport, detect_coordination
+from workingup.analysis.figures import support as shown_support
 from workingup.analysis.matrix import VoteMatrix
 from workingup.analysis.result import group_name
 from workingup.analysis.uncertainty import gic_bootstrap
@@ -296,5 +299,6 @@ def _reason(
     ]
     if bridging_ok is None:
         return ", ".join(marks)
-    sides = f"predicted support {bridging.support_low[i]:.2f} / {bridging.support_high[i]:.2f} on either side"
+    low, high = shown_support(float(bridging.support_low[i])), shown_support(float(bridging.support_high[i]))
+    sides = f"predicted support {low} / {high} on either side"  # on the 0…1 scale: analysis/figures.py
     return f"{', '.join(marks)}; {sides}"

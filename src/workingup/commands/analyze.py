@@ -1,12 +1,17 @@
 """`workingup analyze`: the opinion groups, consensus and convergence verdict of a dialogue, as a facilitator reads them.
 
 Separate pieces, so each source and each view can change without touching the rest:
-- `load_polis(folder)` / `load_dialogue(database, slug)` → the votes (`DialogueVotes`) and a title;
+- `load_polis(folder)` / `load_dialogue(database, slug)` → the votes (`DialogueVotes`), a title, the dialogue id
+  and where the votes were read (`source`, printed and written to the JSON);
 - `run_with_progress(matrix, settings)` → an `AnalysisResult`, with a Rich progress display;
-- `print_summary(result, texts)` → groups with their sizes and representative statements, consensus, bridging
-  and divisive statements (Pol.is's view);
+- `print_provenance(...)` → the vote source, the thresholds and the seed, so a reader can reproduce the figures;
+- `print_summary(result, texts)` → groups with their sizes and representative statements, majorities, the
+  highest group-informed consensus and divisive statements (Pol.is's view);
 - `print_convergence(verdict, texts)` (commands/convergence_view.py) → the three lenses and the verdict.
-`analyze` chains them and optionally writes the full result as JSON.
+`analyze` chains them and optionally writes the full result as JSON (its schema: docs/analyze-json.md).
+
+Every percentage printed beside a count is the raw share of that count (`analysis.figures`); Pol.is's smoothed
+probabilities stay in the JSON, where they are named as such.
 """
 
 from __future__ import annotations
@@ -25,12 +30,23 @@ from rich.table import Table
 from workingup.analysis import MAX_GROUPS, STEPS, AnalysisResult, AnalysisSettings, VoteMatrix
 from workingup.analysis import analyze as run_analysis
 from workingup.analysis.convergence import LENSES, ConvergenceSettings
+from workingup.analysis.figures import count_share, share, shown_direction
 from workingup.commands.convergence_view import print_convergence
 from workingup.polis import PolisFormatError, read_polis
-from workingup.services.analysis import DialogueAnalysis, DialogueVotes, load_votes, votes_from_polis, weigh
+from workingup.services.analysis import (
+    DialogueAnalysis,
+    DialogueVotes,
+    database_source,
+    load_votes,
+    polis_source,
+    seed_use,
+    thresholds,
+    votes_from_polis,
+    weigh,
+)
 from workingup.services.errors import ServiceError
 
-__all__ = ["analyze", "load_polis", "print_summary", "run_with_progress"]
+__all__ = ["analyze", "load_polis", "print_provenance", "print_summary", "run_with_progress"]
 
 _DEFAULTS = AnalysisSettings()
 _STEP_LABELS = {
@@ -113,7 +129,7 @@ def analyze(
         )
         raise typer.Exit(1)
     try:
-        votes, title, dialogue_id = (
+        votes, title, dialogue_id, source = (
             load_polis(polis) if polis is not None else load_dialogue(database, dialogue)
         )
     except (PolisFormatError, ServiceError) as error:  # bad input: one line naming the problem
@@ -140,31 +156,73 @@ def analyze(
         verdict, sectors = weigh(votes, result, convergence_settings=verdict_settings)
     print_summary(result, votes.texts, console=console, title=title, top=top)
     print_convergence(verdict, votes.texts, console=console, top=max(top, 10), show_all=show_all)
+    print_provenance(source, settings, verdict_settings, console=console)
     if json_out is not None:
-        package = DialogueAnalysis(dialogue_id, datetime.now(UTC), votes, result, verdict, sectors)
+        package = DialogueAnalysis(dialogue_id, datetime.now(UTC), votes, result, verdict, sectors, source)
         json_out.write_text(package.to_json(), encoding="utf-8")
         console.print(f"Full result written to {json_out}", highlight=False)
 
 
-def load_polis(folder: Path) -> tuple[DialogueVotes, str, int]:
-    """The votes and statement texts of a Pol.is export, and the conversation's title."""
+def load_polis(folder: Path) -> tuple[DialogueVotes, str, int, dict[str, Any]]:
+    """The votes and statement texts of a Pol.is export, the conversation's title, and which file was read."""
     conversation = read_polis(folder)
-    return votes_from_polis(conversation), conversation.title or folder.name, 0
+    source = polis_source(folder, conversation.votes_source)
+    return votes_from_polis(conversation), conversation.title or folder.name, 0, source
 
 
-def load_dialogue(database: str | None, slug: str | None) -> tuple[DialogueVotes, str, int]:
+def load_dialogue(database: str | None, slug: str | None) -> tuple[DialogueVotes, str, int, dict[str, Any]]:
     """The current votes of a dialogue in the database, with its roster's declared blocs."""
     from workingup.config import Settings
     from workingup.services.database import Database
     from workingup.services.dialogues import get_dialogue
 
-    db = Database.open(database or Settings.from_env().database_url)
+    url = database or Settings.from_env().database_url
+    db = Database.open(url)
     try:
         with db.sessions() as session:
             target = get_dialogue(session, slug)
-            return load_votes(session, target), target.title, target.id
+            source = database_source(url, target.slug, target.id)
+            return load_votes(session, target), target.title, target.id, source
     finally:
         db.close()
+
+
+def print_provenance(
+    source: Mapping[str, Any],
+    settings: AnalysisSettings,
+    verdict_settings: ConvergenceSettings,
+    *,
+    console: Console,
+) -> None:
+    """Where the votes came from, every bar a figure had to clear, and the seed: what a reader needs to redo it.
+
+    The figures are read from the same functions that write them to the JSON (`services.analysis.thresholds`
+    and `seed_use`), so the two cannot say different things.
+    """
+    if source.get("kind") == "polis":
+        where = f"Pol.is export {source['path']}, votes read from {source['votes_file']}"
+    else:
+        where = f"dialogue {source['dialogue']!r} (id {source['dialogue_id']}) in {source['database']}"
+    bars = thresholds(settings, verdict_settings)
+    seeds = seed_use(settings, verdict_settings)
+    level = f"{bars['verdict_level']:.0%}"
+    lines = [
+        f"Votes: {where}.",
+        f"Grouped: participants with at least {bars['min_votes_to_be_grouped']} votes (or votes on every "
+        f"statement, when there are fewer; while fewer than {bars['grouped_at_least']} qualify, the most active "
+        "voters are added); the others are placed on the map but not in a group.",
+        f"Significance: z > {bars['z_threshold']} (one-sided 90%) for representative and majority statements.",
+        f"Verdict: at least {bars['verdict_min_votes']} votes on a statement and {bars['verdict_min_group_votes']} "
+        f"from every group or bloc it is judged across; groups and blocs pass at a {level} lower bound "
+        f"≥ {bars['verdict_support_bar']:.0%}; bridging needs {bars['bridging_min_votes']} votes, "
+        f"{bars['bridging_min_side_votes']} from each side, and passes at predicted support "
+        f"≥ {bars['bridging_min_side_support']} on both sides.",
+        f"Seed: {seeds['analysis']} (reaches {', '.join(seeds['affects'])}); the same seed and votes give the "
+        "same output.",
+        "Percentages beside counts are raw shares (21/23 = 91%); Pol.is's smoothed (n+1)/(N+2) figures are in "
+        "the JSON only.",
+    ]
+    console.print("[dim]" + "\n".join(escape(line) for line in lines) + "[/]", highlight=False)
 
 
 def run_with_progress(
@@ -228,28 +286,38 @@ def print_summary(
         sizes.add_row(group.name, f"{group.size:,}", f"{group.size / clustered:.0%}")
     console.print(sizes)
 
-    for group in result.groups:
+    counts = result.group_counts
+    column = {sid: c for c, sid in enumerate(result.statement_ids.tolist())}
+    for g, group in enumerate(result.groups):
         table = Table(title=f"Group {group.name}: representative statements", title_justify="left")
         table.add_column("#", justify="right")
         table.add_column("Statement", ratio=1)
         table.add_column("Group", justify="right")
         table.add_column("Others", justify="right")
         for s in group.representative[:top]:
-            others = s.p_success / s.repness if s.repness else float("nan")
-            verb = "agree" if s.repful_for == "agree" else "disagree"
+            vote = shown_direction(s.repful_for, s.best_agree)
+            c = column[s.statement_id]
+            mine = counts.agree[:, c] if vote == "agree" else counts.disagree[:, c]
+            seen = counts.seen[:, c]
             table.add_row(
-                str(s.statement_id),
+                f"{s.statement_id}{'*' if s.best_agree else ''}",
                 _text(texts, s.statement_id),
-                f"{s.n_success}/{s.n_trials} {verb} ({s.p_success:.0%})",
-                f"{others:.0%}",
+                count_share(mine[g], seen[g], vote),
+                count_share(mine.sum() - mine[g], seen.sum() - seen[g], vote),
             )
         console.print(table)
+    console.print(
+        "[dim]Group: the group's own votes; Others: the same vote among the other clustered participants. "
+        "* the statement the group agrees with most (Pol.is's best agree), shown even where the others agree "
+        "more.[/]",
+        highlight=False,
+    )
 
     _statement_table(
         console,
-        "Consensus: most participants agree",
+        "Majority agrees: more than half of those who voted agree (z-test, one-sided 90%)",
         [
-            (c.statement_id, f"{c.n_success}/{_count(c.n_trials)} ({c.p_success:.0%})")
+            (c.statement_id, count_share(c.n_success, c.n_trials, "agree"))
             for c in result.consensus.agree[:top]
         ],
         texts,
@@ -257,9 +325,9 @@ def print_summary(
     )
     _statement_table(
         console,
-        "Consensus: most participants disagree",
+        "Majority disagrees: more than half of those who voted disagree (z-test, one-sided 90%)",
         [
-            (c.statement_id, f"{c.n_success}/{_count(c.n_trials)} ({c.p_success:.0%})")
+            (c.statement_id, count_share(c.n_success, c.n_trials, "disagree"))
             for c in result.consensus.disagree[:top]
         ],
         texts,
@@ -267,7 +335,7 @@ def print_summary(
     )
     _group_table(
         console,
-        "Bridging: every group agrees (group-informed consensus)",
+        "Highest group-informed consensus (Pol.is: product over groups of (agree+1)/(seen+2))",
         result,
         result.bridging(top),
         texts,
@@ -276,7 +344,7 @@ def print_summary(
     )
     _group_table(
         console,
-        "Divisive: the groups disagree",
+        "Divisive: the groups' agreement differs most",
         result,
         result.most_divisive(top),
         texts,
@@ -321,10 +389,7 @@ def _group_table(
         table.add_column(f"{group.name} agree", justify="right")
     for c in indices.tolist():
         statement_id = result.statement_ids[c].item()
-        shares = [
-            f"{counts.agree[g, c] / counts.seen[g, c]:.0%}" if counts.seen[g, c] else "–"
-            for g in range(result.n_groups)
-        ]
+        shares = [share(counts.agree[g, c], counts.seen[g, c]) for g in range(result.n_groups)]
         table.add_row(str(statement_id), _text(texts, statement_id), f"{score[c]:.2f}", *shares)
     console.print(table)
 
@@ -332,7 +397,3 @@ def _group_table(
 def _text(texts: Mapping[Any, str], statement_id: Any, limit: int = 160) -> str:
     text = " ".join(texts.get(statement_id, "").split())
     return escape(text if len(text) <= limit else text[: limit - 1] + "…")
-
-
-def _count(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from workingup.analysis.bridging import BridgingModel
 from workingup.analysis.convergence import VERDICTS, ConvergenceResult
+from workingup.analysis.figures import VERDICT_WORDS, support
 
 _STYLE = {
     "convergence": "bold green",
@@ -34,7 +36,7 @@ def print_convergence(
 ) -> None:
     """The verdict counts, coordinated-voting alerts, then statements with each lens's figure."""
     counts = result.counts()
-    summary = ", ".join(f"{counts[v]} {v.replace('_', ' ')}" for v in VERDICTS if counts[v])
+    summary = ", ".join(f"{counts[v]} {VERDICT_WORDS[v]}" for v in VERDICTS if counts[v])
     lenses = result.settings.lenses
     used = ", ".join(lenses) if len(lenses) < 3 else "three lenses"
     console.print(f"[bold]Convergence verdict[/] ({used}): {summary}.", highlight=False)
@@ -96,9 +98,7 @@ def print_convergence(
         row = [
             str(statement_id),
             _text(texts, statement_id),
-            f"[{_STYLE[verdict]}]{verdict.replace('_', ' ')}[/]"
-            if _STYLE[verdict]
-            else verdict.replace("_", " "),
+            f"[{_STYLE[verdict]}]{VERDICT_WORDS[verdict]}[/]" if _STYLE[verdict] else VERDICT_WORDS[verdict],
         ]
         if use_groups:
             row.append(
@@ -117,9 +117,14 @@ def print_convergence(
         shown += 1
     if shown:
         console.print(table)
+    settings = result.settings
+    bridging = BridgingModel().get_params()  # the verdict fits the model with its defaults
     console.print(
-        "[dim]Groups/blocs: lowest 90% lower bound of agreement (✓ when ≥ 50%). Bridging: predicted support at "
-        "either end of the main divide, 0 = disagree, 0.5 = pass, 1 = agree (✓ when both ≥ 0.65).[/]",
+        f"[dim]Groups/blocs: lowest {settings.level:.0%} lower bound of agreement (✓ when ≥ "
+        f"{settings.support_bar:.0%}). Bridging: predicted support at either end of the main divide, 0 = disagree, "
+        f"0.5 = pass, 1 = agree (✓ when both ≥ {bridging['min_side_support']}); the model is linear and can predict past the scale, shown "
+        "as ≥ 1.00 or ≤ 0.00. Unsupported: fewer than half agree in every group, or predicted support ≤ "
+        f"{bridging['rejected_support']} on both sides. Excluded (moderated out or meta) statements are not listed.[/]",
         highlight=False,
     )
 
@@ -140,7 +145,7 @@ def _lowest(lower: Any, names: tuple[str, ...]) -> str:
 def _pair(low: float, high: float) -> str:
     if not (np.isfinite(low) and np.isfinite(high)):
         return "–"
-    return f"{low:.2f} / {high:.2f}"
+    return f"{support(float(low))} / {support(float(high))}"
 
 
 def _lens(passed: Any, figure: str) -> str:

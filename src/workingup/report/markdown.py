@@ -12,7 +12,7 @@ import re
 
 from workingup.domain import Stance
 from workingup.report.model import RecommendationItem, ReportData
-from workingup.report.render import pct, support_line
+from workingup.report.render import bridging_word, pct, support_line, support_pct, verdict_word
 from workingup.services.disclosure import MIN_GROUP
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -124,7 +124,7 @@ def render_markdown(data: ReportData) -> str:
     add("### Counts\n")
     add("| | |\n|---|---:|")
     out.extend(f"| {md(label)} | {md(value)} |" for label, value in data.method.counts)
-    add("\n### What was excluded, and why\n")
+    add("\n### What was left out or counted differently, and why\n")
     out.extend(f"- {md(item)}" for item in data.method.exclusions)
     add("\n### Parameters\n")
     add("| Parameter | Value | Meaning |\n|---|---|---|")
@@ -180,11 +180,12 @@ def _recommendation(rec: RecommendationItem) -> list[str]:
             else f"{md(b.name)}\\-leaning: fewer than {MIN_GROUP} people, not shown"
             for b, shown in item.blocs()
         )
-        bridging = md(s.bridging_status.replace("_", " "))
+        bridging = md(bridging_word(s.bridging_status))
         if s.support_low is not None and s.support_high is not None:
-            bridging += f": predicted support {pct(s.support_low)} and {pct(s.support_high)} on either side"
+            low, high = support_pct(s.support_low), support_pct(s.support_high)
+            bridging += f": predicted support {low} and {high} on either side"
         lines.append(f"- Statement {item.statement_id}: _“{md(item.text)}”_")
-        lines.append(f"  - Verdict: **{md(s.verdict.replace('_', ' '))}** — {md(s.reason)}")
+        lines.append(f"  - Verdict: **{md(verdict_word(s.verdict))}** — {md(s.reason)}")
         lines.append(f"  - Votes: {s.votes} ({s.agree} agree, {s.disagree} disagree, {s.passes} pass)")
         lines.append(f"  - Opinion groups: {groups}")
         lines.append(f"  - Bridging: {bridging}")

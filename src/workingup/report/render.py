@@ -15,6 +15,7 @@ from typing import Any, Literal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from workingup.analysis.figures import BRIDGING_WORDS, VERDICT_WORDS, support
 from workingup.domain import Stance
 from workingup.errors import UserError
 from workingup.report.model import ReportData
@@ -43,6 +44,22 @@ def pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+def support_pct(value: float | None) -> str:
+    """Predicted support on its 0–100% scale: the linear model can overshoot it, so the figure is clipped and
+    marked "≥ 100%" / "≤ 0%" (analysis/figures.py), as in `workingup analyze` and on the dashboard."""
+    return support(value, percent=True)
+
+
+def verdict_word(code: str) -> str:
+    """A verdict code as printed everywhere ("rejected" is "unsupported": analysis/figures.py)."""
+    return VERDICT_WORDS.get(code, code.replace("_", " "))
+
+
+def bridging_word(code: str) -> str:
+    """A bridging status as printed everywhere."""
+    return BRIDGING_WORDS.get(code, code.replace("_", " "))
+
+
 def support_line(support: SupportSnapshot) -> str:
     """One phrase for a statement's support: the weakest group's agreement and the bridging status."""
     shown = [g for g in support.groups if g.size >= MIN_GROUP]
@@ -50,7 +67,7 @@ def support_line(support: SupportSnapshot) -> str:
     if shown:
         weakest = min(shown, key=lambda g: g.lower)
         parts.append(f"lowest group agreement {pct(weakest.mean)} (group {weakest.name})")
-    parts.append(f"bridging: {support.bridging_status.replace('_', ' ')}")
+    parts.append(f"bridging: {bridging_word(support.bridging_status)}")
     return "; ".join(parts)
 
 
@@ -62,7 +79,15 @@ def _environment() -> Environment:
         trim_blocks=False,
         keep_trailing_newline=True,
     )
-    env.globals.update(pct=pct, support_line=support_line, min_group=MIN_GROUP, stances=list(Stance))
+    env.globals.update(
+        pct=pct,
+        support_pct=support_pct,
+        verdict_word=verdict_word,
+        bridging_word=bridging_word,
+        support_line=support_line,
+        min_group=MIN_GROUP,
+        stances=list(Stance),
+    )
     return env
 
 

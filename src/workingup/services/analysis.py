@@ -7,17 +7,21 @@ the roster declares (leaning, sector) and when each participant first voted (for
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from workingup.analysis import AnalysisResult, AnalysisSettings, PreviousGroups, VoteMatrix, analyze
 from workingup.analysis.blocs import BlocSupport, bloc_support
+from workingup.analysis.bridging import BridgingModel
 from workingup.analysis.convergence import ConvergenceResult, ConvergenceSettings, convergence
 from workingup.domain import Moderation
 from workingup.polis import PolisConversation
@@ -116,11 +120,17 @@ class DialogueAnalysis:
     convergence: ConvergenceResult
     sectors: BlocSupport | None
     """Agreement per declared sector (shown beside the verdict; not one of its lenses)."""
+    source: Mapping[str, Any] | None = None
+    """Where the votes were read (`polis_source` / `database_source`): a reader of the JSON can tell which file
+    or dialogue the figures are of; None when the caller did not say."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "dialogue_id": self.dialogue_id,
             "computed_at": self.computed_at.isoformat(),
+            "source": None if self.source is None else dict(self.source),
+            "thresholds": thresholds(self.analysis.settings, self.convergence.settings),
+            "seed": seed_use(self.analysis.settings, self.convergence.settings),
             "analysis": self.analysis.to_dict(),
             "convergence": self.convergence.to_dict(),
             "sectors": None if self.sectors is None else self.sectors.to_dict(),
@@ -129,6 +139,58 @@ class DialogueAnalysis:
     def to_json(self, *, indent: int | None = None) -> str:
         """JSON with NaN written as null (a figure that does not exist yet), numpy scalars as plain numbers."""
         return json.dumps(_finite(self.to_dict()), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def polis_source(folder: Path, votes_file: str) -> dict[str, Any]:
+    """A Pol.is export folder and the file its votes came from (votes.csv, or participants-votes.csv without it)."""
+    return {"kind": "polis", "path": str(folder), "votes_file": votes_file}
+
+
+def database_source(database_url: str, slug: str, dialogue_id: int) -> dict[str, Any]:
+    """A dialogue in the database; the URL is written without its password (the JSON gets shared)."""
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    return {"kind": "database", "database": shown, "dialogue": slug, "dialogue_id": dialogue_id}
+
+
+def thresholds(settings: AnalysisSettings, verdict: ConvergenceSettings) -> dict[str, Any]:
+    """Every bar a figure has to clear, in one place so the text output and the JSON cannot disagree.
+
+    Read from the settings actually used (and the bridging model's own defaults, which the verdict uses), never
+    restated: a changed default changes what is printed.
+    """
+    bridging = BridgingModel().get_params()
+    return {
+        "min_votes_to_be_grouped": settings.min_votes,
+        "grouped_at_least": settings.greedy_n,
+        "z_threshold": settings.z_threshold,
+        "verdict_min_votes": verdict.min_votes,
+        "verdict_min_group_votes": verdict.min_group_votes,
+        "verdict_level": verdict.level,
+        "verdict_support_bar": verdict.support_bar,
+        "bridging_min_votes": bridging["min_votes"],
+        "bridging_min_side_votes": bridging["min_side_votes"],
+        "bridging_min_side_support": bridging["min_side_support"],
+        "bridging_unsupported_below": bridging["rejected_support"],
+        "bridging_divisive_gap": bridging["divisive_gap"],
+    }
+
+
+SEED_AFFECTS = (
+    "the k-means starts of the opinion groups",
+    "the bootstrap interval of group-informed consensus",
+    "the coordinated-voting search",
+    "the bridging model's starting point",
+)
+"""What the seed of `workingup analyze --seed` reaches (it is passed as `random_state` to each)."""
+
+
+def seed_use(settings: AnalysisSettings, verdict: ConvergenceSettings) -> dict[str, Any]:
+    """The seeds used and what each reaches: the same seeds and votes give the same output."""
+    return {
+        "analysis": settings.random_state,
+        "verdict": verdict.random_state,
+        "affects": list(SEED_AFFECTS),
+    }
 
 
 def weigh(

@@ -47,9 +47,14 @@ class Representative:
 
     statement_id: int
     repful_for: str
-    """"agree" or "disagree": what the group does more than the rest."""
+    """"agree" or "disagree": Pol.is's label (what the group does more than the rest, except for the best agree)."""
     n_success: int
     n_trials: int
+    best_agree: bool
+    """The statement the group agrees with most (Pol.is's best agree): shown as an agree whatever `repful_for`
+    says (analysis/figures.py `shown_direction`)."""
+    n_agree: int | None
+    """The group's agree count, set on the best agree only."""
 
 
 @dataclass(frozen=True)

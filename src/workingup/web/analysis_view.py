@@ -1,7 +1,8 @@
 """What the dashboard shows of the latest analysis, built from its stored JSON and the statements' texts.
 
-Percentages use the same pseudo-counts as the analysis where it reports probabilities; counts are shown beside
-them so a facilitator can tell 3 of 4 from 300 of 400.
+Every percentage shown beside a count is the raw share of that count (analysis/figures.py), as in
+`workingup analyze` and the report: Pol.is's smoothed probabilities rank statements but are not what "21 of 23"
+is a percentage of. Counts are shown beside them so a facilitator can tell 3 of 4 from 300 of 400.
 """
 
 from __future__ import annotations
@@ -13,9 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.analysis.convergence import VERDICTS
+from workingup.analysis.figures import shown_direction
 from workingup.colours import group_colour
 from workingup.services.analysis_runs import latest_run
-from workingup.services.stored_analysis import Consensus, CoordinatedBloc, StoredAnalysis, Verdicts
+from workingup.services.stored_analysis import (
+    Consensus,
+    CoordinatedBloc,
+    Representative,
+    StoredAnalysis,
+    Verdicts,
+)
 from workingup.store import models
 from workingup.web.opinion_map import MapGroup, MapStatement, opinion_map_svg
 from workingup.web.strings import catalogue
@@ -29,13 +37,19 @@ class RepresentativeView:
     statement_id: int
     text: str
     direction: str
-    """"agree" or "disagree": what this group does more than the others"""
+    """"agree" or "disagree": the vote `n_success` counts (the best agree is always an agree)."""
     n_success: int
     n_trials: int
+    others: int | None = None
+    """Percent of the other clustered participants who voted the same way (None when none of them voted)."""
 
     @property
     def percent(self) -> int:
         return round(100 * self.n_success / self.n_trials) if self.n_trials else 0
+
+    @property
+    def others_shown(self) -> str:
+        return "–" if self.others is None else f"{self.others}%"
 
 
 @dataclass(frozen=True)
@@ -117,31 +131,38 @@ def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView |
     selectable = list(st.selectable)
     names = [g.name for g in data.groups]
 
+    def representative(g: int, r: Representative) -> RepresentativeView:
+        direction = shown_direction(r.repful_for, r.best_agree)
+        c = index[r.statement_id]
+        rows = st.group_agree if direction == "agree" else st.group_disagree
+        mine = [row[c] for row in rows]
+        seen = [row[c] for row in st.group_seen]
+        rest, rest_seen = sum(mine) - mine[g], sum(seen) - seen[g]
+        return RepresentativeView(
+            statement_id=r.statement_id,
+            text=texts.get(r.statement_id, ""),
+            direction=direction,
+            n_success=mine[g],
+            n_trials=seen[g],
+            others=round(100 * rest / rest_seen) if rest_seen else None,
+        )
+
     groups = [
         GroupView(
             label=g.label,
             name=g.name,
             size=g.size,
-            representative=[
-                RepresentativeView(
-                    statement_id=r.statement_id,
-                    text=texts.get(r.statement_id, ""),
-                    direction=r.repful_for,
-                    n_success=r.n_success,
-                    n_trials=r.n_trials,
-                )
-                for r in g.representative
-            ],
+            representative=[representative(row, r) for r in g.representative],
         )
-        for g in data.groups
+        for row, g in enumerate(data.groups)
     ]
 
     def consensus(items: tuple[Consensus, ...]) -> list[ScoredStatement]:
         return [
-            ScoredStatement(
+            ScoredStatement(  # the raw share beside its count, not Pol.is's smoothed p_success
                 c.statement_id,
                 texts.get(c.statement_id, ""),
-                c.p_success,
+                c.n_success / c.n_trials if c.n_trials else 0.0,
                 _("dash.of_voters", n=c.n_success, total=round(c.n_trials)),
             )
             for c in items

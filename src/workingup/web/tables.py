@@ -288,13 +288,22 @@ def tables_of(view: AnalysisView) -> dict[str, DataTable]:
             _("dash.direction"),
             _("dash.share"),
             _("dash.count_of"),
+            _("dash.others"),
         ),
         [
-            (g.name, g.size, r.text, _(f"dash.{r.direction}"), f"{r.percent}%", f"{r.n_success}/{r.n_trials}")
+            (
+                g.name,
+                g.size,
+                r.text,
+                _(f"dash.{r.direction}"),
+                f"{r.percent}%",
+                f"{r.n_success}/{r.n_trials}",
+                r.others_shown,
+            )
             for g in view.groups
             for r in g.representative
         ],
-        numeric=frozenset({1, 4}),
+        numeric=frozenset({1, 4, 6}),
     )
     consensus = DataTable(
         "consensus",
