@@ -2,8 +2,9 @@
 
 Steps (docs/architecture.md §3.1): project (sparsity-aware PCA, rejected and meta columns zeroed) → choose who is clustered →
 opinion groups → representativeness, majority consensus, group-informed consensus, divisiveness and
-routing priority → stable labels. Nothing here is random (the groups' k-means starts use fixed seeds) and everything is single-threaded, and rows are in participant-id
-order, so the same votes give a byte-identical result in any process.
+routing priority → stable labels. Nothing here is random (the groups' k-means starts use fixed seeds),
+everything is single-threaded and rows are in participant-id order, so the same votes give a byte-identical
+result in any process.
 """
 
 from __future__ import annotations

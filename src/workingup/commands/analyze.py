@@ -97,7 +97,11 @@ def analyze(
         ),
     ] = _DEFAULTS.pass_weight,
     seed: Annotated[
-        int, typer.Option(help="Seed of the clustering; the same seed gives the same result.")
+        int,
+        typer.Option(
+            help="Seed of the sampling-based parts (bootstrap intervals, the coordination search, the bridging "
+            "fit's start); the opinion groups never depend on it."
+        ),
     ] = _DEFAULTS.random_state,
     top: Annotated[int, typer.Option(min=1, max=50, help="Statements listed per section.")] = 5,
     show_all: Annotated[

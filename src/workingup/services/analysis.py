@@ -176,12 +176,12 @@ def thresholds(settings: AnalysisSettings, verdict: ConvergenceSettings) -> dict
 
 
 SEED_AFFECTS = (
-    "the k-means starts of the opinion groups",
     "the bootstrap interval of group-informed consensus",
     "the coordinated-voting search",
     "the bridging model's starting point",
 )
-"""What the seed of `workingup analyze --seed` reaches (it is passed as `random_state` to each)."""
+"""What the seed of `workingup analyze --seed` reaches (it is passed as `random_state` to each). Never the opinion
+groups: their k-means starts use fixed seeds (analysis/clustering.py), so every seed gives the same groups."""
 
 
 def seed_use(settings: AnalysisSettings, verdict: ConvergenceSettings) -> dict[str, Any]:
