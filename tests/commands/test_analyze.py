@@ -390,3 +390,19 @@ def test_the_json_doc_names_every_field_of_the_schema() -> None:
 
     missing = sorted(n for n in names(schema) if f"`{n}`" not in doc)
     assert not missing, missing
+
+
+def test_the_printed_silhouettes_explain_the_number_of_groups(polis_root: Path) -> None:
+    """brexit-consensus: 2 and 3 groups score within the tie; the line must show why 2 were chosen."""
+    done = runner.invoke(app, ["--polis", str(polis_root / "brexit-consensus"), "--top", "1"])
+    assert done.exit_code == 0, done.output
+    flat = " ".join(done.output.split())
+    line = flat.split("Silhouette by number of groups:")[1].split(")")[0]
+    scores = {
+        int(k): float(v) for k, v in (part.strip().split(": ") for part in line.split("(")[0].split(","))
+    }
+    n_groups = int(flat.split("clustered into ")[1].split()[0])
+    tie = float(line.split("within ")[1].split()[0])
+    top = max(scores.values())
+    assert n_groups == min(k for k, v in scores.items() if v > top - tie)
+    assert "no group may have fewer than 5 members" in flat

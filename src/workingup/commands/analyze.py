@@ -279,8 +279,14 @@ def print_summary(
         console.print("Not enough votes to find opinion groups yet.")
         return
     if result.silhouettes:
-        scores = ", ".join(f"k={k}: {v:.2f}" for k, v in sorted(result.silhouettes.items()))
-        console.print(f"[dim]Silhouette by number of groups: {scores}[/]", highlight=False)
+        from workingup.analysis.clustering import SILHOUETTE_TIE
+
+        scores = ", ".join(f"k={k}: {v:.3f}" for k, v in sorted(result.silhouettes.items()))
+        console.print(
+            f"[dim]Silhouette by number of groups: {scores} (the highest wins; within {SILHOUETTE_TIE} is a tie, "
+            f"which fewer groups win; no group may have fewer than {result.settings.min_group_size} members)[/]",
+            highlight=False,
+        )
 
     sizes = Table(title="Opinion groups", title_justify="left")
     sizes.add_column("Group")
