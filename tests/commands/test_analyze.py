@@ -398,9 +398,8 @@ def test_the_printed_silhouettes_explain_the_number_of_groups(polis_root: Path) 
     assert done.exit_code == 0, done.output
     flat = " ".join(done.output.split())
     line = flat.split("Silhouette by number of groups:")[1].split(")")[0]
-    scores = {
-        int(k): float(v) for k, v in (part.strip().split(": ") for part in line.split("(")[0].split(","))
-    }
+    pairs = (part.strip().removeprefix("k=").split(": ") for part in line.split("(")[0].split(","))
+    scores = {int(k): float(v) for k, v in pairs}
     n_groups = int(flat.split("clustered into ")[1].split()[0])
     tie = float(line.split("within ")[1].split()[0])
     top = max(scores.values())
