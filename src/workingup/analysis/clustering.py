@@ -23,10 +23,9 @@ from sklearn.metrics import silhouette_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-__all__ = ["MAX_GROUPS", "OpinionClusterer", "canonical_labels"]
+from workingup.analysis.settings import MAX_GROUPS
 
-MAX_GROUPS = 8
-"""The most groups we offer (Pol.is stops at 5; users asked for more, compdemocracy/polis#1289)."""
+__all__ = ["MAX_GROUPS", "OpinionClusterer", "canonical_labels"]
 
 
 class OpinionClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,13 +22,16 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from workingup.analysis import MAX_GROUPS, STEPS, AnalysisResult, AnalysisSettings, VoteMatrix
-from workingup.analysis import analyze as run_analysis
-from workingup.analysis.convergence import LENSES, ConvergenceSettings
+from workingup.analysis.convergence_settings import LENSES, ConvergenceSettings
+from workingup.analysis.settings import MAX_GROUPS, STEPS, AnalysisSettings
 from workingup.commands.convergence_view import print_convergence
-from workingup.polis import PolisFormatError, read_polis
-from workingup.services.analysis import DialogueAnalysis, DialogueVotes, load_votes, votes_from_polis, weigh
+from workingup.commands.options import read_progress
+from workingup.polis.model import PolisFormatError
 from workingup.services.errors import ServiceError
+
+if TYPE_CHECKING:  # the engine (SciPy, scikit-learn) is imported by the commands that run it, not by --help
+    from workingup.analysis import AnalysisResult, VoteMatrix
+    from workingup.services.analysis import DialogueVotes
 
 __all__ = ["analyze", "load_polis", "print_summary", "run_with_progress"]
 
@@ -134,6 +137,8 @@ def analyze(
             highlight=False,
         )
         raise typer.Exit(1)
+    from workingup.services.analysis import DialogueAnalysis, weigh
+
     settings = AnalysisSettings(max_groups=max_groups, pass_weight=pass_weight, random_state=seed)
     result = run_with_progress(votes.matrix, settings)
     with Console(stderr=True).status("Weighing the three lenses of the convergence verdict"):
@@ -148,13 +153,18 @@ def analyze(
 
 def load_polis(folder: Path) -> tuple[DialogueVotes, str, int]:
     """The votes and statement texts of a Pol.is export, and the conversation's title."""
-    conversation = read_polis(folder)
+    from workingup.polis import read_polis
+    from workingup.services.analysis import votes_from_polis
+
+    with read_progress(Console(stderr=True)) as progress:
+        conversation = read_polis(folder, progress=progress)
     return votes_from_polis(conversation), conversation.title or folder.name, 0
 
 
 def load_dialogue(database: str | None, slug: str | None) -> tuple[DialogueVotes, str, int]:
     """The current votes of a dialogue in the database, with its roster's declared blocs."""
     from workingup.config import Settings
+    from workingup.services.analysis import load_votes
     from workingup.services.database import Database
     from workingup.services.dialogues import get_dialogue
 
@@ -175,6 +185,8 @@ def run_with_progress(
     console: Console | None = None,
 ) -> AnalysisResult:
     """Run the analysis with one spinner line per step (on stderr, so stdout stays the summary)."""
+    from workingup.analysis import analyze as run_analysis
+
     display = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from workingup.analysis.convergence import VERDICTS, ConvergenceResult
+from workingup.analysis.convergence_settings import VERDICTS
+
+if TYPE_CHECKING:
+    from workingup.analysis.convergence import ConvergenceResult
 
 _STYLE = {
     "convergence": "bold green",

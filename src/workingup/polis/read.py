@@ -13,11 +13,9 @@ import io
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from workingup.polis.blocks import (
     BOM,
@@ -31,6 +29,9 @@ from workingup.polis.blocks import (
     slow_rows,
 )
 from workingup.polis.model import PolisComment, PolisConversation, PolisFormatError, PolisParticipant
+
+if TYPE_CHECKING:  # pyarrow is imported where a large file is read, not with the package
+    import pyarrow as pa
 
 COMMENTS = "comments.csv"
 VOTES = "votes.csv"
@@ -237,6 +238,9 @@ def _read_vote_events(
     path: Path, known: set[int], progress: Progress | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The vote event log in time order (file order breaks ties), read in blocks (polis/blocks.py)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     facts = check_text(path)
     header = read_header(path, facts, ("comment-id", "voter-id", "vote"))
     col = {name: i for i, name in enumerate(header.names)}
@@ -315,6 +319,9 @@ def _concatenate(arrays: list[np.ndarray], i: int) -> np.ndarray:
 
 def _arrow_block(data: bytes, names: list[str], types: dict[str, pa.DataType]) -> pa.Table | None:
     """The block parsed by pyarrow into `types` (only those columns), or None when pyarrow refuses it."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     try:
         return pacsv.read_csv(
             pa.py_buffer(data),
@@ -342,6 +349,8 @@ _EMPTY = 9
 def _read_participant_votes(
     path: Path, known: set[int], progress: Progress | None = None
 ) -> tuple[dict[int, PolisParticipant], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    import pyarrow as pa
+
     facts = check_text(path)
     header = read_header(path, facts, ("participant", "group-id"))
     col = {name: i for i, name in enumerate(header.names)}
