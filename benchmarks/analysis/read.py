@@ -1,7 +1,7 @@
 """Reading a large Pol.is export folder: the columnar reader beside the csv-module reader it replaced, in one run.
 
     .venv/bin/python -m benchmarks.analysis.read --baseline /tmp/wu-base/src            # 5M and 20M votes
-    .venv/bin/python -m benchmarks.analysis.read --baseline /tmp/wu-base/src --cases 5M --analyze
+    .venv/bin/python -m benchmarks.analysis.read --baseline /tmp/wu-base/src --cases 5M --analyze 5M
 
 The baseline is the reader as it was before this change, run from a checkout of that commit (nothing of it is
 copied here): `git worktree add /tmp/wu-base b5f0fd9` and pass `--baseline /tmp/wu-base/src`.
@@ -16,7 +16,8 @@ Pol.is writes them.
 Each measurement runs in a fresh child process (`python -c`), so its peak resident memory (`ru_maxrss` of the
 child) is that of a process that imports the reader and reads the folder, nothing else. Timed: `read_polis(folder)`
 in the child (the import is not timed). With `--analyze`, also the whole command
-`workingup analyze --polis <folder>` end to end (process start to exit), with its peak memory.
+`workingup analyze --polis <folder>` end to end (process start to exit), with its peak memory (meaningful
+when it is the largest child so far: it runs last).
 """
 
 from __future__ import annotations
@@ -173,9 +174,10 @@ import workingup.polis.read as module
 start = time.perf_counter()
 conversation = read_polis({folder!r})
 seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"seconds": seconds, "events": int(len(conversation.vote_value)),
     "participants": len(conversation.participants), "module": module.__file__,
-    "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+    "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_kib": usage.ru_maxrss}}))
 """
 
 
@@ -216,7 +218,11 @@ def main() -> None:
         "--data", type=Path, default=Path("/tmp/wu-read-bench"), help="where the folders live"
     )
     parser.add_argument("--cases", default=",".join(CASES))
-    parser.add_argument("--analyze", action="store_true", help="also time `workingup analyze --polis`")
+    parser.add_argument(
+        "--analyze",
+        default="",
+        help="cases (comma-separated) on which to also time `workingup analyze --polis`",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, {platform.platform()}")
@@ -235,14 +241,17 @@ def main() -> None:
         row = {"case": case, "MiB on disk": round(size), "old": old, "new": new}
         print(
             f"{case} ({new['events']:,} vote events, {size:,.0f} MiB): "
-            f"old {old['seconds']:.1f} s / {old['peak_kib'] / 2**20:.2f} GiB, "
-            f"new {new['seconds']:.1f} s / {new['peak_kib'] / 2**20:.2f} GiB, "
+            f"old {old['seconds']:.1f} s (CPU {old['cpu_seconds']:.1f} s) / {old['peak_kib'] / 2**20:.2f} GiB, "
+            f"new {new['seconds']:.1f} s (CPU {new['cpu_seconds']:.1f} s) / {new['peak_kib'] / 2**20:.2f} GiB, "
             f"{old['seconds'] / new['seconds']:.1f}× faster"
         )
-        if args.analyze:
+        if case in args.analyze.split(","):
             command = measure_command(folder)
             row["analyze"] = command
-            print(f"{case}: workingup analyze --polis end to end {command['seconds']:.1f} s")
+            print(
+                f"{case}: workingup analyze --polis end to end {command['seconds']:.1f} s, "
+                f"peak {command['peak_kib'] / 2**20:.2f} GiB"
+            )
         results.append(row)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
