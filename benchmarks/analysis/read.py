@@ -16,8 +16,8 @@ Pol.is writes them.
 Each measurement runs in a fresh child process (`python -c`), so its peak resident memory (`ru_maxrss` of the
 child) is that of a process that imports the reader and reads the folder, nothing else. Timed: `read_polis(folder)`
 in the child (the import is not timed). With `--analyze`, also the whole command
-`workingup analyze --polis <folder>` end to end (process start to exit), with its peak memory (meaningful
-when it is the largest child so far: it runs last).
+`workingup analyze --polis <folder>` end to end (process start to exit, the Typer app run in a fresh
+interpreter), with its peak memory.
 """
 
 from __future__ import annotations
@@ -193,20 +193,30 @@ def measure_read(src: Path, folder: Path) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+COMMAND = """
+import json, resource, sys
+from workingup.cli import app
+try:
+    app(["analyze", "--polis", {folder!r}], prog_name="workingup")
+except SystemExit as stop:
+    if stop.code:
+        raise
+print(json.dumps({{"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}), file=sys.stderr)
+"""
+
+
 def measure_command(folder: Path) -> dict[str, float]:
-    """`workingup analyze --polis folder`, process start to exit, with the child's peak RSS."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """`workingup analyze --polis folder` in a fresh process, start to exit, with that process's peak RSS."""
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "workingup.cli", "analyze", "--polis", str(folder)],
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND.format(folder=str(folder))],
         check=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest of any child so far: only meaningful if this child was the largest.
-    return {"seconds": seconds, "peak_kib": peak, "peak_is_this_child": peak > before}
+    return {"seconds": seconds, **json.loads(done.stderr.strip().splitlines()[-1])}
 
 
 def main() -> None:
