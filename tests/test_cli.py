@@ -177,3 +177,59 @@ def test_a_bug_is_a_traceback_not_a_one_line_error(db_url: str, monkeypatch: pyt
     assert result.exit_code == 1
     assert isinstance(result.exception, ValueError)
     assert "error: a bug" not in result.output
+
+
+HEAVY = ("sklearn", "scipy", "pyarrow", "torch", "sentence_transformers")
+"""What a light command must not load: the analysis and themes engines, the columnar reader, the embeddings."""
+
+LOADED_BY = """
+import json, sys
+from workingup.cli import app
+try:
+    app(sys.argv[1:], prog_name="workingup")
+except SystemExit:
+    pass
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def _top_level_modules_after(*args: str, env: dict[str, str] | None = None) -> set[str]:
+    """Run the command in a fresh interpreter and return every top-level package it imported."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED_BY, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--help",), ("stats", "--help"), ("analyze", "--help"), ("recommend", "--help"), ("themes", "--help")],
+)
+def test_help_starts_without_the_heavy_engines(args: tuple[str, ...]) -> None:
+    loaded = _top_level_modules_after(*args)
+    assert "typer" in loaded  # the wrapper did run the command
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+@pytest.mark.slow
+def test_stats_on_a_real_database_loads_no_heavy_engine(db_url: str) -> None:
+    code, out = run("init")
+    assert code == 0, out
+    loaded = _top_level_modules_after("stats", env={"WORKINGUP_DATABASE_URL": db_url})
+    assert "sqlalchemy" in loaded  # it did open the database
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_analyze_still_loads_the_engine_it_needs(polis_root: Path) -> None:
+    """The counterpart: deferring the imports must not lose them (analyze of a real export runs the engine)."""
+    loaded = _top_level_modules_after("analyze", "--polis", str(polis_root / "london.youth.policing"))
+    assert {"sklearn", "scipy", "pyarrow"} <= loaded

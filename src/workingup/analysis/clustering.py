@@ -45,16 +45,9 @@ from sklearn.metrics import silhouette_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from workingup.analysis.settings import MAX_GROUPS, MIN_GROUP_SIZE, SILHOUETTE_TIE
+
 __all__ = ["MAX_GROUPS", "MIN_GROUP_SIZE", "SILHOUETTE_TIE", "OpinionClusterer", "canonical_labels"]
-
-MAX_GROUPS = 8
-"""The most groups we offer (Pol.is stops at 5; users asked for more, compdemocracy/polis#1289)."""
-
-MIN_GROUP_SIZE = 5
-"""The smallest group we report: below it, a group's figures would disclose its members' votes."""
-
-SILHOUETTE_TIE = 0.01
-"""Silhouettes closer than this are a tie, which the smaller number of groups wins."""
 
 _SAMPLE_SEED = 0
 """Seed of the fixed samples: a constant, so no user seed reaches the partition."""

@@ -27,12 +27,9 @@ from workingup.analysis.priority import routing_priority
 from workingup.analysis.projection import SparsityAwarePCA
 from workingup.analysis.repness import representativeness, select_representative
 from workingup.analysis.result import AnalysisResult, OpinionGroup
-from workingup.analysis.settings import AnalysisSettings
+from workingup.analysis.settings import STEPS, AnalysisSettings
 
 __all__ = ["STEPS", "analyze"]
-
-STEPS = ("projection", "groups", "statistics")
-"""The named steps reported to `progress`, in order."""
 
 
 def analyze(

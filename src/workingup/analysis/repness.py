@@ -31,11 +31,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from workingup.analysis.counts import GroupCounts, probability, prop_test, two_prop_test
+from workingup.analysis.settings import Z_90
 
 __all__ = ["Z_90", "RepnessTable", "RepresentativeStatement", "representativeness", "select_representative"]
-
-Z_90 = 1.2816
-"""Pol.is's significance threshold (z-sig-90?): one-sided, 90 %."""
 
 
 @dataclass(frozen=True, eq=False)

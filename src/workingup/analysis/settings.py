@@ -9,10 +9,28 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from workingup.analysis.clustering import MAX_GROUPS, MIN_GROUP_SIZE
-from workingup.analysis.repness import Z_90
+__all__ = [
+    "MAX_GROUPS",
+    "MIN_GROUP_SIZE",
+    "SETTINGS_HELP",
+    "SILHOUETTE_TIE",
+    "STEPS",
+    "Z_90",
+    "AnalysisSettings",
+]
 
-__all__ = ["SETTINGS_HELP", "AnalysisSettings"]
+# The constants the command line needs for its options live here, in a module that imports neither SciPy nor
+# scikit-learn, so `workingup --help` starts fast; clustering, repness and pipeline import them from here.
+MAX_GROUPS = 8
+"""The most groups we offer (Pol.is stops at 5; users asked for more, compdemocracy/polis#1289)."""
+Z_90 = 1.2816
+"""Pol.is's significance threshold (z-sig-90?): one-sided, 90 %."""
+STEPS = ("projection", "groups", "statistics")
+"""The named steps reported to `progress`, in order."""
+MIN_GROUP_SIZE = 5
+"""The smallest opinion group we report: below it, a group's figures would disclose its members' votes."""
+SILHOUETTE_TIE = 0.01
+"""Silhouettes closer than this are a tie, which the smaller number of groups wins (analysis/clustering.py)."""
 
 
 def _setting(default: Any, help: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -29,10 +29,17 @@ from workingup.domain import (
     RecommendationType,
     Stance,
 )
-from workingup.services import endorsements, recommendations, tracking
+from workingup.lazy import lazy_module
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import ServiceError
 from workingup.services.log import activity
+
+if TYPE_CHECKING:
+    from workingup.services import endorsements, recommendations, tracking
+else:  # executed on first use: these reach the analysis engine (SciPy, scikit-learn), which --help must not load
+    endorsements = lazy_module("workingup.services.endorsements")
+    recommendations = lazy_module("workingup.services.recommendations")
+    tracking = lazy_module("workingup.services.tracking")
 
 console = Console(soft_wrap=True)
 status_console = Console(stderr=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,24 +27,17 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from workingup.analysis import MAX_GROUPS, STEPS, AnalysisResult, AnalysisSettings, VoteMatrix
-from workingup.analysis import analyze as run_analysis
-from workingup.analysis.convergence import LENSES, ConvergenceSettings
+from workingup.analysis.convergence_settings import LENSES, ConvergenceSettings
 from workingup.analysis.figures import count_share, share, shown_direction
+from workingup.analysis.settings import MAX_GROUPS, STEPS, AnalysisSettings
 from workingup.commands.convergence_view import print_convergence
-from workingup.polis import PolisFormatError, read_polis
-from workingup.services.analysis import (
-    DialogueAnalysis,
-    DialogueVotes,
-    database_source,
-    load_votes,
-    polis_source,
-    seed_use,
-    thresholds,
-    votes_from_polis,
-    weigh,
-)
+from workingup.commands.options import read_progress
+from workingup.polis.model import PolisFormatError
 from workingup.services.errors import ServiceError
+
+if TYPE_CHECKING:  # the engine (SciPy, scikit-learn) is imported by the commands that run it, not by --help
+    from workingup.analysis import AnalysisResult, VoteMatrix
+    from workingup.services.analysis import DialogueVotes
 
 __all__ = ["analyze", "load_polis", "print_provenance", "print_summary", "run_with_progress"]
 
@@ -154,6 +147,8 @@ def analyze(
             highlight=False,
         )
         raise typer.Exit(1)
+    from workingup.services.analysis import DialogueAnalysis, weigh
+
     settings = AnalysisSettings(max_groups=max_groups, pass_weight=pass_weight, random_state=seed)
     result = run_with_progress(votes.matrix, settings)
     with Console(stderr=True).status("Weighing the three lenses of the convergence verdict"):
@@ -169,7 +164,11 @@ def analyze(
 
 def load_polis(folder: Path) -> tuple[DialogueVotes, str, int, dict[str, Any]]:
     """The votes and statement texts of a Pol.is export, the conversation's title, and which file was read."""
-    conversation = read_polis(folder)
+    from workingup.polis import read_polis
+    from workingup.services.analysis import polis_source, votes_from_polis
+
+    with read_progress(Console(stderr=True)) as progress:
+        conversation = read_polis(folder, progress=progress)
     source = polis_source(folder, conversation.votes_source)
     return votes_from_polis(conversation), conversation.title or folder.name, 0, source
 
@@ -177,6 +176,7 @@ def load_polis(folder: Path) -> tuple[DialogueVotes, str, int, dict[str, Any]]:
 def load_dialogue(database: str | None, slug: str | None) -> tuple[DialogueVotes, str, int, dict[str, Any]]:
     """The current votes of a dialogue in the database, with its roster's declared blocs."""
     from workingup.config import Settings
+    from workingup.services.analysis import database_source, load_votes
     from workingup.services.database import Database
     from workingup.services.dialogues import get_dialogue
 
@@ -203,6 +203,8 @@ def print_provenance(
     The figures are read from the same functions that write them to the JSON (`services.analysis.thresholds`
     and `seed_use`), so the two cannot say different things.
     """
+    from workingup.services.analysis import seed_use, thresholds
+
     if source.get("kind") == "polis":
         where = f"Pol.is export {source['path']}, votes read from {source['votes_file']}"
     else:
@@ -237,6 +239,8 @@ def run_with_progress(
     console: Console | None = None,
 ) -> AnalysisResult:
     """Run the analysis with one spinner line per step (on stderr, so stdout stays the summary)."""
+    from workingup.analysis import analyze as run_analysis
+
     display = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

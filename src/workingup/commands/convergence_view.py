@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from workingup.analysis.bridging import BridgingModel
-from workingup.analysis.convergence import VERDICTS, ConvergenceResult
+from workingup.analysis.convergence_settings import VERDICTS
 from workingup.analysis.figures import VERDICT_WORDS, support
+
+if TYPE_CHECKING:
+    from workingup.analysis.convergence import ConvergenceResult
 
 _STYLE = {
     "convergence": "bold green",
@@ -117,6 +119,8 @@ def print_convergence(
         shown += 1
     if shown:
         console.print(table)
+    from workingup.analysis.bridging import BridgingModel  # the engine is loaded by now: the verdict ran
+
     settings = result.settings
     bridging = BridgingModel().get_params()  # the verdict fits the model with its defaults
     console.print(

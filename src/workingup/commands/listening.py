@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,10 +20,15 @@ from workingup.commands.errors import friendly_errors
 from workingup.commands.options import DatabaseOption, DialogueOption, opened
 from workingup.domain import StatementKind
 from workingup.errors import UserError
-from workingup.services import listening
+from workingup.lazy import lazy_module
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import NotFound
 from workingup.themes import ILLUSTRATIVE_NOTE, available_methods, preferred_method
+
+if TYPE_CHECKING:
+    from workingup.services import listening
+else:  # executed on first use: the themes engine needs scikit-learn, which --help must not load
+    listening = lazy_module("workingup.services.listening")
 
 listen_app = typer.Typer(
     help="Listening sessions: record them, import what people said.", no_args_is_help=True

@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from workingup.config import Settings
 from workingup.runtime.database import Database
@@ -56,6 +64,39 @@ def progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
         if task not in tasks:
             tasks[task] = bar.add_task(task, total=total)
         bar.update(tasks[task], advance=advance, total=total)
+
+    with bar:
+        yield report
+
+
+READ_BAR_BYTES = 64 * 2**20
+"""Files smaller than this read in about a second: no bar for them."""
+
+
+@contextmanager
+def read_progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A byte-counting Rich bar for reading large files, fed by `read_polis`'s (task, bytes, size) callback.
+
+    Transient and on the console given (stderr for `analyze`, so stdout stays the summary); a file under
+    READ_BAR_BYTES gets no bar, so small exports print nothing extra.
+    """
+    tasks: dict[str, Any] = {}
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+    def report(task: str, advance: int, total: int) -> None:
+        if total < READ_BAR_BYTES:
+            return
+        if task not in tasks:
+            tasks[task] = bar.add_task(task, total=total)
+        bar.update(tasks[task], advance=advance)
 
     with bar:
         yield report

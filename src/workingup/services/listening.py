@@ -38,7 +38,7 @@ from workingup.themes import (
     read_contributions,
     sample_session,
 )
-from workingup.themes.embed import Method
+from workingup.themes.methods import Method
 
 
 def create_session(

@@ -44,26 +44,80 @@ Sample
     dialogue (written for this project; no real person said them; ``ILLUSTRATIVE_NOTE``).
 """
 
-from workingup.themes.contributions import (
-    Contribution,
-    ContributionFormatError,
-    ContributionId,
-    ListeningSession,
+from typing import TYPE_CHECKING
+
+from workingup.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from workingup.themes.contributions import (
+        Contribution,
+        ContributionFormatError,
+        ContributionId,
+        ListeningSession,
+    )
+    from workingup.themes.duplicates import DuplicateMatch, NearDuplicateIndex
+    from workingup.themes.find import find_themes, themes_from_groups
+    from workingup.themes.focus import FocusAreaMatch, map_to_focus_areas
+    from workingup.themes.methods import (
+        EmbeddingsUnavailableError,
+        Method,
+        available_methods,
+        embeddings_available,
+        preferred_method,
+    )
+    from workingup.themes.read import parse_contributions, read_contributions
+    from workingup.themes.result import Quote, Theme, ThemeResult
+    from workingup.themes.sample import ILLUSTRATIVE_NOTE, sample_contributions, sample_session
+    from workingup.themes.statements import CandidateStatement, candidate_statements
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "contributions": (
+            "Contribution",
+            "ContributionFormatError",
+            "ContributionId",
+            "ListeningSession",
+        ),
+        "duplicates": (
+            "DuplicateMatch",
+            "NearDuplicateIndex",
+        ),
+        "methods": (
+            "EmbeddingsUnavailableError",
+            "Method",
+            "available_methods",
+            "embeddings_available",
+            "preferred_method",
+        ),
+        "find": (
+            "find_themes",
+            "themes_from_groups",
+        ),
+        "focus": (
+            "FocusAreaMatch",
+            "map_to_focus_areas",
+        ),
+        "read": (
+            "parse_contributions",
+            "read_contributions",
+        ),
+        "result": (
+            "Quote",
+            "Theme",
+            "ThemeResult",
+        ),
+        "sample": (
+            "ILLUSTRATIVE_NOTE",
+            "sample_contributions",
+            "sample_session",
+        ),
+        "statements": (
+            "CandidateStatement",
+            "candidate_statements",
+        ),
+    },
 )
-from workingup.themes.duplicates import DuplicateMatch, NearDuplicateIndex
-from workingup.themes.embed import (
-    EmbeddingsUnavailableError,
-    Method,
-    available_methods,
-    embeddings_available,
-    preferred_method,
-)
-from workingup.themes.find import find_themes, themes_from_groups
-from workingup.themes.focus import FocusAreaMatch, map_to_focus_areas
-from workingup.themes.read import parse_contributions, read_contributions
-from workingup.themes.result import Quote, Theme, ThemeResult
-from workingup.themes.sample import ILLUSTRATIVE_NOTE, sample_contributions, sample_session
-from workingup.themes.statements import CandidateStatement, candidate_statements
 
 __all__ = [
     "ILLUSTRATIVE_NOTE",

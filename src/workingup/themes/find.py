@@ -16,8 +16,9 @@ from numpy.typing import NDArray
 from workingup.errors import UserError
 from workingup.themes.cluster import Clustering, default_min_size, dissolve, group_texts, settle
 from workingup.themes.contributions import Contribution, ContributionId
-from workingup.themes.embed import METHODS, Method, TermMatrix, encode_minilm, lsa
+from workingup.themes.embed import TermMatrix, encode_minilm, lsa
 from workingup.themes.label import key_terms, label_from
+from workingup.themes.methods import METHODS, Method
 from workingup.themes.quotes import pick_quotes
 from workingup.themes.result import Theme, ThemeResult
 from workingup.themes.text import SurfaceForms

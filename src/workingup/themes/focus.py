@@ -27,7 +27,8 @@ from sklearn.preprocessing import normalize
 
 from workingup.domain import DialogueDefinition, FocusArea
 from workingup.errors import UserError
-from workingup.themes.embed import Method, encode_minilm
+from workingup.themes.embed import encode_minilm
+from workingup.themes.methods import Method
 from workingup.themes.result import Theme, ThemeResult
 from workingup.themes.text import analyze
 
