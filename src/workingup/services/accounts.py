@@ -113,6 +113,11 @@ def facilitator_by_email(session: Session, email: str) -> models.Facilitator | N
     ).one_or_none()
 
 
+def facilitator_by_id(session: Session, facilitator_id: int) -> models.Facilitator | None:
+    """The account a checked session token names, loaded in the caller's session (the check has its own)."""
+    return session.get(models.Facilitator, facilitator_id)
+
+
 def grant_dialogue(session: Session, facilitator: models.Facilitator, dialogue: models.Dialogue) -> None:
     """Make `facilitator` one of the dialogue's facilitators (idempotent)."""
     if not facilitates(session, facilitator.id, dialogue.id):

@@ -95,6 +95,11 @@ def get_dialogue(session: Session, slug: str | None) -> models.Dialogue:
     return dialogues[0]
 
 
+def dialogue_by_id(session: Session, dialogue_id: int) -> models.Dialogue:
+    """The dialogue a record (an invitation, a participant) belongs to; its id comes from the store, so it exists."""
+    return session.get_one(models.Dialogue, dialogue_id)
+
+
 def list_dialogues(session: Session) -> list[models.Dialogue]:
     """Every dialogue, in the store's order: the public list (a single dialogue is the home page itself)."""
     return all_dialogues(session)
@@ -104,5 +109,5 @@ def counts(session: Session, dialogue_id: int) -> DialogueCounts:
     """A dialogue's participants, statements by moderation and votes: what its pages and API describe it by.
 
     A service, not a store query called from the web, so the web reaches the store only through services (the
-    ratchet in tests/test_layers.py)."""
+    import rule in tests/test_layers.py)."""
     return dialogue_counts(session, dialogue_id)

@@ -31,7 +31,13 @@ from workingup.services.disclosure import Pool, count_by_pool, pool_groups, publ
 from workingup.services.errors import Conflict, NotFound, ServiceError
 from workingup.services.log import log_activity
 from workingup.store import models
-from workingup.store.agenda import EndorsementRoundRow, EndorsementRow, NameConsentRow, RecommendationRow
+from workingup.store.agenda import (
+    EndorsementRoundRow,
+    EndorsementRow,
+    NameConsentRow,
+    RecommendationRow,
+    RecommendationVersionRow,
+)
 
 LEANING_GROUPS = ("left", "center", "right", "undisclosed")
 LEANING_LABELS = {
@@ -351,6 +357,11 @@ def stances_of(
         if row.recommendation_id in numbers:
             latest[numbers[row.recommendation_id]] = row
     return latest
+
+
+def wording_of(session: Session, stance: EndorsementRow) -> RecommendationVersionRow:
+    """The version of the recommendation a stance was given on: one on an earlier wording no longer counts."""
+    return session.get_one(RecommendationVersionRow, stance.version_id)
 
 
 def leaning_group(leaning: Leaning) -> str:

@@ -106,6 +106,31 @@ def queue(
     return QueuePage(rows=rows, page=page, page_size=page_size, total=total)
 
 
+def statement_texts(session: Session, dialogue: models.Dialogue) -> dict[int, str]:
+    """Every statement's text by id, whatever its moderation: a stored analysis names statements by id only."""
+    return dict(
+        session.execute(
+            select(models.Statement.id, models.Statement.text).where(
+                models.Statement.dialogue_id == dialogue.id
+            )
+        ).all()
+    )
+
+
+def most_voted(session: Session, dialogue: models.Dialogue, limit: int) -> list[tuple[str, int]]:
+    """(text, current votes) of the statements with the most current votes, most first, ties by id."""
+    votes = func.count(models.CurrentVote.participant_id)
+    rows = session.execute(
+        select(models.Statement.text, votes)
+        .join(models.CurrentVote, models.CurrentVote.statement_id == models.Statement.id)
+        .where(models.Statement.dialogue_id == dialogue.id)
+        .group_by(models.Statement.id, models.Statement.text)
+        .order_by(votes.desc(), models.Statement.id)
+        .limit(limit)
+    ).all()
+    return [(text, int(n)) for text, n in rows]
+
+
 BULK_ACTIONS = ("accept", "reject", "unmoderate", "meta", "not-meta")
 
 

@@ -107,13 +107,18 @@ def participant_for_token(session: Session, token: str) -> models.Participant | 
     ).one_or_none()
 
 
+def invited_sector_of(session: Session, participant: models.Participant) -> str | None:
+    """The sector the facilitator set on the invitation this participant joined by, which they cannot change."""
+    return session.scalar(
+        select(models.Invitation.sector).where(models.Invitation.participant_id == participant.id)
+    )
+
+
 def update_profile(
     session: Session, dialogue: models.Dialogue, participant: models.Participant, profile: Profile
 ) -> None:
     """Change sector and leaning; an invited sector stays as the facilitator set it."""
-    invited_sector = session.scalar(
-        select(models.Invitation.sector).where(models.Invitation.participant_id == participant.id)
-    )
+    invited_sector = invited_sector_of(session, participant)
     if invited_sector is not None:
         profile = Profile(sector=invited_sector, leaning=profile.leaning, consent=profile.consent)
     _check_profile(dialogue, profile)

@@ -142,6 +142,40 @@ def create_invitation(
     return NewInvitation(invitation, token)
 
 
+def participants(
+    session: Session,
+    dialogue: models.Dialogue,
+    role: Role | None = None,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[models.Participant]:
+    """A page of the dialogue's participants in the order they joined, of one role when `role` is given."""
+    query = select(models.Participant).where(models.Participant.dialogue_id == dialogue.id)
+    if role is not None:
+        query = query.where(models.Participant.role == role)
+    return list(session.scalars(query.order_by(models.Participant.id).offset(offset).limit(limit)))
+
+
+def people_at_the_table(session: Session, dialogue: models.Dialogue) -> list[models.Participant]:
+    """Everyone but the public, by role, then sector, then joining order: the roster's list of people."""
+    return list(
+        session.scalars(
+            select(models.Participant)
+            .where(models.Participant.dialogue_id == dialogue.id, models.Participant.role != Role.PUBLIC)
+            .order_by(models.Participant.role, models.Participant.sector, models.Participant.id)
+        )
+    )
+
+
+def participant_of(session: Session, dialogue: models.Dialogue, participant_id: int) -> models.Participant:
+    """A participant of this dialogue; another dialogue's people are as unknown here as nonexistent ones."""
+    participant = session.get(models.Participant, participant_id)
+    if participant is None or participant.dialogue_id != dialogue.id:
+        raise NotFound(f"dialogue {dialogue.slug!r} has no participant {participant_id}")
+    return participant
+
+
 def invitations(session: Session, dialogue: models.Dialogue) -> list[models.Invitation]:
     return list(
         session.scalars(

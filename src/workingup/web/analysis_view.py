@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.analysis.convergence import VERDICTS
 from workingup.analysis.figures import shown_direction
 from workingup.colours import group_colour
+from workingup.services import moderation, records
 from workingup.services.analysis_runs import latest_run
 from workingup.services.stored_analysis import (
     Consensus,
@@ -24,7 +24,6 @@ from workingup.services.stored_analysis import (
     StoredAnalysis,
     Verdicts,
 )
-from workingup.store import models
 from workingup.web.opinion_map import MapGroup, MapStatement, opinion_map_svg
 from workingup.web.strings import catalogue
 
@@ -100,16 +99,6 @@ class AnalysisView:
     coordinated: tuple[CoordinatedBloc, ...]
 
 
-def _texts(session: Session, dialogue_id: int) -> dict[int, str]:
-    return dict(
-        session.execute(
-            select(models.Statement.id, models.Statement.text).where(
-                models.Statement.dialogue_id == dialogue_id
-            )
-        ).all()
-    )
-
-
 def _top(ids: list[int], score: list[float | None], eligible: list[bool], n: int = TOP) -> list[int]:
     ranked = sorted(
         (i for i in range(len(ids)) if eligible[i] and score[i] is not None),
@@ -118,13 +107,13 @@ def _top(ids: list[int], score: list[float | None], eligible: list[bool], n: int
     return ranked[:n]
 
 
-def analysis_view(session: Session, dialogue: models.Dialogue) -> AnalysisView | None:
+def analysis_view(session: Session, dialogue: records.Dialogue) -> AnalysisView | None:
     run = latest_run(session, dialogue.id)
     if run is None:
         return None
     stored = StoredAnalysis.of(run)
     data = stored.opinions
-    texts = _texts(session, dialogue.id)
+    texts = moderation.statement_texts(session, dialogue)
     st = data.statements
     ids = list(st.id)
     index = {sid: i for i, sid in enumerate(ids)}

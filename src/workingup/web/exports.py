@@ -10,8 +10,8 @@ from pathlib import Path
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from workingup.services import records
 from workingup.services.polis_io import export_polis
-from workingup.store import models
 from workingup.web.tables import build_table, to_csv
 
 REPORT_MEDIA = {
@@ -26,7 +26,7 @@ REPORT_CSP = (
 """The report is one self-contained document with its own inline style and no script: nothing else may load."""
 
 
-def report_response(session: Session, dialogue: models.Dialogue, fmt: str, *, download: bool) -> Response:
+def report_response(session: Session, dialogue: records.Dialogue, fmt: str, *, download: bool) -> Response:
     """The final report in `fmt` (a key of REPORT_MEDIA), the same from the facilitator's page and the API."""
     from workingup.report.build import build_report
     from workingup.report.render import render as render_report
@@ -38,7 +38,7 @@ def report_response(session: Session, dialogue: models.Dialogue, fmt: str, *, do
     return Response(payload, media_type=REPORT_MEDIA[fmt], headers=headers)
 
 
-def csv_response(session: Session, dialogue: models.Dialogue, name: str, params: dict[str, str]) -> Response:
+def csv_response(session: Session, dialogue: records.Dialogue, name: str, params: dict[str, str]) -> Response:
     table = build_table(session, dialogue, name, params)
     return Response(
         to_csv(table),
@@ -47,7 +47,7 @@ def csv_response(session: Session, dialogue: models.Dialogue, name: str, params:
     )
 
 
-def polis_zip_response(session: Session, dialogue: models.Dialogue) -> Response:
+def polis_zip_response(session: Session, dialogue: records.Dialogue) -> Response:
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as folder:
         paths = export_polis(session, dialogue, Path(folder))

@@ -20,12 +20,11 @@ from typing import Annotated
 from fastapi import Depends, Form, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from workingup.services.accounts import SessionPolicy, facilitates, facilitator_for_token
+from workingup.services import records
+from workingup.services.accounts import SessionPolicy, facilitates, facilitator_by_id, facilitator_for_token
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import Forbidden, ServiceError, Unauthenticated
 from workingup.services.participation import participant_for_token
-from workingup.store import models
-from workingup.store.models import utcnow
 from workingup.web.deps import SessionDep
 from workingup.web.state import app_state
 
@@ -56,10 +55,10 @@ def session_policy(request: Request) -> SessionPolicy:
 def now(request: Request) -> datetime:
     """The current time, or the time of the clock a test put on the app."""
     clock = app_state(request).clock
-    return clock() if clock is not None else utcnow()
+    return clock() if clock is not None else records.utcnow()
 
 
-def facilitator_of_token(request: Request, session: SessionDep, token: str) -> models.Facilitator | None:
+def facilitator_of_token(request: Request, session: SessionDep, token: str) -> records.Facilitator | None:
     """The facilitator of a live session token, in `session`.
 
     Checking the token is a unit of work of its own, committed before the route runs: it slides the idle expiry
@@ -67,7 +66,7 @@ def facilitator_of_token(request: Request, session: SessionDep, token: str) -> m
     its own work rolled back."""
     with app_state(request).database.unit_of_work() as own:
         facilitator_id = facilitator_for_token(own, token, policy=session_policy(request), now=now(request))
-    return None if facilitator_id is None else session.get(models.Facilitator, facilitator_id)
+    return None if facilitator_id is None else facilitator_by_id(session, facilitator_id)
 
 
 def participant_cookie(dialogue_id: int) -> str:
@@ -88,18 +87,18 @@ def set_cookie(request: Request, response: Response, name: str, value: str, max_
 
 @dataclass(frozen=True)
 class ParticipantContext:
-    dialogue: models.Dialogue
-    participant: models.Participant
+    dialogue: records.Dialogue
+    participant: records.Participant
 
 
 @dataclass(frozen=True)
 class FacilitatorContext:
-    dialogue: models.Dialogue
-    facilitator: models.Facilitator
+    dialogue: records.Dialogue
+    facilitator: records.Facilitator
 
 
 def _participant(
-    request: Request, session: SessionDep, dialogue: models.Dialogue, token: str | None
+    request: Request, session: SessionDep, dialogue: records.Dialogue, token: str | None
 ) -> ParticipantContext:
     if not token:
         raise Unauthenticated("join the dialogue first: this needs a participant token")
@@ -121,7 +120,7 @@ def api_participant(
     return _participant(request, session, dialogue, credentials.credentials if credentials else None)
 
 
-def api_facilitator(request: Request, session: SessionDep, credentials: BearerDep) -> models.Facilitator:
+def api_facilitator(request: Request, session: SessionDep, credentials: BearerDep) -> records.Facilitator:
     if credentials is None:
         raise Unauthenticated("sign in first: this needs a facilitator session token")
     facilitator = facilitator_of_token(request, session, credentials.credentials)
@@ -133,7 +132,7 @@ def api_facilitator(request: Request, session: SessionDep, credentials: BearerDe
 
 
 def api_dialogue_facilitator(
-    slug: str, session: SessionDep, facilitator: Annotated[models.Facilitator, Depends(api_facilitator)]
+    slug: str, session: SessionDep, facilitator: Annotated[records.Facilitator, Depends(api_facilitator)]
 ) -> FacilitatorContext:
     dialogue = get_dialogue(session, slug)
     if not facilitates(session, facilitator.id, dialogue.id):
@@ -142,12 +141,12 @@ def api_dialogue_facilitator(
 
 
 ApiParticipant = Annotated[ParticipantContext, Depends(api_participant)]
-ApiFacilitator = Annotated[models.Facilitator, Depends(api_facilitator)]
+ApiFacilitator = Annotated[records.Facilitator, Depends(api_facilitator)]
 ApiDialogueFacilitator = Annotated[FacilitatorContext, Depends(api_dialogue_facilitator)]
 
 
 def page_participant(
-    request: Request, session: SessionDep, dialogue: models.Dialogue
+    request: Request, session: SessionDep, dialogue: records.Dialogue
 ) -> ParticipantContext | None:
     """The participant this browser joined `dialogue` as, or None."""
     token = request.cookies.get(participant_cookie(dialogue.id))
@@ -159,7 +158,7 @@ def page_participant(
     return ParticipantContext(dialogue, participant)
 
 
-def page_facilitator(request: Request, session: SessionDep) -> models.Facilitator | None:
+def page_facilitator(request: Request, session: SessionDep) -> records.Facilitator | None:
     token = request.cookies.get(SESSION_COOKIE)
     return facilitator_of_token(request, session, token) if token else None
 

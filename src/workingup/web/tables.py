@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workingup.domain import Moderation, Role
-from workingup.services import moderation, roster
+from workingup.domain import Moderation
+from workingup.services import moderation, records, roster
+from workingup.services.dialogues import counts
 from workingup.services.errors import NotFound
-from workingup.store import models
-from workingup.store.queries import dialogue_counts
 from workingup.web.strings import catalogue
 
 _ = catalogue()
@@ -74,7 +72,7 @@ def to_csv(table: DataTable) -> str:
     return out.getvalue()
 
 
-def phases_table(session: Session, dialogue: models.Dialogue, _params: dict[str, str]) -> DataTable:
+def phases_table(session: Session, dialogue: records.Dialogue, _params: dict[str, str]) -> DataTable:
     return DataTable(
         "phases",
         _("setup.history"),
@@ -83,7 +81,7 @@ def phases_table(session: Session, dialogue: models.Dialogue, _params: dict[str,
     )
 
 
-def balance_table(session: Session, dialogue: models.Dialogue, _params: dict[str, str]) -> DataTable:
+def balance_table(session: Session, dialogue: records.Dialogue, _params: dict[str, str]) -> DataTable:
     audit = roster.balance_audit(session, dialogue)
     rows: list[tuple[Any, ...]] = [
         (r.sector_label, r.seats, *(r.by_side[s] for s in roster.SIDES), r.total) for r in audit.rows
@@ -110,13 +108,9 @@ def balance_table(session: Session, dialogue: models.Dialogue, _params: dict[str
     )
 
 
-def people_table(session: Session, dialogue: models.Dialogue, _params: dict[str, str]) -> DataTable:
+def people_table(session: Session, dialogue: records.Dialogue, _params: dict[str, str]) -> DataTable:
     sectors = {s.key: s.label for s in dialogue.sectors}
-    people = session.scalars(
-        select(models.Participant)
-        .where(models.Participant.dialogue_id == dialogue.id, models.Participant.role != Role.PUBLIC)
-        .order_by(models.Participant.role, models.Participant.sector, models.Participant.id)
-    ).all()
+    people = roster.people_at_the_table(session, dialogue)
     return DataTable(
         "people",
         _("roster.people"),
@@ -135,7 +129,7 @@ def people_table(session: Session, dialogue: models.Dialogue, _params: dict[str,
     )
 
 
-def invitations_table(session: Session, dialogue: models.Dialogue, _params: dict[str, str]) -> DataTable:
+def invitations_table(session: Session, dialogue: records.Dialogue, _params: dict[str, str]) -> DataTable:
     sectors = {s.key: s.label for s in dialogue.sectors}
     items = roster.invitations(session, dialogue)
     return DataTable(
@@ -183,7 +177,7 @@ def queue_filter(params: dict[str, str]) -> moderation.QueueFilter:
 
 
 def statements_table(
-    session: Session, dialogue: models.Dialogue, params: dict[str, str], page: int | None = None
+    session: Session, dialogue: records.Dialogue, params: dict[str, str], page: int | None = None
 ) -> tuple[DataTable, moderation.QueuePage]:
     """The moderation queue as a table: one page of it for the screen, or every matching row (page=None)."""
     f = queue_filter(params)
@@ -223,50 +217,41 @@ def statements_table(
     return table, result
 
 
-def participation_table(session: Session, dialogue: models.Dialogue, _params: dict[str, str]) -> DataTable:
-    counts = dialogue_counts(session, dialogue.id)
+def participation_table(session: Session, dialogue: records.Dialogue, _params: dict[str, str]) -> DataTable:
+    totals = counts(session, dialogue.id)
     return DataTable(
         "participation",
         _("dash.participation"),
         (_("dash.role"), _("dash.people")),
-        [(_.label("role", role), n) for role, n in counts.participants_by_role.items()],
+        [(_.label("role", role), n) for role, n in totals.participants_by_role.items()],
         numeric=frozenset({1}),
     )
 
 
 def moderation_status_table(
-    session: Session, dialogue: models.Dialogue, _params: dict[str, str]
+    session: Session, dialogue: records.Dialogue, _params: dict[str, str]
 ) -> DataTable:
-    counts = dialogue_counts(session, dialogue.id)
+    totals = counts(session, dialogue.id)
     return DataTable(
         "moderation-status",
         _("dash.statements_by_status"),
         (_("dash.status"), _("dash.count")),
-        [(_.label("moderation", m), n) for m, n in counts.statements_by_moderation.items()],
+        [(_.label("moderation", m), n) for m, n in totals.statements_by_moderation.items()],
         numeric=frozenset({1}),
     )
 
 
-def top_statements_table(session: Session, dialogue: models.Dialogue, _params: dict[str, str]) -> DataTable:
-    votes = func.count(models.CurrentVote.participant_id)
-    rows = session.execute(
-        select(models.Statement.text, votes)
-        .join(models.CurrentVote, models.CurrentVote.statement_id == models.Statement.id)
-        .where(models.Statement.dialogue_id == dialogue.id)
-        .group_by(models.Statement.id, models.Statement.text)
-        .order_by(votes.desc(), models.Statement.id)
-        .limit(10)
-    ).all()
+def top_statements_table(session: Session, dialogue: records.Dialogue, _params: dict[str, str]) -> DataTable:
     return DataTable(
         "top-statements",
         _("dash.top"),
         (_("mod.statement"), _("mod.votes")),
-        [(text, n) for text, n in rows],
+        moderation.most_voted(session, dialogue, limit=10),
         numeric=frozenset({1}),
     )
 
 
-def analysis_tables(session: Session, dialogue: models.Dialogue) -> dict[str, DataTable] | None:
+def analysis_tables(session: Session, dialogue: records.Dialogue) -> dict[str, DataTable] | None:
     """The dashboard's analysis tables, from the latest analysis; None before the first one."""
     from workingup.web.analysis_view import analysis_view
 
@@ -355,8 +340,8 @@ def _pct(value: int | None) -> str:
     return "" if value is None else f"{value}%"
 
 
-def _analysis_table(key: str) -> Callable[[Session, models.Dialogue, dict[str, str]], DataTable]:
-    def build(session: Session, dialogue: models.Dialogue, _params: dict[str, str]) -> DataTable:
+def _analysis_table(key: str) -> Callable[[Session, records.Dialogue, dict[str, str]], DataTable]:
+    def build(session: Session, dialogue: records.Dialogue, _params: dict[str, str]) -> DataTable:
         tables = analysis_tables(session, dialogue)
         if tables is None:
             raise NotFound("there is no analysis of this dialogue yet")
@@ -365,7 +350,7 @@ def _analysis_table(key: str) -> Callable[[Session, models.Dialogue, dict[str, s
     return build
 
 
-TableBuilder = Callable[[Session, models.Dialogue, dict[str, str]], DataTable]
+TableBuilder = Callable[[Session, records.Dialogue, dict[str, str]], DataTable]
 
 TABLES: dict[str, TableBuilder] = {
     "phases": phases_table,
@@ -384,7 +369,7 @@ TABLES: dict[str, TableBuilder] = {
 }
 
 
-def build_table(session: Session, dialogue: models.Dialogue, name: str, params: dict[str, str]) -> DataTable:
+def build_table(session: Session, dialogue: records.Dialogue, name: str, params: dict[str, str]) -> DataTable:
     if name not in TABLES:
         raise NotFound(f"no table {name!r} (known: {', '.join(TABLES)})")
     return TABLES[name](session, dialogue, params)

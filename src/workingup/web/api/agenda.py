@@ -16,13 +16,11 @@ from fastapi import APIRouter, Path, Response, status
 from sqlalchemy.orm import Session
 
 from workingup.domain import MAX_ID, Role, Stance
-from workingup.services import endorsements, recommendations, tracking
+from workingup.services import endorsements, recommendations, records, tracking
 from workingup.services.analysis import analyze_dialogue
 from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import NotFound
 from workingup.services.log import activity
-from workingup.store import models
-from workingup.store.agenda import EndorsementRow, RecommendationRow, RecommendationVersionRow
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.exports import report_response
@@ -80,7 +78,7 @@ PUBLIC_ACTIVITY_LIMIT = 50
 # --- recommendations --------------------------------------------------------------------------------------------
 
 
-def _version(dialogue: models.Dialogue, v: RecommendationVersionRow) -> VersionOut:
+def _version(dialogue: records.Dialogue, v: records.RecommendationVersionRow) -> VersionOut:
     focus = {fa.id: fa.title for fa in dialogue.focus_areas}
     return VersionOut(
         number=v.number,
@@ -107,7 +105,7 @@ def _version(dialogue: models.Dialogue, v: RecommendationVersionRow) -> VersionO
     )
 
 
-def _recommendation(dialogue: models.Dialogue, r: RecommendationRow) -> RecommendationForFacilitator:
+def _recommendation(dialogue: records.Dialogue, r: records.RecommendationRow) -> RecommendationForFacilitator:
     return RecommendationForFacilitator(
         number=r.number,
         withdrawn=r.withdrawn,
@@ -251,7 +249,7 @@ def _published(items: tuple[endorsements.Statement, ...]) -> list[PublishedStanc
     return [PublishedStanceOut(text=s.text, name=s.name) for s in items]
 
 
-def _round(session: Session, dialogue: models.Dialogue) -> RoundOut:
+def _round(session: Session, dialogue: records.Dialogue) -> RoundOut:
     results = endorsements.results(session, dialogue)
     return RoundOut(
         round_id=results.round_id,
@@ -373,7 +371,7 @@ def _commitment(number: int, c: tracking.TrackedCommitment) -> CommitmentOut:
     )
 
 
-def _tracked(session: Session, dialogue: models.Dialogue, commitment_id: int) -> CommitmentOut:
+def _tracked(session: Session, dialogue: records.Dialogue, commitment_id: int) -> CommitmentOut:
     """One commitment as the tracker computes it (progress, overdue), after a change."""
     for rec in tracking.tracker(session, dialogue).recommendations:
         for c in rec.commitments:
@@ -513,9 +511,9 @@ def add_commitment_evidence(
 
 
 def _own(
-    number: int, row: EndorsementRow, current: RecommendationVersionRow, session: Session
+    number: int, row: records.EndorsementRow, current: records.RecommendationVersionRow, session: Session
 ) -> OwnStanceOut:
-    given_on = session.get_one(RecommendationVersionRow, row.version_id)
+    given_on = endorsements.wording_of(session, row)
     return OwnStanceOut(
         recommendation=number,
         version=given_on.number,
@@ -607,7 +605,7 @@ def set_name_consent(body: NameConsentIn, ctx: ApiParticipant, session: SessionD
 # --- the public tracker -----------------------------------------------------------------------------------------
 
 
-def _published_dialogue(session: Session, slug: str) -> models.Dialogue:
+def _published_dialogue(session: Session, slug: str) -> records.Dialogue:
     dialogue = get_dialogue(session, slug)
     if not dialogue.published:
         raise NotFound("the results of this dialogue are not published")

@@ -9,12 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy import select
 
 from workingup.domain import Role, StatementKind
-from workingup.services import accounts, moderation, roster, setup
+from workingup.services import accounts, moderation, records, roster, setup
 from workingup.services.errors import NotFound, Unauthenticated
-from workingup.store import models
 from workingup.web.analysis_view import ScoredStatement, analysis_view
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
@@ -57,7 +55,7 @@ from workingup.web.tables import TABLES, queue_filter
 router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWorkRoute)
 
 
-def facilitator_self(session: SessionDep, f: models.Facilitator) -> FacilitatorSelf:
+def facilitator_self(session: SessionDep, f: records.Facilitator) -> FacilitatorSelf:
     dialogues = [d.slug for d in accounts.facilitated_dialogues(session, f.id)]
     return FacilitatorSelf(
         id=f.id, email=f.email, display_name=f.display_name, is_demo=f.is_demo, dialogues=dialogues
@@ -111,7 +109,7 @@ def get_facilitator_self(facilitator: ApiFacilitator, session: SessionDep) -> Fa
     return facilitator_self(session, facilitator)
 
 
-def _dialogue(d: models.Dialogue) -> DialogueForFacilitator:
+def _dialogue(d: records.Dialogue) -> DialogueForFacilitator:
     return DialogueForFacilitator(
         slug=d.slug,
         title=d.title,
@@ -240,10 +238,7 @@ def list_participants(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ParticipantForFacilitator]:
-    query = select(models.Participant).where(models.Participant.dialogue_id == ctx.dialogue.id)
-    if role is not None:
-        query = query.where(models.Participant.role == role)
-    people = session.scalars(query.order_by(models.Participant.id).offset(offset).limit(limit)).all()
+    people = roster.participants(session, ctx.dialogue, role, offset=offset, limit=limit)
     return [
         ParticipantForFacilitator(
             id=p.id,
@@ -269,21 +264,11 @@ def list_participants(
 def revoke_participant_token(
     participant_id: int, ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> Response:
-    accounts.end_participant_token(session, _participant_of(session, ctx.dialogue, participant_id))
+    accounts.end_participant_token(session, roster.participant_of(session, ctx.dialogue, participant_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _participant_of(
-    session: SessionDep, dialogue: models.Dialogue, participant_id: int
-) -> models.Participant:
-    """A participant of this dialogue; another dialogue's people are as unknown here as nonexistent ones."""
-    participant = session.get(models.Participant, participant_id)
-    if participant is None or participant.dialogue_id != dialogue.id:
-        raise NotFound(f"dialogue {dialogue.slug!r} has no participant {participant_id}")
-    return participant
-
-
-def _invitation(i: models.Invitation) -> InvitationForFacilitator:
+def _invitation(i: records.Invitation) -> InvitationForFacilitator:
     return InvitationForFacilitator(
         id=i.id,
         label=i.label,
@@ -465,7 +450,7 @@ def export_table_csv(
     return csv_response(session, ctx.dialogue, table, dict(request.query_params))
 
 
-def _analysis_out(session: SessionDep, dialogue: models.Dialogue) -> AnalysisOut:
+def _analysis_out(session: SessionDep, dialogue: records.Dialogue) -> AnalysisOut:
     view = analysis_view(session, dialogue)
     if view is None:
         raise NotFound("there is no analysis of this dialogue yet (it needs votes from at least two people)")

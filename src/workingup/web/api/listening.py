@@ -15,10 +15,8 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from workingup.domain import MAX_ID, StatementKind
-from workingup.services import listening
+from workingup.services import listening, records
 from workingup.services.errors import Conflict, NotFound, ServiceError
-from workingup.store import models
-from workingup.store.listening import ContributionRow, ListeningSessionRow
 from workingup.themes import (
     ContributionFormatError,
     Method,
@@ -54,7 +52,7 @@ MAX_TYPED = 1000
 _typed = TypeAdapter(list[ContributionIn])
 
 
-def _session_out(row: ListeningSessionRow) -> ListeningSessionOut:
+def _session_out(row: records.ListeningSessionRow) -> ListeningSessionOut:
     return ListeningSessionOut(
         id=row.id,
         held_on=row.held_on,
@@ -68,7 +66,7 @@ def _session_out(row: ListeningSessionRow) -> ListeningSessionOut:
     )
 
 
-def _contribution_out(row: ContributionRow) -> ContributionOut:
+def _contribution_out(row: records.ContributionRow) -> ContributionOut:
     return ContributionOut(
         id=row.id, external_id=row.external_id, speaker=row.speaker, text=row.text, line=row.line
     )
@@ -172,8 +170,8 @@ def _typed_items(data: bytes) -> list[ContributionIn]:
 
 
 def _add_typed(
-    session: Session, row: ListeningSessionRow, items: list[ContributionIn]
-) -> list[ContributionRow]:
+    session: Session, row: records.ListeningSessionRow, items: list[ContributionIn]
+) -> list[records.ContributionRow]:
     added = []
     for item in items:
         added.append(
@@ -232,7 +230,7 @@ def _candidate_out(index: int, c: CandidateStatement) -> CandidateStatementOut:
     )
 
 
-def _run_out(session: Session, dialogue: models.Dialogue, run: listening.ThemeRun) -> ThemeRunOut:
+def _run_out(session: Session, dialogue: records.Dialogue, run: listening.ThemeRun) -> ThemeRunOut:
     focus = {m["theme_id"]: m.get("focus_area") for m in run.focus}
     return ThemeRunOut(
         run_id=run.id,
@@ -334,7 +332,7 @@ def adopt_candidate_statement(body: AdoptIn, ctx: ApiDialogueFacilitator, sessio
     return next(o for o in _origins(session, ctx.dialogue) if o.statement_id == statement.id)
 
 
-def _origins(session: Session, dialogue: models.Dialogue) -> list[OriginOut]:
+def _origins(session: Session, dialogue: records.Dialogue) -> list[OriginOut]:
     return [
         OriginOut(
             statement_id=statement.id,

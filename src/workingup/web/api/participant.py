@@ -12,10 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from workingup.services import accounts, participation
-from workingup.services.dialogues import get_dialogue
+from workingup.services import accounts, participation, records
+from workingup.services.dialogues import dialogue_by_id, get_dialogue
 from workingup.services.errors import Unauthenticated
-from workingup.store import models
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import error_responses
 from workingup.web.limits import check_limit, client_address
@@ -40,7 +39,7 @@ from workingup.web.voting import cast_api_vote
 router = APIRouter(prefix="/api/v1", tags=["participant"], route_class=UnitOfWorkRoute)
 
 
-def _self(participant: models.Participant, dialogue: models.Dialogue) -> ParticipantSelf:
+def _self(participant: records.Participant, dialogue: records.Dialogue) -> ParticipantSelf:
     return ParticipantSelf(
         id=participant.id,
         dialogue=dialogue.slug,
@@ -55,7 +54,7 @@ def _profile(body: ProfileIn) -> participation.Profile:
     return participation.Profile(sector=body.sector, leaning=body.leaning, consent=body.consent)
 
 
-def _statement(statement: models.Statement, dialogue: models.Dialogue) -> StatementForParticipant:
+def _statement(statement: records.Statement, dialogue: records.Dialogue) -> StatementForParticipant:
     area = next((fa.title for fa in dialogue.focus_areas if fa.id == statement.focus_area_id), None)
     return StatementForParticipant(
         id=statement.id, text=statement.text, focus_area=area, kind=statement.kind, is_meta=statement.is_meta
@@ -91,7 +90,7 @@ def join_dialogue(request: Request, slug: str, body: ProfileIn, session: Session
 )
 def accept_invitation(token: str, body: ProfileIn, session: SessionDep) -> JoinedOut:
     joined = participation.accept_invitation(session, token, _profile(body))
-    dialogue = session.get_one(models.Dialogue, joined.participant.dialogue_id)
+    dialogue = dialogue_by_id(session, joined.participant.dialogue_id)
     return JoinedOut(participant=_self(joined.participant, dialogue), token=joined.token)
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from workingup.domain import Moderation
-from workingup.services.dialogues import get_dialogue
+from workingup.services import records
+from workingup.services.dialogues import counts, get_dialogue
 from workingup.services.disclosure import MIN_GROUP
 from workingup.services.errors import NotFound
 from workingup.services.results import Tally, public_results
-from workingup.store import models
-from workingup.store.queries import dialogue_counts
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import error_responses
 from workingup.web.schemas import (
@@ -27,8 +26,8 @@ router = APIRouter(prefix="/api/v1", tags=["public"], route_class=UnitOfWorkRout
 _ = catalogue()
 
 
-def dialogue_public(session: SessionDep, dialogue: models.Dialogue) -> DialoguePublic:
-    counts = dialogue_counts(session, dialogue.id)
+def dialogue_public(session: SessionDep, dialogue: records.Dialogue) -> DialoguePublic:
+    totals = counts(session, dialogue.id)
     return DialoguePublic(
         slug=dialogue.slug,
         title=dialogue.title,
@@ -47,11 +46,11 @@ def dialogue_public(session: SessionDep, dialogue: models.Dialogue) -> DialogueP
         ],
         open_join=dialogue.open_join,
         results_published=dialogue.published,
-        simulated_data=counts.any_simulated,
+        simulated_data=totals.any_simulated,
         counts=CountsPublic(
-            participants=counts.participants,
-            statements=counts.statements_by_moderation[Moderation.ACCEPTED],
-            votes=counts.current_votes,
+            participants=totals.participants,
+            statements=totals.statements_by_moderation[Moderation.ACCEPTED],
+            votes=totals.current_votes,
         ),
     )
 

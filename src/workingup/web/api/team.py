@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from workingup.services import accounts, team
-from workingup.store import models
+from workingup.services import accounts, records, team
 from workingup.web.api.facilitator import facilitator_self
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
@@ -23,7 +22,7 @@ from workingup.web.security import ApiDialogueFacilitator, now, session_policy
 router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWorkRoute)
 
 
-def _member(account: models.Facilitator, ctx: ApiDialogueFacilitator) -> TeamMemberOut:
+def _member(account: records.Facilitator, ctx: ApiDialogueFacilitator) -> TeamMemberOut:
     return TeamMemberOut(
         id=account.id,
         email=account.email,
@@ -67,7 +66,7 @@ def remove_facilitator(facilitator_id: int, ctx: ApiDialogueFacilitator, session
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _colleague(invitation: models.ColleagueInvitation) -> ColleagueInvitationOut:
+def _colleague(invitation: records.ColleagueInvitation) -> ColleagueInvitationOut:
     return ColleagueInvitationOut(
         id=invitation.id,
         email=invitation.email,

@@ -26,13 +26,11 @@ from workingup.domain import (
     Role,
     Stance,
 )
-from workingup.services import endorsements, recommendations, tracking
+from workingup.services import endorsements, recommendations, records, tracking
 from workingup.services.analysis import analyze_dialogue
-from workingup.services.dialogues import get_dialogue
+from workingup.services.dialogues import counts, get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
 from workingup.services.log import activity
-from workingup.store import models
-from workingup.store.queries import dialogue_counts
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.exports import REPORT_MEDIA, report_response
 from workingup.web.rendering import render
@@ -59,7 +57,7 @@ def _base(ctx: FacilitatorContext, current: str, notice: str, session: Session) 
         "facilitator": ctx.facilitator,
         "current": current,
         "notice": _notice(notice),
-        "simulated": dialogue_counts(session, ctx.dialogue.id).any_simulated,
+        "simulated": counts(session, ctx.dialogue.id).any_simulated,
     }
 
 
@@ -310,7 +308,7 @@ def add_evidence(
 # --- participants: endorsing, and what became of their statements ---------------------------------------------
 
 
-def _joined(request: Request, session: Session, slug: str) -> tuple[models.Dialogue, models.Participant]:
+def _joined(request: Request, session: Session, slug: str) -> tuple[records.Dialogue, records.Participant]:
     dialogue = get_dialogue(session, slug)
     context = page_participant(request, session, dialogue)
     if context is None:
@@ -336,7 +334,7 @@ def endorse_page(request: Request, slug: str, session: SessionDep, notice: str =
             "recommendations": [(r, current.get(r.number)) for r in rows],
             "stances": list(Stance),
             "fates": tracking.statement_fates(session, dialogue, participant.id),
-            "simulated": dialogue_counts(session, dialogue.id).any_simulated,
+            "simulated": counts(session, dialogue.id).any_simulated,
         },
     )
 
@@ -368,7 +366,7 @@ def public_tracker_page(request: Request, slug: str, session: SessionDep) -> Res
             "dialogue": dialogue,
             "board": tracking.tracker(session, dialogue) if dialogue.published else None,
             "log": activity(session, dialogue, public_only=True, limit=50) if dialogue.published else [],
-            "simulated": dialogue_counts(session, dialogue.id).any_simulated,
+            "simulated": counts(session, dialogue.id).any_simulated,
         },
     )
 

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from workingup.domain import Phase, Role, StatementKind
 from workingup.services import accounts, moderation, roster, setup, team
+from workingup.services.dialogues import counts, dialogue_by_id
 from workingup.services.errors import NotFound, ServiceError
-from workingup.store import models
-from workingup.store.queries import dialogue_counts
 from workingup.web.analysis_view import analysis_view
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.exports import csv_response, polis_zip_response
@@ -263,7 +262,7 @@ def _colleague_form(
         "colleague_join.html",
         {
             "invitation": invitation,
-            "dialogue": session.get_one(models.Dialogue, invitation.dialogue_id),
+            "dialogue": dialogue_by_id(session, invitation.dialogue_id),
             "action": request.url.path,
             "display_name": display_name,
             "error": error,
@@ -424,10 +423,7 @@ def end_participant_access(
     request: Request, slug: str, participant_id: int, session: SessionDep, ctx: PageFacilitator
 ) -> Response:
     """A lost phone or a person who must leave the table: their link stops working, their votes stay."""
-    participant = session.get(models.Participant, participant_id)
-    if participant is None or participant.dialogue_id != ctx.dialogue.id:
-        raise NotFound(f"dialogue {ctx.dialogue.slug!r} has no participant {participant_id}")
-    accounts.end_participant_token(session, participant)
+    accounts.end_participant_token(session, roster.participant_of(session, ctx.dialogue, participant_id))
     return _back(request, "roster_page", slug, "access_ended")
 
 
@@ -514,7 +510,7 @@ def dashboard_page(
             **_base(ctx, "dashboard_page", notice),
             "analysis": view,
             "tables": tables_of(view) if view is not None else None,
-            "counts": dialogue_counts(session, ctx.dialogue.id),
+            "counts": counts(session, ctx.dialogue.id),
             "participation": participation_table(session, ctx.dialogue, {}),
             "moderation_status": moderation_status_table(session, ctx.dialogue, {}),
             "top": top_statements_table(session, ctx.dialogue, {}),

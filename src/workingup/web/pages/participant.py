@@ -11,15 +11,13 @@ from urllib.parse import urlencode
 from anyio import from_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.domain import Leaning, VoteValue
-from workingup.services import accounts, participation, statement_rules, voting
-from workingup.services.dialogues import get_dialogue
+from workingup.services import accounts, participation, records, statement_rules, voting
+from workingup.services.dialogues import dialogue_by_id, get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
 from workingup.services.tokens import hash_token
-from workingup.store import models
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.limits import check_limit, client_address
 from workingup.web.rendering import render
@@ -52,7 +50,7 @@ def _profile_from_form(sector: str, leaning: str, consent: str) -> participation
 
 
 def _profile_context(
-    dialogue: models.Dialogue, profile: participation.Profile | models.Participant
+    dialogue: records.Dialogue, profile: participation.Profile | records.Participant
 ) -> dict[str, object]:
     return {"dialogue": dialogue, "leanings": list(Leaning), "profile": profile}
 
@@ -119,14 +117,17 @@ def join_submit(
 @router.get("/join/{token}", name="invitation_page")
 def invitation_page(request: Request, token: str, session: SessionDep) -> Response:
     invitation = participation.invitation_for_token(session, token)
-    dialogue = session.get_one(models.Dialogue, invitation.dialogue_id)
+    dialogue = dialogue_by_id(session, invitation.dialogue_id)
     return render(
         request, "join.html", _invitation_context(request, dialogue, invitation, participation.Profile())
     )
 
 
 def _invitation_context(
-    request: Request, dialogue: models.Dialogue, invitation: models.Invitation, profile: participation.Profile
+    request: Request,
+    dialogue: records.Dialogue,
+    invitation: records.Invitation,
+    profile: participation.Profile,
 ) -> dict[str, object]:
     fixed = next((s.label for s in dialogue.sectors if s.key == invitation.sector), None)
     return {
@@ -147,7 +148,7 @@ def invitation_submit(
     consent: Annotated[str, Form()] = "",
 ) -> Response:
     invitation = participation.invitation_for_token(session, token)
-    dialogue = session.get_one(models.Dialogue, invitation.dialogue_id)
+    dialogue = dialogue_by_id(session, invitation.dialogue_id)
     profile = participation.Profile()
     try:
         profile = _profile_from_form(sector, leaning, consent)
@@ -168,9 +169,7 @@ def _profile_page(
     request: Request, session: Session, context: ParticipantContext, **extra: object
 ) -> Response:
     participant = context.participant
-    invited = session.scalar(
-        select(models.Invitation.sector).where(models.Invitation.participant_id == participant.id)
-    )
+    invited = participation.invited_sector_of(session, participant)
     fixed = next((s.label for s in context.dialogue.sectors if invited and s.key == invited), None)
     status = 400 if extra.get("error") else 200
     return render(
@@ -336,7 +335,7 @@ def vote_submit(
 # --- submitting -------------------------------------------------------------------------------------------------
 
 
-def _submit_context(dialogue: models.Dialogue, **extra: object) -> dict[str, object]:
+def _submit_context(dialogue: records.Dialogue, **extra: object) -> dict[str, object]:
     return {
         "dialogue": dialogue,
         "min_length": statement_rules.MIN_STATEMENT_LENGTH,
