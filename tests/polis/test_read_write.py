@@ -168,3 +168,28 @@ def test_disagreeing_files_give_a_warning(tmp_path: Path) -> None:
     assert conversation.warnings == (
         "votes.csv and participants-votes.csv disagree on 2 cells; votes.csv was used",
     )
+
+
+@pytest.mark.parametrize("offset", [0, 2**40])  # 2**40: the pair key would overflow, the lexsort path runs
+def test_final_votes_keep_the_last_event_of_every_pair(offset: int) -> None:
+    from workingup.polis.model import PolisConversation
+
+    rng = np.random.default_rng(offset % 97)
+    n = 5_000
+    participant = rng.integers(0, 300, n).astype(np.int64) * (1 + offset) + offset
+    comment = rng.integers(0, 40, n).astype(np.int64) * (1 + offset)
+    value = rng.choice(np.array([-1, 0, 1], dtype=np.int8), n)
+    conversation = PolisConversation(
+        comments=(),
+        participants=(),
+        vote_participant=participant,
+        vote_comment=comment,
+        vote_value=value,
+        vote_timestamp_ms=np.arange(n, dtype=np.int64),
+    )
+    last: dict[tuple[int, int], int] = {}
+    for p, c, v in zip(participant.tolist(), comment.tolist(), value.tolist(), strict=True):
+        last[(p, c)] = v
+    p, c, v = conversation.final_votes()
+    assert list(zip(p.tolist(), c.tolist(), strict=True)) == sorted(last)
+    assert v.tolist() == [last[pair] for pair in sorted(last)]
