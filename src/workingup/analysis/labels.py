@@ -12,7 +12,6 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 __all__ = ["PreviousGroups", "match_labels"]
 
@@ -65,6 +64,9 @@ def match_labels(
 
     mapping = np.full(n_new, -1, dtype=np.int64)
     if n_new and len(old_names):
+        # SciPy's optimiser loads only when labels are matched.
+        from scipy.optimize import linear_sum_assignment
+
         rows, cols = linear_sum_assignment(overlap, maximize=True)
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             if overlap[r, c] > 0:

@@ -30,14 +30,15 @@ from workingup.domain import (
     Stance,
 )
 from workingup.lazy import lazy_module
-from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import ServiceError
-from workingup.services.log import activity
 
 if TYPE_CHECKING:
-    from workingup.services import endorsements, recommendations, tracking
-else:  # executed on first use: these reach the analysis engine (SciPy, scikit-learn), which --help must not load
+    from workingup.services import dialogues, endorsements, log, recommendations, tracking
+else:  # executed on first use: these reach the analysis engine (SciPy, scikit-learn) or the database machinery
+    # (SQLAlchemy, Alembic), which neither --help nor `analyze --polis` needs
+    dialogues = lazy_module("workingup.services.dialogues")
     endorsements = lazy_module("workingup.services.endorsements")
+    log = lazy_module("workingup.services.log")
     recommendations = lazy_module("workingup.services.recommendations")
     tracking = lazy_module("workingup.services.tracking")
 
@@ -117,7 +118,7 @@ def candidates(
 
     with opened(database) as db:
         with db.sessions() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             with status_console.status("Analysing the dialogue"):
                 analysis = analyze_dialogue(session, target)
             verdicts = recommendations.CANDIDATE_VERDICTS if all_verdicts else ("convergence",)
@@ -157,7 +158,7 @@ def draft(
     """Draft a recommendation from one or more statements; their support figures are copied into it."""
     with opened(database) as db:
         with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             with status_console.status("Analysing the dialogue for the support figures"):
                 rec = recommendations.draft(
                     session,
@@ -209,7 +210,7 @@ def revise(
     """A new version of a recommendation; earlier versions, and stances given on them, are kept."""
     with opened(database) as db:
         with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             number = recommendations.parse_number(recommendation)
             kind_value = _choice(RecommendationType, kind, "--type")
             horizon_value = _choice(Horizon, horizon, "--horizon")
@@ -242,7 +243,7 @@ def withdraw(
     """Withdraw a recommendation: it stays in the record, out of the round and the report."""
     with opened(database) as db:
         with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             rec = recommendations.withdraw(
                 session, target, recommendations.parse_number(recommendation), reason=reason
             )
@@ -255,7 +256,7 @@ def list_recommendations(database: DatabaseOption = None, dialogue: DialogueOpti
     """The dialogue's recommendations, with their outcome in the latest endorsement round."""
     with opened(database) as db:
         with db.sessions() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             rows = recommendations.all_of(session, target)
             outcomes = {r.number: r for r in endorsements.results(session, target).recommendations}
             focus = {fa.id: fa.key for fa in target.focus_areas}
@@ -296,7 +297,7 @@ def show(
 ) -> None:
     """One recommendation: its versions, and the statements and figures each rests on."""
     with opened(database) as db, db.sessions() as session:
-        target = get_dialogue(session, dialogue)
+        target = dialogues.get_dialogue(session, dialogue)
         rec = recommendations.get(session, target, recommendations.parse_number(recommendation))
         state = " [red](withdrawn)[/]" if rec.withdrawn else ""
         console.print(f"[bold]R{rec.number}[/]{state}")
@@ -347,7 +348,7 @@ def open_round(
     with opened(database) as db:
         with db.transaction() as session:
             row = endorsements.open_round(
-                session, get_dialogue(session, dialogue), adoption, threshold=threshold
+                session, dialogues.get_dialogue(session, dialogue), adoption, threshold=threshold
             )
         console.print(f"Endorsement round {row.id} is open ({endorsements.describe_rule(row)}).")
 
@@ -358,7 +359,7 @@ def close_round(database: DatabaseOption = None, dialogue: DialogueOption = None
     """Close the open round: its results are final."""
     with opened(database) as db:
         with db.transaction() as session:
-            row = endorsements.close_round(session, get_dialogue(session, dialogue))
+            row = endorsements.close_round(session, dialogues.get_dialogue(session, dialogue))
         console.print(f"Endorsement round {row.id} closed.")
 
 
@@ -378,7 +379,7 @@ def record(
     with opened(database) as db:
         with db.transaction() as session:
             row = endorsements.record(
-                session, get_dialogue(session, dialogue), participant, recommendation, stance, text
+                session, dialogues.get_dialogue(session, dialogue), participant, recommendation, stance, text
             )
         console.print(f"Recorded: {Stance(row.stance).label.lower()}.", highlight=False)
 
@@ -393,7 +394,7 @@ def import_stances(
     """Record a whole round from a CSV (a paper round, a meeting), all or nothing."""
     with opened(database) as db:
         with db.transaction() as session:
-            added = endorsements.import_stances(session, get_dialogue(session, dialogue), file)
+            added = endorsements.import_stances(session, dialogues.get_dialogue(session, dialogue), file)
         console.print(f"Recorded {len(added)} stances.")
 
 
@@ -408,7 +409,7 @@ def consent(
     """Record whether a participant agreed to be named in the final report (without it, they never are)."""
     with opened(database) as db:
         with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             person = endorsements.find_participant(session, target, participant)
             endorsements.set_name_consent(session, person, named)
         console.print(f"Participant {participant}: {'may' if named else 'may not'} be named in the report.")
@@ -419,7 +420,7 @@ def consent(
 def results(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The latest round: outcome per recommendation, stances by sector and by leaning, every block."""
     with opened(database) as db, db.sessions() as session:
-        outcome = endorsements.results(session, get_dialogue(session, dialogue))
+        outcome = endorsements.results(session, dialogues.get_dialogue(session, dialogue))
     if outcome.round_id is None:
         console.print("No endorsement round yet; open one with `workingup endorse open`.")
         return
@@ -488,7 +489,7 @@ def report(
         raise ServiceError(f"--format is one of {', '.join(FORMATS)}, not {fmt!r}")
     target_path = output or Path(f"report.{fmt}")
     with opened(database) as db, db.sessions() as session:
-        target = get_dialogue(session, dialogue)
+        target = dialogues.get_dialogue(session, dialogue)
         with status_console.status("Analysing the dialogue and gathering the report"):
             data = build_report(session, target)
     with status_console.status(f"Rendering {fmt.upper()}"):
@@ -521,7 +522,7 @@ def commit(
     due = _parse_date(by, "--by")
     with opened(database) as db:
         with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             row = tracking.commit(
                 session,
                 target,
@@ -549,7 +550,7 @@ def track_list(database: DatabaseOption = None, dialogue: DialogueOption = None)
     """Every recommendation with its commitments, status, progress and evidence."""
     with opened(database) as db:
         with db.sessions() as session:
-            board = tracking.tracker(session, get_dialogue(session, dialogue))
+            board = tracking.tracker(session, dialogues.get_dialogue(session, dialogue))
         table = Table(title=f"Action tracker: {escape(board.dialogue_title)}", title_justify="left")
         for column in (
             "",
@@ -599,7 +600,11 @@ def track_status(
     with opened(database) as db:
         with db.transaction() as session:
             row = tracking.set_status(
-                session, get_dialogue(session, dialogue), commitment, status.replace("-", "_"), note=note
+                session,
+                dialogues.get_dialogue(session, dialogue),
+                commitment,
+                status.replace("-", "_"),
+                note=note,
             )
         console.print(f"Commitment {row.id}: {CommitmentStatus(row.status).label.lower()}.")
 
@@ -618,7 +623,7 @@ def track_milestone(
     with opened(database) as db:
         with db.transaction() as session:
             row = tracking.add_milestone(
-                session, get_dialogue(session, dialogue), commitment, title, due_on=due_on
+                session, dialogues.get_dialogue(session, dialogue), commitment, title, due_on=due_on
             )
         console.print(f"Milestone {row.id} added to commitment {commitment}.")
 
@@ -634,7 +639,9 @@ def track_progress(
     """Set a milestone's progress."""
     with opened(database) as db:
         with db.transaction() as session:
-            row = tracking.set_progress(session, get_dialogue(session, dialogue), milestone, percent)
+            row = tracking.set_progress(
+                session, dialogues.get_dialogue(session, dialogue), milestone, percent
+            )
         console.print(f"Milestone {row.id}: {row.progress}%.")
 
 
@@ -653,7 +660,7 @@ def track_evidence(
     with opened(database) as db:
         with db.transaction() as session:
             row = tracking.add_evidence(
-                session, get_dialogue(session, dialogue), commitment, url=url, note=note, dated=day
+                session, dialogues.get_dialogue(session, dialogue), commitment, url=url, note=note, dated=day
             )
         console.print(f"Evidence {row.id} added to commitment {commitment} ({row.dated.isoformat()}).")
 
@@ -668,7 +675,7 @@ def track_log(
     """The agenda's activity log, newest first."""
     with opened(database) as db:
         with db.sessions() as session:
-            rows = activity(session, get_dialogue(session, dialogue), limit=limit)
+            rows = log.activity(session, dialogues.get_dialogue(session, dialogue), limit=limit)
         for row in rows:
             console.print(f"{row.created_at:%Y-%m-%d %H:%M}  {escape(row.message)}", highlight=False)
         if not rows:
@@ -687,7 +694,7 @@ def track_export(
 ) -> None:
     """The tracker as CSV: one row per commitment."""
     with opened(database) as db, db.sessions() as session:
-        text = tracking.tracker_csv(tracking.tracker(session, get_dialogue(session, dialogue)))
+        text = tracking.tracker_csv(tracking.tracker(session, dialogues.get_dialogue(session, dialogue)))
     if output is None or str(output) == "-":
         sys.stdout.write(text)
     else:
@@ -705,7 +712,7 @@ def track_mine(
     """What became of the statements a participant wrote or agreed with."""
     with opened(database) as db:
         with db.sessions() as session:
-            fates = tracking.statement_fates(session, get_dialogue(session, dialogue), participant)
+            fates = tracking.statement_fates(session, dialogues.get_dialogue(session, dialogue), participant)
         for fate in fates:
             how = " and ".join(w for w, on in (("wrote", fate.wrote), ("agreed with", fate.agreed)) if on)
             console.print(f"\nYou {how} statement {fate.statement_id}: {escape(fate.text)}", highlight=False)

@@ -21,13 +21,14 @@ from workingup.commands.options import DatabaseOption, DialogueOption, opened
 from workingup.domain import StatementKind
 from workingup.errors import UserError
 from workingup.lazy import lazy_module
-from workingup.services.dialogues import get_dialogue
 from workingup.services.errors import NotFound
 from workingup.themes import ILLUSTRATIVE_NOTE, available_methods, preferred_method
 
 if TYPE_CHECKING:
-    from workingup.services import listening
-else:  # executed on first use: the themes engine needs scikit-learn, which --help must not load
+    from workingup.services import dialogues, listening
+else:  # executed on first use: the themes engine needs scikit-learn, and the database machinery SQLAlchemy and
+    # Alembic; --help and `analyze --polis` need neither
+    dialogues = lazy_module("workingup.services.dialogues")
     listening = lazy_module("workingup.services.listening")
 
 listen_app = typer.Typer(
@@ -65,7 +66,7 @@ def add_session(
         raise UserError(f"--held-on must be a date like 2017-03-02, not {held_on!r}") from None
     with opened(database) as db:
         with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             row = listening.create_session(
                 session,
                 target,
@@ -94,7 +95,7 @@ def import_file(
     """Import contributions into a session, all or nothing."""
     with opened(database) as db:
         with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             row = listening.get_session(session, target, session_id)
             added = listening.import_contributions(session, row, file)
         console.print(f"Imported {len(added)} contributions into listening session {session_id}.")
@@ -106,7 +107,7 @@ def load_sample(database: DatabaseOption = None, dialogue: DialogueOption = None
     """Load the illustrative listening session shipped with Working Up (no real person said these words)."""
     with opened(database) as db:
         with db.transaction() as session:
-            row = listening.load_sample(session, get_dialogue(session, dialogue))
+            row = listening.load_sample(session, dialogues.get_dialogue(session, dialogue))
         console.print(
             f"Loaded illustrative listening session {row.id} ({len(row.contributions)} contributions)."
         )
@@ -119,7 +120,7 @@ def list_sessions(database: DatabaseOption = None, dialogue: DialogueOption = No
     """The dialogue's listening sessions."""
     with opened(database) as db:
         with db.sessions() as session:
-            rows = listening.sessions_of(session, get_dialogue(session, dialogue))
+            rows = listening.sessions_of(session, dialogues.get_dialogue(session, dialogue))
             table = Table(title="Listening sessions", title_justify="left")
             for column in ("id", "held on", "place", "facilitator", "contributions", "consent"):
                 table.add_column(column, justify="right" if column in ("id", "contributions") else "left")
@@ -160,7 +161,7 @@ def find(
         raise UserError(f"method must be one of {', '.join(available_methods())}, not {method!r}")
     with opened(database) as db:
         with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             with Console(stderr=True).status("Finding themes"):
                 run = listening.run_themes(session, target, method=method)
         _print_run(run)
@@ -175,7 +176,7 @@ def find(
 def show(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The latest themes, with candidate statements for each."""
     with opened(database) as db, db.sessions() as session:
-        target = get_dialogue(session, dialogue)
+        target = dialogues.get_dialogue(session, dialogue)
         run = listening.latest_themes(session, target)
         if run is None:
             raise NotFound("no themes yet; run `workingup themes find`")
@@ -207,7 +208,7 @@ def adopt(
     """Add a candidate statement to the dialogue, linked back to the theme and the exact words."""
     with opened(database) as db:
         with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
+            target = dialogues.get_dialogue(session, dialogue)
             run = listening.latest_themes(session, target)
             if run is None:
                 raise NotFound("no themes yet; run `workingup themes find`")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,7 +19,9 @@ from rich.progress import (
 )
 
 from workingup.config import Settings
-from workingup.runtime.database import Database
+
+if TYPE_CHECKING:  # SQLAlchemy and Alembic load when a command opens the database, not for --help or --polis
+    from workingup.runtime.database import Database
 
 DatabaseOption = Annotated[
     str | None,
@@ -34,6 +36,8 @@ DialogueOption = Annotated[
 
 def open_database(database: str | None, *, migrate: bool = False) -> Database:
     """The database named by --database, else by the environment (for a command that keeps it open)."""
+    from workingup.runtime.database import Database
+
     return Database.open(database or Settings.from_env().database_url, migrate=migrate)
 
 

@@ -10,7 +10,6 @@ from rich.console import Console
 from workingup.commands.errors import friendly_errors
 from workingup.commands.options import DatabaseOption, DialogueOption, opened, progress
 from workingup.dialogues import WORKING_UP, load_definition
-from workingup.runtime.database import Database
 
 # Messages are soft-wrapped: a path or an error must stay on one line, whatever the terminal width.
 console = Console(soft_wrap=True)
@@ -35,7 +34,7 @@ def init(
                 message = f"loaded dialogue [bold]{loaded.slug}[/] ({len(loaded.statements)} seed statements)"
             else:
                 message = f"dialogue [bold]{loaded.slug}[/] already present"
-        console.print(f"Database ready at {Database.describe(db.url)}; {message}.")
+        console.print(f"Database ready at {db.describe(db.url)}; {message}.")
 
 
 @friendly_errors
