@@ -8,12 +8,27 @@
    lens 1, on blocs people chose for themselves.
 
 A lens *passes* when its figure clears the bar: cross-group / cross-bloc support ≥ 0.5 (every group's or bloc's
-agreement is above one half with 90% credibility), bridging status "bridging". The verdict:
+agreement is above one half with 90% credibility), bridging status "bridging".
+
+**The calibrated call** (analysis/verdict.py): every participant is placed on one side of the bridging model's
+axis, and each statement gets the probability that *both* sides' agreement is at least `side_threshold`, under a
+prior learnt from all statements of the dialogue (empirical Bayes), with a credible interval for the lower
+side's agreement. Few votes give a wide interval and a middling probability, not a point estimate shrunk to the
+middle, so a real bridge seen by twenty people can be called when the evidence allows. Statements are called
+"convergence" in order of probability while the expected share of wrong calls among those called stays at most
+`max_false_share` (0.5%: on planted data the realised precision is ≥ 0.99; benchmarks/bridging/README.md).
+Why not "every lens passes": opinion groups over-split (three groups of a two-camp dialogue), and a lens that
+asks each of them for a 90% credible majority fails statements that both camps support; the group and bloc
+lenses *veto* instead: a statement some group or declared bloc clearly does not support (upper bound below the
+bar) is never called.
+
+The verdict:
 
 - **excluded**: moderated out or meta;
-- **needs more votes**: fewer than `min_votes` votes, or fewer than `min_group_votes` from some group or bloc it
-  is judged across, or too few from either side of the bridging axis — never consensus, whatever the figures;
-- **convergence**: every available lens passes;
+- **needs more votes**: fewer than `min_votes` votes — never consensus, whatever the figures; and, when not
+  called, fewer than `min_group_votes` from some group or bloc it is judged across, or too few from either side
+  of the bridging axis;
+- **convergence**: called as above (without the bridging lens: every available lens passes);
 - **rejected**: the bridging lens rejects it, or every group's agreement is below one half with 90% credibility;
 - **divided**: the bridging lens calls it divisive, or one group/bloc clearly agrees while another clearly does not;
 - **partial**: some lenses pass, not all (the record says which);
@@ -39,6 +54,7 @@ from workingup.analysis.coordination import CoordinationReport, detect_coordinat
 from workingup.analysis.matrix import VoteMatrix
 from workingup.analysis.result import group_name
 from workingup.analysis.uncertainty import gic_bootstrap
+from workingup.analysis.verdict import PASS_MODES, SidePosterior, factor_sides, side_counts, side_posterior
 
 __all__ = ["LENSES", "VERDICTS", "ConvergenceResult", "ConvergenceSettings", "convergence"]
 
@@ -60,8 +76,18 @@ class ConvergenceSettings:
     """Which lenses the verdict is drawn from (a skipped lens is not computed: its figures are empty)."""
     detect_coordination: bool = True
     """Off: no coordinated-voting detection at all (every participant counts fully), for comparison."""
+    side_threshold: float = 0.65
+    """Agreement (share of agree among agree/disagree) each side must reach for a statement to bridge."""
+    max_false_share: float = 0.005
+    """The calibrated call: expected share of wrong "convergence" calls allowed among those made."""
+    pass_mode: str = "drop"
+    """How passes enter the per-side counts (analysis.verdict.PASS_MODES); chosen by the benchmark."""
 
     def __post_init__(self) -> None:
+        if self.pass_mode not in PASS_MODES:
+            raise ValueError(f"pass_mode must be one of {', '.join(PASS_MODES)}; got {self.pass_mode}")
+        if not 0.0 <= self.max_false_share < 1.0:
+            raise ValueError("max_false_share must be at least 0 and below 1")
         unknown = set(self.lenses) - set(LENSES)
         if unknown or not self.lenses:
             raise ValueError(
@@ -96,6 +122,18 @@ class ConvergenceResult:
     unjudged_groups: tuple[str, ...] = ()
     """Opinion groups made mostly of a coordinated bloc: left out of the group lens (their members count once
     in the others)."""
+    support: SidePosterior | None = field(default=None, repr=False)
+    """The calibrated call's evidence: per-side counts, P(both sides support), its interval; None without the
+    bridging lens."""
+    participant_side: NDArray[np.int64] | None = field(default=None, repr=False)
+    """Side of the bridging axis per participant (0 low, 1 high, -1 unknown), matrix order: for routing."""
+
+    @property
+    def probability(self) -> NDArray[np.float64]:
+        """P(both sides support) per statement; NaN without the bridging lens."""
+        if self.support is None:
+            return np.full(len(self.statement_ids), np.nan)
+        return self.support.probability
 
     def counts(self) -> dict[str, int]:
         return {v: int(np.sum(self.verdict == v)) for v in VERDICTS}
@@ -121,6 +159,7 @@ class ConvergenceResult:
             },
             "coordination": self.coordination.to_dict(),
             "unjudged_groups": list(self.unjudged_groups),
+            "support": None if self.support is None else self.support.to_dict(),
         }
 
 
@@ -187,8 +226,11 @@ def convergence(
     )
     model = bridging_model or BridgingModel(random_state=settings.random_state)
     usable = ~(matrix.rejected | matrix.meta)
+    sides: SidePosterior | None = None
+    side: NDArray[np.int64] | None = None
     if use_bridging and matrix.n_votes and np.any(matrix.seen_per_statement[usable] > 0):
         bridging = model.fit(matrix, participant_weight=weight, orientation=orientation).table_
+        sides, side = _side_support(matrix, model, weight, settings)
     else:
         bridging = BridgingTable.unfitted(matrix)
 
@@ -236,12 +278,20 @@ def convergence(
         + ([bridging_lens] if use_bridging else [])
         + ([bloc_lens] if blocs is not None else [])
     )
+    too_few = matrix.seen_per_statement < settings.min_votes
+    if sides is not None:
+        called = _calibrated_call(
+            sides.probability, ~(too_few | excluded | clearly_against), settings.max_false_share
+        )
+    else:
+        called = lenses.all(axis=0) & ~thin
     verdict = np.full(n_s, "no_consensus", dtype="<U16")
     verdict[lenses.any(axis=0)] = "partial"
     verdict[((bridging.status == "divisive") & use_bridging) | (clearly_for & clearly_against)] = "divided"
     verdict[((bridging.status == "rejected") & use_bridging) | all_against] = "rejected"
-    verdict[lenses.all(axis=0)] = "convergence"
     verdict[thin] = "needs_more_votes"
+    verdict[called] = "convergence"
+    verdict[too_few] = "needs_more_votes"
     verdict[excluded] = "excluded"
 
     reasons = tuple(
@@ -271,7 +321,56 @@ def convergence(
         bloc_lens=bloc_lens,
         reasons=reasons,
         unjudged_groups=unjudged,
+        support=sides,
+        participant_side=side,
     )
+
+
+def _side_support(
+    matrix: VoteMatrix,
+    model: BridgingModel,
+    weight: NDArray[np.float64] | None,
+    settings: ConvergenceSettings,
+) -> tuple[SidePosterior, NDArray[np.int64]]:
+    """Sides from the fitted participant factors, per-side counts (a collapsed bloc counts once), posterior."""
+    usable = ~(matrix.rejected | matrix.meta)
+    voted = matrix.seen_per_participant > 0
+    side = factor_sides(model.fit_.participant_factor[:, 0], voted)
+    participant_weight = np.ones(matrix.n_participants) if weight is None else np.asarray(weight, float)
+    rows = matrix.row_of_vote
+    agree, trials = side_counts(
+        rows,
+        matrix.votes.indices.astype(np.int64),
+        matrix.votes.data,
+        participant_weight[rows],
+        side,
+        matrix.n_statements,
+        settings.pass_mode,
+    )
+    support = side_posterior(
+        agree,
+        trials,
+        threshold=settings.side_threshold,
+        level=settings.level,
+        fit=usable & (trials.sum(axis=0) > 0),
+    )
+    return support, side
+
+
+def _calibrated_call(
+    probability: NDArray[np.float64], eligible: NDArray[np.bool_], max_false_share: float
+) -> NDArray[np.bool_]:
+    """The largest set of eligible statements, taken in order of probability, whose expected share of wrong
+    calls (mean of 1 − p over the set) is at most `max_false_share` (Bayesian false-discovery control)."""
+    called = np.zeros(len(probability), dtype=bool)
+    candidates = np.flatnonzero(eligible & np.isfinite(probability))
+    if len(candidates) == 0:
+        return called
+    order = candidates[np.argsort(-probability[candidates], kind="stable")]
+    false_share = np.cumsum(1.0 - probability[order]) / np.arange(1, len(order) + 1)
+    n_called = int(np.sum(false_share <= max_false_share + 1e-12))
+    called[order[:n_called]] = True
+    return called
 
 
 def _reason(
