@@ -54,7 +54,14 @@ from workingup.analysis.coordination import CoordinationReport, detect_coordinat
 from workingup.analysis.matrix import VoteMatrix
 from workingup.analysis.result import group_name
 from workingup.analysis.uncertainty import gic_bootstrap
-from workingup.analysis.verdict import PASS_MODES, SidePosterior, factor_sides, side_counts, side_posterior
+from workingup.analysis.verdict import (
+    PASS_MODES,
+    SidePosterior,
+    calibrated_call,
+    factor_sides,
+    side_counts,
+    side_posterior,
+)
 
 __all__ = ["LENSES", "VERDICTS", "ConvergenceResult", "ConvergenceSettings", "convergence"]
 
@@ -280,7 +287,7 @@ def convergence(
     )
     too_few = matrix.seen_per_statement < settings.min_votes
     if sides is not None:
-        called = _calibrated_call(
+        called = calibrated_call(
             sides.probability, ~(too_few | excluded | clearly_against), settings.max_false_share
         )
     else:
@@ -355,22 +362,6 @@ def _side_support(
         fit=usable & (trials.sum(axis=0) > 0),
     )
     return support, side
-
-
-def _calibrated_call(
-    probability: NDArray[np.float64], eligible: NDArray[np.bool_], max_false_share: float
-) -> NDArray[np.bool_]:
-    """The largest set of eligible statements, taken in order of probability, whose expected share of wrong
-    calls (mean of 1 − p over the set) is at most `max_false_share` (Bayesian false-discovery control)."""
-    called = np.zeros(len(probability), dtype=bool)
-    candidates = np.flatnonzero(eligible & np.isfinite(probability))
-    if len(candidates) == 0:
-        return called
-    order = candidates[np.argsort(-probability[candidates], kind="stable")]
-    false_share = np.cumsum(1.0 - probability[order]) / np.arange(1, len(order) + 1)
-    n_called = int(np.sum(false_share <= max_false_share + 1e-12))
-    called[order[:n_called]] = True
-    return called
 
 
 def _reason(
