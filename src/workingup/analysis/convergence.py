@@ -52,13 +52,14 @@ from workingup.analysis.blocs import BlocSupport, bloc_support
 from workingup.analysis.bridging import BridgingModel, BridgingTable
 from workingup.analysis.coordination import CoordinationReport, detect_coordination
 from workingup.analysis.matrix import VoteMatrix
+from workingup.analysis.priority import VerdictRouting
 from workingup.analysis.result import group_name
 from workingup.analysis.uncertainty import gic_bootstrap
 from workingup.analysis.verdict import (
     PASS_MODES,
     SidePosterior,
     calibrated_call,
-    factor_sides,
+    factor_cut,
     side_counts,
     side_posterior,
 )
@@ -133,7 +134,9 @@ class ConvergenceResult:
     """The calibrated call's evidence: per-side counts, P(both sides support), its interval; None without the
     bridging lens."""
     participant_side: NDArray[np.int64] | None = field(default=None, repr=False)
-    """Side of the bridging axis per participant (0 low, 1 high, -1 unknown), matrix order: for routing."""
+    """Side of the bridging axis per participant (0 low, 1 high, -1 unknown), matrix order."""
+    routing: VerdictRouting | None = field(default=None, repr=False)
+    """Routing by the verdict (analysis/priority.py); None without the bridging lens."""
 
     @property
     def probability(self) -> NDArray[np.float64]:
@@ -167,6 +170,7 @@ class ConvergenceResult:
             "coordination": self.coordination.to_dict(),
             "unjudged_groups": list(self.unjudged_groups),
             "support": None if self.support is None else self.support.to_dict(),
+            "routing": None if self.routing is None else self.routing.to_dict(),
         }
 
 
@@ -235,9 +239,10 @@ def convergence(
     usable = ~(matrix.rejected | matrix.meta)
     sides: SidePosterior | None = None
     side: NDArray[np.int64] | None = None
+    routing: VerdictRouting | None = None
     if use_bridging and matrix.n_votes and np.any(matrix.seen_per_statement[usable] > 0):
         bridging = model.fit(matrix, participant_weight=weight, orientation=orientation).table_
-        sides, side = _side_support(matrix, model, weight, settings)
+        sides, side, routing = _side_support(matrix, model, weight, settings)
     else:
         bridging = BridgingTable.unfitted(matrix)
 
@@ -330,6 +335,7 @@ def convergence(
         unjudged_groups=unjudged,
         support=sides,
         participant_side=side,
+        routing=routing,
     )
 
 
@@ -338,11 +344,16 @@ def _side_support(
     model: BridgingModel,
     weight: NDArray[np.float64] | None,
     settings: ConvergenceSettings,
-) -> tuple[SidePosterior, NDArray[np.int64]]:
-    """Sides from the fitted participant factors, per-side counts (a collapsed bloc counts once), posterior."""
+) -> tuple[SidePosterior, NDArray[np.int64], VerdictRouting]:
+    """Sides from the fitted participant factors, per-side counts (a collapsed bloc counts once), posterior,
+    and what routing by the verdict needs."""
     usable = ~(matrix.rejected | matrix.meta)
     voted = matrix.seen_per_participant > 0
-    side = factor_sides(model.fit_.participant_factor[:, 0], voted)
+    fit = model.fit_
+    cut = factor_cut(fit.participant_factor[:, 0], voted)
+    side = np.full(matrix.n_participants, -1, dtype=np.int64)
+    if np.isfinite(cut):
+        side[voted] = (fit.participant_factor[voted, 0] > cut).astype(np.int64)
     participant_weight = np.ones(matrix.n_participants) if weight is None else np.asarray(weight, float)
     rows = matrix.row_of_vote
     agree, trials = side_counts(
@@ -361,7 +372,25 @@ def _side_support(
         level=settings.level,
         fit=usable & (trials.sum(axis=0) > 0),
     )
-    return support, side
+    value = support.vote_value()
+    if np.any(matrix.meta & ~matrix.rejected):  # about the dialogue itself: shown at a typical priority
+        value[:, matrix.meta] = np.median(value[:, usable]) if usable.any() else 1.0
+    value[:, matrix.rejected] = 0.0
+    known = side[side >= 0]
+    share = np.bincount(known, minlength=2) / max(len(known), 1) if len(known) else np.full(2, 0.5)
+    unfitted = matrix.rejected | matrix.meta | (matrix.seen_per_statement == 0)
+    ratings = float(np.sum(participant_weight[rows]))
+    routing = VerdictRouting(
+        statement_ids=matrix.statement_ids,
+        value=value,
+        side_share=np.asarray(share, dtype=np.float64),
+        intercept=np.where(unfitted, np.nan, fit.statement_intercept),
+        factor=np.where(unfitted, np.nan, fit.statement_factor[:, 0]),
+        base=float(fit.global_intercept + np.mean(fit.participant_intercept[voted])),
+        cut=cut,
+        ridge=float(model.lambda_factor * ratings / max(int(voted.sum()), 1)),
+    )
+    return support, side, routing
 
 
 def _reason(
