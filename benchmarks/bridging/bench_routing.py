@@ -12,7 +12,7 @@ reaches 0.8 with precision ≥ 0.99.
 
 Scenarios: **table** — 30 stakeholders (k = 40, arriving first) and 300 members of the public (k = 15) on 100
 statements, refreshed every 25 votes; **public** — 5,000 participants (k = 15) on 400 statements, refreshed every
-1,000 votes. When everyone has been once, people come back for another k (a second session), until the target is
+250 votes. When everyone has been once, people come back for another k (a second session), until the target is
 reached or nothing is left to show.
 
 Routers, all drawing with probability ∝ priority among unseen statements, as the app does:
@@ -61,7 +61,7 @@ class Scenario:
 
 SCENARIOS = {
     "table": Scenario("30 stakeholders + 300 public", 100, ((30, 40), (300, 15)), 25),
-    "public": Scenario("5,000 participants", 400, ((5000, 15),), 1000),
+    "public": Scenario("5,000 participants", 400, ((5000, 15),), 250),
 }
 
 
