@@ -19,8 +19,10 @@ Rows, per size and seed:
   `benchmarks.coordination.communitynotes` ("helpful" = CRH), passes left out, torch at 1 thread and at 2.
 
 Also: recall by votes-per-statement band, calibration by decile (pooled over every size and seed run), and the
-three ways of counting a pass (analysis.verdict.PASS_MODES) under the same call. Results go to
-`benchmarks/bridging/results/verdict.json` with the commit they ran at.
+three ways of counting a pass (analysis.verdict.PASS_MODES) under the same call. Each run is appended to
+`benchmarks/bridging/results/verdict.jsonl` as it finishes, with the commit it ran at; `--report` prints the
+tables of every run in the file (so runs at several sizes, started separately, are reported and calibrated
+together).
 """
 
 from __future__ import annotations
@@ -252,13 +254,24 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--cn-threads", default="1,2")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "verdict.json")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "verdict.jsonl")
+    parser.add_argument("--report", action="store_true", help="print the tables of the rows already in --out")
     args = parser.parse_args()
+    if args.report:
+        report([json.loads(line) for line in args.out.read_text().splitlines() if line.strip()])
+        return
     rows = []
-    threads = [int(t) for t in args.cn_threads.split(",")]
+    threads = [int(t) for t in args.cn_threads.split(",") if t]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     for size in (int(x) for x in args.sizes.split(",")):
         for seed in (int(x) for x in args.seeds.split(",")):
             row = one(size, seed, args.communitynotes, threads)
+            row["commit"] = commit
+            with args.out.open("a") as out:  # one line per run, as it finishes: a long run keeps what it did
+                out.write(json.dumps(row) + "\n")
             print(
                 f"{size:,} votes, seed {seed}: ours {fmt(row['ours'])}, oracle R {row['oracle_intercept']['recall']:.3f}"
                 + (f", CN {fmt(row['cn'][0])}" if row["cn"] else ""),
