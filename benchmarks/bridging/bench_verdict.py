@@ -184,6 +184,13 @@ def calibration_table(rows: list[dict[str, Any]]) -> list[tuple[str, int, float,
     return out
 
 
+def wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson interval of a share observed among n: how far sampling alone moves a decile's figure."""
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)
+
+
 def fmt(s: dict[str, Any]) -> str:
     return f"{s['precision']:.3f} / {s['recall']:.3f}"
 
@@ -227,11 +234,21 @@ def report(rows: list[dict[str, Any]]) -> None:
             + " | ".join(fmt(r["pass_modes"][m]) for m in PASS_MODES)
             + " |"
         )
-    print("\nCalibration (pooled): statements given p in the decile; mean p; share truly bridging")
-    print("| decile | statements | mean p | observed | difference |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "\nCalibration (pooled): statements given p in the decile; mean p; share truly bridging (95% Wilson)"
+    )
+    print("| decile | statements | mean p | observed | 95% interval | difference | within ±0.05 |")
+    print("|---|---:|---:|---:|---|---:|---|")
     for name, n, mean_p, observed in calibration_table(rows):
-        print(f"| {name} | {n:,} | {mean_p:.3f} | {observed:.3f} | {observed - mean_p:+.3f} |")
+        low, high = wilson(observed, n)
+        verdict = (
+            "yes"
+            if abs(observed - mean_p) <= 0.05
+            else ("within sampling error" if low - 0.05 <= mean_p <= high + 0.05 else "NO")
+        )
+        print(
+            f"| {name} | {n:,} | {mean_p:.3f} | {observed:.3f} | {low:.3f}–{high:.3f} | {observed - mean_p:+.3f} | {verdict} |"
+        )
     print(
         "\nTimes (s): ours = bridging fit alone / whole convergence verdict (+ opinion groups); Community Notes run_mf"
     )
@@ -279,16 +296,6 @@ def main() -> None:
             )
             rows.append(row)
     report(rows)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    calibration = calibration_table(rows)
-    for r in rows:
-        r.pop("calibration")
-    args.out.write_text(
-        json.dumps({"commit": commit, "rows": rows, "calibration": calibration}, indent=1) + "\n"
-    )
 
 
 if __name__ == "__main__":
