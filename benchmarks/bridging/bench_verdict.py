@@ -273,7 +273,27 @@ def main() -> None:
     parser.add_argument("--cn-threads", default="1,2")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "verdict.jsonl")
     parser.add_argument("--report", action="store_true", help="print the tables of the rows already in --out")
+    parser.add_argument(
+        "--cn-only",
+        action="store_true",
+        help="Community Notes alone (its run at a size where ours ran apart)",
+    )
     args = parser.parse_args()
+    if args.cn_only:
+        for size in (int(x) for x in args.sizes.split(",")):
+            for seed in (int(x) for x in args.seeds.split(",")):
+                data = plant(size, seed=seed)
+                votes = data.matrix().seen_per_statement
+                for threads in (int(t) for t in args.cn_threads.split(",") if t):
+                    cn = run_cn(data, args.communitynotes, threads, seed)
+                    row = {
+                        "n_votes": size,
+                        "seed": seed,
+                        **cn,
+                        **scores(cn.pop("helpful"), data.bridging, votes),
+                    }
+                    print(json.dumps(row), flush=True)
+        return
     if args.report:
         report([json.loads(line) for line in args.out.read_text().splitlines() if line.strip()])
         return
