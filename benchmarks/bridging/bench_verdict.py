@@ -286,12 +286,8 @@ def main() -> None:
                 votes = data.matrix().seen_per_statement
                 for threads in (int(t) for t in args.cn_threads.split(",") if t):
                     cn = run_cn(data, args.communitynotes, threads, seed)
-                    row = {
-                        "n_votes": size,
-                        "seed": seed,
-                        **cn,
-                        **scores(cn.pop("helpful"), data.bridging, votes),
-                    }
+                    helpful = cn.pop("helpful")
+                    row = {"n_votes": size, "seed": seed, **cn, **scores(helpful, data.bridging, votes)}
                     print(json.dumps(row), flush=True)
         return
     if args.report:
