@@ -33,3 +33,10 @@ def test_the_join_limit_and_trusted_proxies_are_read_and_checked() -> None:
         Settings.from_env({"WORKINGUP_TRUSTED_PROXIES": "10.0.0.2,proxy.example.org"})
     with pytest.raises(ValueError, match="must list IP addresses"):
         Settings.from_env({"WORKINGUP_TRUSTED_PROXIES": " , "})
+
+
+def test_routing_is_by_the_verdict_unless_polis_is_asked_for() -> None:
+    assert Settings.from_env({}).routing == "verdict"
+    assert Settings.from_env({"WORKINGUP_ROUTING": " Polis "}).routing == "polis"
+    with pytest.raises(ValueError, match="WORKINGUP_ROUTING must be one of verdict, polis"):
+        Settings.from_env({"WORKINGUP_ROUTING": "random"})

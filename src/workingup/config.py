@@ -64,7 +64,15 @@ SETTINGS: tuple[Setting, ...] = (
         "on: `workingup serve` logs one line per request. Off by default: the proxy in front of a server usually "
         "keeps the access log, and at a thousand votes a second the lines cost a tenth of the server's CPU.",
     ),
+    Setting(
+        "WORKINGUP_ROUTING",
+        "verdict",
+        "Which statement a participant sees next: verdict (where a vote from their side of the divide would settle "
+        "a convergence verdict most) or polis (Pol.is's priority). benchmarks/bridging/README.md compares them.",
+    ),
 )
+
+ROUTINGS = ("verdict", "polis")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +91,8 @@ class Settings:
     """(joins per minute, burst) per client address."""
     trusted_proxies: str
     access_log: bool
+    routing: str
+    """One of ROUTINGS."""
 
     @classmethod
     def defaults(cls) -> Settings:
@@ -114,7 +124,15 @@ class Settings:
             join_limit=_rate("WORKINGUP_JOIN_LIMIT", values["WORKINGUP_JOIN_LIMIT"]),
             trusted_proxies=_addresses("WORKINGUP_TRUSTED_PROXIES", values["WORKINGUP_TRUSTED_PROXIES"]),
             access_log=_switch("WORKINGUP_ACCESS_LOG", values["WORKINGUP_ACCESS_LOG"]),
+            routing=_choice("WORKINGUP_ROUTING", values["WORKINGUP_ROUTING"], ROUTINGS),
         )
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    chosen = value.strip().lower()
+    if chosen not in choices:
+        raise UserError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return chosen
 
 
 def _positive(values: Mapping[str, str], name: str) -> float:

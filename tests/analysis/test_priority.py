@@ -73,3 +73,41 @@ def test_available_statements_exclude_seen_passed_and_rejected() -> None:
     result = analyze(m)
     rng = np.random.default_rng(0)
     assert draw_next_statement(result.priority, available_statements(m, 1), rng) == 2
+
+
+def test_verdict_routing_places_a_participant_by_their_votes_and_favours_open_statements() -> None:
+    from workingup.analysis.convergence import ConvergenceSettings, convergence
+    from workingup.analysis.priority import VerdictRouting
+    from workingup.simulation import simulate_dialogue
+
+    sim = simulate_dialogue(800, 40, group_weights=(0.55, 0.45), seed=12)
+    matrix = VoteMatrix.from_simulation(sim)
+    settings = ConvergenceSettings(lenses=("bridging",), detect_coordination=False)
+    result = convergence(matrix, np.full(matrix.n_participants, -1), settings=settings)
+    routing = result.routing
+    assert routing is not None
+    assert result.participant_side is not None
+    # A participant's side from their own votes matches the side the fit gave them, for nearly everyone.
+    rows = matrix.row_of_vote
+    cols = matrix.votes.indices.astype(np.int64)
+    agree = 0
+    for row in range(200):
+        mine = rows == row
+        agree += routing.side_of(cols[mine], matrix.votes.data[mine]) == result.participant_side[row]
+    assert agree >= 190
+    assert routing.side_of(np.array([], np.int64), np.array([], np.int8)) == -1
+    # Settled statements (p near 0 or 1 with many votes) rank below a new statement nobody has seen.
+    fresh = VoteMatrix.from_arrays(
+        matrix.participant_ids[rows],
+        matrix.statement_ids[cols],
+        matrix.votes.data,
+        statements=np.arange(41),
+    )
+    with_new = convergence(fresh, np.full(fresh.n_participants, -1), settings=settings)
+    assert with_new.routing is not None
+    for side in (-1, 0, 1):
+        priority = with_new.routing.priority(side)
+        assert priority.shape == (41,)
+        assert priority[40] > np.quantile(priority[:40], 0.9)
+    again = VerdictRouting.from_dict(with_new.routing.to_dict())
+    assert np.allclose(again.priority(1), with_new.routing.priority(1))

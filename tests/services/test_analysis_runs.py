@@ -22,6 +22,7 @@ from workingup.services.analysis_runs import (
 )
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
+from workingup.services.stored_analysis import StoredAnalysis
 from workingup.store import models
 from workingup.store.votes import record_vote
 
@@ -92,6 +93,21 @@ def test_votes_trigger_a_background_analysis_and_priorities_follow_it(database: 
     assert priority is not None
     assert len(priority) == n_statements
     assert all(p >= 0 for p in priority.values())
+    # Routing by the verdict: each participant gets their own priority over the same statements, settled
+    # verdicts last; with WORKINGUP_ROUTING=polis everyone gets Pol.is's.
+    with database.sessions() as session:
+        voters = list(session.scalars(select(models.CurrentVote.participant_id).distinct()))[:5]
+        personal = [analyses.priority(session, dialogue_id, person) for person in voters]
+        polis = Analyses(database, delay=0.0, routing="polis")
+        assert polis.priority(session, dialogue_id, voters[0]) == priority
+        polis.close()
+        verdicts = StoredAnalysis.of(latest_run(session, dialogue_id)).verdicts  # type: ignore[arg-type]
+    for mine in personal:
+        assert mine is not None
+        assert set(mine) == set(priority)
+        assert all(p >= 0 for p in mine.values())
+        assert mine != priority
+    assert verdicts is not None
     analyses.close()
 
 

@@ -94,7 +94,7 @@ def test_next_statement_follows_the_analysis_priority(
         ids = list(session.scalars(select(models.Statement.id)))
     favourite = ids[len(ids) // 2]
     priorities = dict.fromkeys(ids, 0.0) | {favourite: 1.0}
-    client.app.state.analyses.priority = lambda _session, _dialogue_id: priorities  # type: ignore[attr-defined]
+    client.app.state.analyses.priority = lambda _session, _dialogue_id, _participant_id=None: priorities  # type: ignore[attr-defined]
     for _ in range(5):
         assert current_statement(client.get(f"/d/{demo}/vote").text) == favourite
 

@@ -8,12 +8,27 @@
    lens 1, on blocs people chose for themselves.
 
 A lens *passes* when its figure clears the bar: cross-group / cross-bloc support ≥ 0.5 (every group's or bloc's
-agreement is above one half with 90% credibility), bridging status "bridging". The verdict:
+agreement is above one half with 90% credibility), bridging status "bridging".
+
+**The calibrated call** (analysis/verdict.py): every participant is placed on one side of the bridging model's
+axis, and each statement gets the probability that *both* sides' agreement is at least `side_threshold`, under a
+prior learnt from all statements of the dialogue (empirical Bayes), with a credible interval for the lower
+side's agreement. Few votes give a wide interval and a middling probability, not a point estimate shrunk to the
+middle, so a real bridge seen by twenty people can be called when the evidence allows. Statements are called
+"convergence" in order of probability while the expected share of wrong calls among those called stays at most
+`max_false_share` (0.5%: on planted data the realised precision is ≥ 0.99; benchmarks/bridging/README.md).
+Why not "every lens passes": opinion groups over-split (three groups of a two-camp dialogue), and a lens that
+asks each of them for a 90% credible majority fails statements that both camps support; the group and bloc
+lenses *veto* instead: a statement some group or declared bloc clearly does not support (upper bound below the
+bar) is never called.
+
+The verdict:
 
 - **excluded**: moderated out or meta;
-- **needs more votes**: fewer than `min_votes` votes, or fewer than `min_group_votes` from some group or bloc it
-  is judged across, or too few from either side of the bridging axis — never consensus, whatever the figures;
-- **convergence**: every available lens passes;
+- **needs more votes**: fewer than `min_votes` votes — never consensus, whatever the figures; and, when not
+  called, fewer than `min_group_votes` from some group or bloc it is judged across, or too few from either side
+  of the bridging axis;
+- **convergence**: called as above (without the bridging lens: every available lens passes);
 - **rejected** (printed "unsupported", analysis/figures.py): the bridging lens finds little support on both sides,
   or every group's agreement is below one half with 90% credibility — not "rejected by all": passes count as not
   agreeing, so a 381 agree / 367 disagree / 197 pass split can be unsupported;
@@ -41,8 +56,16 @@ from workingup.analysis.convergence_settings import LENSES, VERDICTS, Convergenc
 from workingup.analysis.coordination import CoordinationReport, detect_coordination
 from workingup.analysis.figures import support as shown_support
 from workingup.analysis.matrix import VoteMatrix
+from workingup.analysis.priority import VerdictRouting
 from workingup.analysis.result import group_name
 from workingup.analysis.uncertainty import gic_bootstrap
+from workingup.analysis.verdict import (
+    SidePosterior,
+    calibrated_call,
+    factor_cut,
+    side_counts,
+    side_posterior,
+)
 
 __all__ = ["LENSES", "VERDICTS", "ConvergenceResult", "ConvergenceSettings", "convergence"]
 
@@ -69,6 +92,20 @@ class ConvergenceResult:
     unjudged_groups: tuple[str, ...] = ()
     """Opinion groups made mostly of a coordinated bloc: left out of the group lens (their members count once
     in the others)."""
+    support: SidePosterior | None = field(default=None, repr=False)
+    """The calibrated call's evidence: per-side counts, P(both sides support), its interval; None without the
+    bridging lens."""
+    participant_side: NDArray[np.int64] | None = field(default=None, repr=False)
+    """Side of the bridging axis per participant (0 low, 1 high, -1 unknown), matrix order."""
+    routing: VerdictRouting | None = field(default=None, repr=False)
+    """Routing by the verdict (analysis/priority.py); None without the bridging lens."""
+
+    @property
+    def probability(self) -> NDArray[np.float64]:
+        """P(both sides support) per statement; NaN without the bridging lens."""
+        if self.support is None:
+            return np.full(len(self.statement_ids), np.nan)
+        return self.support.probability
 
     def counts(self) -> dict[str, int]:
         return {v: int(np.sum(self.verdict == v)) for v in VERDICTS}
@@ -94,6 +131,8 @@ class ConvergenceResult:
             },
             "coordination": self.coordination.to_dict(),
             "unjudged_groups": list(self.unjudged_groups),
+            "support": None if self.support is None else self.support.to_dict(),
+            "routing": None if self.routing is None else self.routing.to_dict(),
         }
 
 
@@ -160,8 +199,12 @@ def convergence(
     )
     model = bridging_model or BridgingModel(random_state=settings.random_state)
     usable = ~(matrix.rejected | matrix.meta)
+    sides: SidePosterior | None = None
+    side: NDArray[np.int64] | None = None
+    routing: VerdictRouting | None = None
     if use_bridging and matrix.n_votes and np.any(matrix.seen_per_statement[usable] > 0):
         bridging = model.fit(matrix, participant_weight=weight, orientation=orientation).table_
+        sides, side, routing = _side_support(matrix, model, weight, settings)
     else:
         bridging = BridgingTable.unfitted(matrix)
 
@@ -209,12 +252,20 @@ def convergence(
         + ([bridging_lens] if use_bridging else [])
         + ([bloc_lens] if blocs is not None else [])
     )
+    too_few = matrix.seen_per_statement < settings.min_votes
+    if sides is not None:
+        called = calibrated_call(
+            sides.probability, ~(too_few | excluded | clearly_against), settings.max_false_share
+        )
+    else:
+        called = lenses.all(axis=0) & ~thin
     verdict = np.full(n_s, "no_consensus", dtype="<U16")
     verdict[lenses.any(axis=0)] = "partial"
     verdict[((bridging.status == "divisive") & use_bridging) | (clearly_for & clearly_against)] = "divided"
     verdict[((bridging.status == "rejected") & use_bridging) | all_against] = "rejected"
-    verdict[lenses.all(axis=0)] = "convergence"
     verdict[thin] = "needs_more_votes"
+    verdict[called] = "convergence"
+    verdict[too_few] = "needs_more_votes"
     verdict[excluded] = "excluded"
 
     reasons = tuple(
@@ -244,7 +295,64 @@ def convergence(
         bloc_lens=bloc_lens,
         reasons=reasons,
         unjudged_groups=unjudged,
+        support=sides,
+        participant_side=side,
+        routing=routing,
     )
+
+
+def _side_support(
+    matrix: VoteMatrix,
+    model: BridgingModel,
+    weight: NDArray[np.float64] | None,
+    settings: ConvergenceSettings,
+) -> tuple[SidePosterior, NDArray[np.int64], VerdictRouting]:
+    """Sides from the fitted participant factors, per-side counts (a collapsed bloc counts once), posterior,
+    and what routing by the verdict needs."""
+    usable = ~(matrix.rejected | matrix.meta)
+    voted = matrix.seen_per_participant > 0
+    fit = model.fit_
+    cut = factor_cut(fit.participant_factor[:, 0], voted)
+    side = np.full(matrix.n_participants, -1, dtype=np.int64)
+    if np.isfinite(cut):
+        side[voted] = (fit.participant_factor[voted, 0] > cut).astype(np.int64)
+    participant_weight = np.ones(matrix.n_participants) if weight is None else np.asarray(weight, float)
+    rows = matrix.row_of_vote
+    agree, trials = side_counts(
+        rows,
+        matrix.votes.indices.astype(np.int64),
+        matrix.votes.data,
+        participant_weight[rows],
+        side,
+        matrix.n_statements,
+        settings.pass_mode,
+    )
+    support = side_posterior(
+        agree,
+        trials,
+        threshold=settings.side_threshold,
+        level=settings.level,
+        fit=usable & (trials.sum(axis=0) > 0),
+    )
+    value = support.vote_value()
+    if np.any(matrix.meta & ~matrix.rejected):  # about the dialogue itself: shown at a typical priority
+        value[:, matrix.meta] = np.median(value[:, usable]) if usable.any() else 1.0
+    value[:, matrix.rejected] = 0.0
+    known = side[side >= 0]
+    share = np.bincount(known, minlength=2) / max(len(known), 1) if len(known) else np.full(2, 0.5)
+    unfitted = matrix.rejected | matrix.meta | (matrix.seen_per_statement == 0)
+    ratings = float(np.sum(participant_weight[rows]))
+    routing = VerdictRouting(
+        statement_ids=matrix.statement_ids,
+        value=value,
+        side_share=np.asarray(share, dtype=np.float64),
+        intercept=np.where(unfitted, np.nan, fit.statement_intercept),
+        factor=np.where(unfitted, np.nan, fit.statement_factor[:, 0]),
+        base=float(fit.global_intercept + np.mean(fit.participant_intercept[voted])),
+        cut=cut,
+        ridge=float(model.lambda_factor * ratings / max(int(voted.sum()), 1)),
+    )
+    return support, side, routing
 
 
 def _reason(

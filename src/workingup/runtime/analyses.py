@@ -13,10 +13,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from workingup.analysis.priority import VerdictRouting
 from workingup.runtime.analysis_worker import AnalysisWorker, shareable
 from workingup.runtime.database import Database
 from workingup.runtime.refresh import DebouncedRefresher
+from workingup.services import participation
 from workingup.services.analysis_runs import latest_run_id, refresh_analysis
+from workingup.services.routing import personal_priority
 from workingup.services.stored_analysis import StoredAnalysis
 from workingup.store import models
 
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 class _Cached:
     run_id: int
     priority: dict[int, float]
+    routing: VerdictRouting | None
 
 
 class Analyses:
@@ -40,8 +44,12 @@ class Analyses:
     now*) always runs here, in the caller's transaction.
     """
 
-    def __init__(self, database: Database, delay: float = 5.0, *, in_process: bool = True) -> None:
+    def __init__(
+        self, database: Database, delay: float = 5.0, *, in_process: bool = True, routing: str = "verdict"
+    ) -> None:
         self.database = database
+        self.routing = routing
+        """"verdict" (each participant's own priority, from the stored verdict) or "polis" (config.ROUTINGS)."""
         self.worker: AnalysisWorker | None = None
         if not in_process:
             if shareable(database.url):
@@ -67,23 +75,39 @@ class Analyses:
         """Analyse at once in `session` (the facilitator's *Analyse now*), in this process."""
         return refresh_analysis(session, dialogue.id)
 
-    def priority(self, session: Session, dialogue_id: int) -> dict[int, float] | None:
-        """Statement id → routing priority from the latest analysis, or None before the first one."""
+    def priority(
+        self, session: Session, dialogue_id: int, participant_id: int | None = None
+    ) -> dict[int, float] | None:
+        """Statement id → routing priority from the latest analysis, or None before the first one.
+
+        With routing by the verdict and a participant, the priority is theirs (`services.routing
+        .personal_priority`, from their current votes); without a participant, or for a run stored before
+        routing by the verdict existed, Pol.is's priority."""
+        cached = self._cached(session, dialogue_id)
+        if cached is None:
+            return None
+        if self.routing == "verdict" and cached.routing is not None and participant_id is not None:
+            return personal_priority(cached.routing, participation.current_votes(session, participant_id))
+        return cached.priority
+
+    def _cached(self, session: Session, dialogue_id: int) -> _Cached | None:
         run_id = latest_run_id(session, dialogue_id)
         if run_id is None:
             return None
         with self._lock:
             cached = self._priority.get(dialogue_id)
             if cached is not None and cached.run_id == run_id:
-                return cached.priority
+                return cached
         run = session.get_one(models.AnalysisRun, run_id)
-        statements = StoredAnalysis.of(run).opinions.statements
+        stored = StoredAnalysis.of(run)
+        statements = stored.opinions.statements
         priority = {
             sid: float(p) for sid, p in zip(statements.id, statements.priority, strict=True) if p is not None
         }
+        fresh = _Cached(run_id, priority, stored.routing)
         with self._lock:
-            self._priority[dialogue_id] = _Cached(run_id, priority)
-        return priority
+            self._priority[dialogue_id] = fresh
+        return fresh
 
     def close(self) -> None:
         """Stop the child process first (a running analysis gets a short grace, then is ended), then the

@@ -160,6 +160,16 @@ def _voted_ids(session: Session, participant_id: int) -> set[int]:
     )
 
 
+def current_votes(session: Session, participant_id: int) -> dict[int, int]:
+    """Statement id → the participant's vote that counts (+1, 0, −1): what routing by the verdict reads."""
+    rows = session.execute(
+        select(models.CurrentVote.statement_id, models.CurrentVote.value).where(
+            models.CurrentVote.participant_id == participant_id
+        )
+    )
+    return {int(sid): int(value) for sid, value in rows}
+
+
 def progress(session: Session, dialogue: models.Dialogue, participant: models.Participant) -> VotingProgress:
     accepted = accepted_ids(session, dialogue.id)
     voted = _voted_ids(session, participant.id)

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar, overload
 
 from workingup.analysis import FORMAT
+from workingup.analysis.priority import VerdictRouting
 from workingup.store import models
 
 Number = float | None
@@ -252,6 +253,12 @@ class StoredAnalysis:
     @cached_property
     def verdicts(self) -> Verdicts | None:
         return None if self._convergence is None else Verdicts.from_dict(self._convergence)
+
+    @cached_property
+    def routing(self) -> VerdictRouting | None:
+        """Routing by the verdict, when the run stored it (runs before issue 16 did not)."""
+        data = None if self._convergence is None else self._convergence.get("routing")
+        return None if not data else VerdictRouting.from_dict(data)
 
     @classmethod
     def of(cls, run: models.AnalysisRun) -> StoredAnalysis:

@@ -80,7 +80,9 @@ def create_app(
     """
     settings = settings or Settings.from_env()
 
-    analyses = Analyses(database, delay=analysis_delay, in_process=not analysis_process)
+    analyses = Analyses(
+        database, delay=analysis_delay, in_process=not analysis_process, routing=settings.routing
+    )
     vote_writer = VoteWriter(database)
 
     @asynccontextmanager

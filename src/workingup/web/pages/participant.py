@@ -292,7 +292,7 @@ def vote_page(request: Request, slug: str, session: SessionDep, voted: int | Non
     dialogue, participant = context.dialogue, context.participant
     if participant.consented_at is None:
         return RedirectResponse(request.url_for("profile_page", slug=slug), status_code=303)
-    priority = app_state(request).analyses.priority(session, dialogue.id)
+    priority = app_state(request).analyses.priority(session, dialogue.id, participant.id)
     statement = participation.next_statement(session, dialogue, participant, random.Random(), priority)
     area = next(
         (fa.title for fa in dialogue.focus_areas if statement and fa.id == statement.focus_area_id), None
