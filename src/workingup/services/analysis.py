@@ -11,13 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from workingup.analysis import AnalysisResult, AnalysisSettings, PreviousGroups, VoteMatrix, analyze
 from workingup.analysis.blocs import BlocSupport, bloc_support
@@ -25,8 +22,12 @@ from workingup.analysis.bridging import BridgingModel
 from workingup.analysis.convergence import ConvergenceResult, ConvergenceSettings, convergence
 from workingup.domain import Moderation
 from workingup.polis import PolisConversation
-from workingup.store import models
-from workingup.store.queries import current_votes
+
+# The store (SQLAlchemy, Alembic) loads with a dialogue from the database, not for a Pol.is folder.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from workingup.store import models
 
 SIDES = ("left", "right")
 """Declared blocs of the bridging verdict's third lens; centre and undisclosed leanings belong to neither."""
@@ -50,6 +51,11 @@ class DialogueVotes:
 
 def load_votes(session: Session, dialogue: models.Dialogue) -> DialogueVotes:
     """The dialogue's current votes as a matrix; every statement is a column, voters are rows."""
+    from sqlalchemy import func, select
+
+    from workingup.store import models
+    from workingup.store.queries import current_votes
+
     p, s, v = current_votes(session, dialogue.id)
     statements = session.execute(
         select(
@@ -148,6 +154,8 @@ def polis_source(folder: Path, votes_file: str) -> dict[str, Any]:
 
 def database_source(database_url: str, slug: str, dialogue_id: int) -> dict[str, Any]:
     """A dialogue in the database; the URL is written without its password (the JSON gets shared)."""
+    from sqlalchemy.engine import make_url
+
     shown = make_url(database_url).render_as_string(hide_password=True)
     return {"kind": "database", "database": shown, "dialogue": slug, "dialogue_id": dialogue_id}
 
