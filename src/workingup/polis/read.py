@@ -23,6 +23,7 @@ from workingup.polis.blocks import (
     Progress,
     blocks,
     check_text,
+    checked_header,
     joined,
     plainly_well_formed,
     read_header,
@@ -120,17 +121,10 @@ def _rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], Iterator[tu
     text = _decode(path)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = [h.strip() for h in next(reader)]
+        first = next(reader)
     except csv.Error as error:
         raise PolisFormatError(path.name, 1, f"unreadable header ({error})") from None
-    missing = [name for name in required if name not in header]
-    if missing:
-        raise PolisFormatError(
-            path.name, 1, f"missing column {', '.join(repr(m) for m in missing)} (found: {', '.join(header)})"
-        )
-    duplicated = sorted({h for h in header if header.count(h) > 1})
-    if duplicated:
-        raise PolisFormatError(path.name, 1, f"duplicate column {', '.join(repr(d) for d in duplicated)}")
+    header = checked_header(path, first, required)
     ends_with_newline = text.endswith(("\n", "\r"))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
