@@ -327,26 +327,14 @@ def print_summary(
         highlight=False,
     )
 
-    _statement_table(
-        console,
-        "Majority agrees: more than half of those who voted agree (z-test, one-sided 90%)",
-        [
-            (c.statement_id, count_share(c.n_success, c.n_trials, "agree"))
-            for c in result.consensus.agree[:top]
-        ],
-        texts,
-        "Agree",
-    )
-    _statement_table(
-        console,
-        "Majority disagrees: more than half of those who voted disagree (z-test, one-sided 90%)",
-        [
-            (c.statement_id, count_share(c.n_success, c.n_trials, "disagree"))
-            for c in result.consensus.disagree[:top]
-        ],
-        texts,
-        "Disagree",
-    )
+    for vote, rows in (("agree", result.consensus.agree), ("disagree", result.consensus.disagree)):
+        _statement_table(
+            console,
+            f"Majority {vote}s: more than half of those who voted {vote} (z-test, one-sided 90%)",
+            [(c.statement_id, count_share(c.n_success, c.n_trials, vote)) for c in rows[:top]],
+            texts,
+            vote.capitalize(),
+        )
     _group_table(
         console,
         "Highest group-informed consensus (Pol.is: product over groups of (agree+1)/(seen+2))",
