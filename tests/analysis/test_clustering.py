@@ -108,3 +108,14 @@ def test_clustered_participants_follows_polis() -> None:
     assert clustered_participants(counts, 50, greedy_n=15).sum() == 5
     # With 5 statements, 5 votes are enough.
     assert clustered_participants(np.array([5, 4]), 5, greedy_n=0).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("signs", [(-1.0, 1.0), (1.0, -1.0), (-1.0, -1.0)])
+def test_the_map_s_orientation_does_not_move_the_groups(signs: tuple[float, float]) -> None:
+    """A principal component's sign is arbitrary; a start taken from the leftmost points (red-dwarf's 'polis'
+    init sorts the points) would make the groups depend on it. Ours are the same on every reflection."""
+    X, _ = _blobs([300, 40, 25], seed=7)
+    X = np.r_[X, np.random.default_rng(7).normal(0.0, 3.0, (60, 2))]  # a diffuse middle, so starts matter
+    base = OpinionClusterer().fit(X)
+    flipped = OpinionClusterer().fit(X * np.array(signs))
+    np.testing.assert_array_equal(flipped.labels_, base.labels_)
