@@ -43,6 +43,15 @@ else:  # executed on first use: these reach the analysis engine (SciPy, scikit-l
     tracking = lazy_module("workingup.services.tracking")
 
 console = Console(soft_wrap=True)
+
+
+def _verdict(code: object) -> str:
+    """A stored verdict code in the words every other output uses ("rejected" is printed "unsupported")."""
+    from workingup.analysis.figures import VERDICT_WORDS
+
+    return VERDICT_WORDS.get(str(code), str(code).replace("_", " ")) if code else "unknown"
+
+
 status_console = Console(stderr=True)
 
 recommend_app = typer.Typer(
@@ -128,7 +137,9 @@ def candidates(
             table.add_column(column, justify="right" if column == "statement" else "left")
         for c in found:
             support = "–" if c.cross_group_support is None else f"{c.cross_group_support:.2f}"
-            table.add_row(str(c.statement_id), c.verdict, support, c.focus_area or "–", escape(c.text))
+            table.add_row(
+                str(c.statement_id), _verdict(c.verdict), support, c.focus_area or "–", escape(c.text)
+            )
         console.print(table if found else "No statement has reached convergence yet.")
 
 
@@ -177,7 +188,7 @@ def draft(
             weak = [b for b in version.basis if b.figures.get("verdict") != "convergence"]
         console.print(f"Drafted [bold]R{rec.number}[/]: {escape(version.title)}")
         for b in weak:
-            verdict = str(b.figures.get("verdict", "unknown")).replace("_", " ")
+            verdict = _verdict(b.figures.get("verdict"))
             console.print(
                 f"[yellow]note:[/] statement {b.statement_id} has not converged (verdict: {verdict}); "
                 "the report will say so.",
@@ -321,7 +332,7 @@ def show(
             for b in v.basis:
                 f = b.figures
                 console.print(
-                    f"  rests on statement {b.statement_id} ({str(f.get('verdict', '')).replace('_', ' ')}, "
+                    f"  rests on statement {b.statement_id} ({_verdict(f.get('verdict'))}, "
                     f"figures of {str(f.get('computed_at', ''))[:16]}): {escape(b.statement_text)}",
                     highlight=False,
                 )
