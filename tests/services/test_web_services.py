@@ -193,3 +193,16 @@ def test_duplicates_of_statements_added_since_the_index_was_built_are_caught() -
     many = [*grown, *((100 + i, f"Proposal number {i} on {i} topics") for i in range(duplicates.REFIT_AFTER))]
     assert len(duplicates._index_for([t for _, t in many])[0]) == len(many)
     assert len(duplicates._index_for([t for _, t in grown[1:]])[0]) == len(grown) - 1
+
+
+@pytest.mark.parametrize("participant_id", [0, -1, 2**31, 2**63 - 1])
+def test_an_id_beyond_the_column_is_an_unknown_participant(database: Database, participant_id: int) -> None:
+    """Looked up, such an id would overflow the driver's integer on PostgreSQL: a 500 instead of a 404."""
+    from workingup.services.errors import NotFound
+
+    with database.transaction() as session:
+        dialogue = install_definition(session, load_definition())
+        known = _people(session, dialogue, [("employers", Leaning.LEFT, Role.STAKEHOLDER)])[0]
+        assert roster.participant_of(session, dialogue, known).id == known
+        with pytest.raises(NotFound, match=f"no participant {participant_id}"):
+            roster.participant_of(session, dialogue, participant_id)

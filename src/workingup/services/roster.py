@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workingup.domain import InvitationStatus, Leaning, Role
+from workingup.domain import MAX_ID, InvitationStatus, Leaning, Role
 from workingup.services.errors import NotFound, ServiceError
 from workingup.services.tokens import hash_token, new_token
 from workingup.store import models
@@ -169,8 +169,11 @@ def people_at_the_table(session: Session, dialogue: models.Dialogue) -> list[mod
 
 
 def participant_of(session: Session, dialogue: models.Dialogue, participant_id: int) -> models.Participant:
-    """A participant of this dialogue; another dialogue's people are as unknown here as nonexistent ones."""
-    participant = session.get(models.Participant, participant_id)
+    """A participant of this dialogue; another dialogue's people are as unknown here as nonexistent ones.
+
+    An id beyond the column's range is unknown too (looked up, it would overflow the driver's integer: a 500 on
+    PostgreSQL instead of a 404)."""
+    participant = session.get(models.Participant, participant_id) if 1 <= participant_id <= MAX_ID else None
     if participant is None or participant.dialogue_id != dialogue.id:
         raise NotFound(f"dialogue {dialogue.slug!r} has no participant {participant_id}")
     return participant
@@ -187,7 +190,7 @@ def invitations(session: Session, dialogue: models.Dialogue) -> list[models.Invi
 
 
 def _pending(session: Session, dialogue: models.Dialogue, invitation_id: int) -> models.Invitation:
-    invitation = session.get(models.Invitation, invitation_id) if 1 <= invitation_id <= 2**31 - 1 else None
+    invitation = session.get(models.Invitation, invitation_id) if 1 <= invitation_id <= MAX_ID else None
     if invitation is None or invitation.dialogue_id != dialogue.id:
         raise NotFound(f"no invitation {invitation_id} in this dialogue")
     if invitation.status is not InvitationStatus.PENDING:
