@@ -135,7 +135,15 @@ def read_header(path: Path, facts: TextFacts, required: tuple[str, ...]) -> Head
                     continue
                 raise PolisFormatError(path.name, 1, f"unreadable header ({error})") from None
             break
-    header = checked_header(path, row, required)
+    header = [h.strip() for h in row]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise PolisFormatError(
+            path.name, 1, f"missing column {', '.join(repr(m) for m in missing)} (found: {', '.join(header)})"
+        )
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise PolisFormatError(path.name, 1, f"duplicate column {', '.join(repr(d) for d in duplicated)}")
     body = facts.bom + len(text[: consumed[0]].encode("utf-8"))
     return Header(names=header, lines=reader.line_num, body=body)
 
@@ -147,22 +155,6 @@ class Block:
     """The csv module's line number of the block's first line."""
     last: bool
     """Nothing follows: a quoted field still open at its end is an error, not a block boundary."""
-
-
-def checked_header(path: Path, row: list[str], required: tuple[str, ...]) -> list[str]:
-    """The header's names, stripped; refused with line 1 when a required column is missing or a name repeats.
-
-    One rule for the block reader and the row-by-row reader, so both refuse a header with the same words."""
-    header = [h.strip() for h in row]
-    missing = [name for name in required if name not in header]
-    if missing:
-        raise PolisFormatError(
-            path.name, 1, f"missing column {', '.join(repr(m) for m in missing)} (found: {', '.join(header)})"
-        )
-    duplicated = sorted({h for h in header if header.count(h) > 1})
-    if duplicated:
-        raise PolisFormatError(path.name, 1, f"duplicate column {', '.join(repr(d) for d in duplicated)}")
-    return header
 
 
 def line_count(data: bytes) -> int:

@@ -23,7 +23,6 @@ from workingup.polis.blocks import (
     Progress,
     blocks,
     check_text,
-    checked_header,
     joined,
     plainly_well_formed,
     read_header,
@@ -117,38 +116,21 @@ def _decode(path: Path) -> str:
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header and an iterator of (line number, row); every row has exactly the header's width."""
-    text = _decode(path)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        first = next(reader)
-    except csv.Error as error:
-        raise PolisFormatError(path.name, 1, f"unreadable header ({error})") from None
-    header = checked_header(path, first, required)
-    ends_with_newline = text.endswith(("\n", "\r"))
+    """The header and an iterator of (line number, row); every row has exactly the header's width.
+
+    The same block reader and checks as votes.csv (polis/blocks.py), row by row: one set of messages."""
+    facts = check_text(path)
+    header = read_header(path, facts, required)
+    width = len(header.names)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        start = reader.line_num + 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                raise PolisFormatError(
-                    path.name, start, f"malformed CSV ({error}); is the file truncated?"
-                ) from None
-            if row and len(row) != len(header):
-                at_end = reader.line_num >= text.count("\n") + (0 if ends_with_newline else 1)
-                hint = "; the file looks truncated" if at_end and len(row) < len(header) else ""
-                raise PolisFormatError(
-                    path.name, start, f"has {len(row)} fields, expected {len(header)}{hint}"
-                )
-            if row:
-                yield start, row
-            start = reader.line_num + 1
+        def read(block: Block) -> list[tuple[int, list[str]]]:
+            return list(slow_rows(block, path.name, width, facts))
 
-    return header, rows()
+        for block_rows in joined(blocks(path, header, facts, None, ""), read):
+            yield from block_rows
+
+    return header.names, rows()
 
 
 ID_RANGE = (-(2**63), 2**63 - 1)
