@@ -27,16 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-from workingup.planted_blocs import plant_conversation
-from workingup.polis import write_polis
-from workingup.polis.model import PolisComment, PolisConversation, PolisParticipant
-
-_PEAK = (
-    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)"
-)
+from benchmarks.coordination.command import PEAK_RSS, export
 
 _REDDWARF = """
 import sys, warnings
@@ -55,33 +46,10 @@ print("groups", frame[frame["to_cluster"]]["cluster_id"].value_counts().tolist()
 """
 
 
-def export(folder: Path, honest: int, statements: int, seed: int) -> int:
-    c = plant_conversation(honest, statements, bloc_share=0.0, seed=seed)
-    order = np.argsort(c.time, kind="stable")
-    write_polis(
-        PolisConversation(
-            comments=tuple(
-                PolisComment(
-                    comment_id=s, author_id=0, text=f"Planted statement {s}", moderated=1, timestamp_ms=0
-                )
-                for s in range(statements)
-            ),
-            participants=tuple(PolisParticipant(participant_id=p) for p in range(c.n_participants)),
-            vote_participant=c.participant[order],
-            vote_comment=c.statement[order],
-            vote_value=c.value[order],
-            vote_timestamp_ms=(c.time[order] * 1000).astype(np.int64) + 1_700_000_000_000,
-            summary={"topic": "planted, two camps"},
-        ),
-        folder,
-    )
-    return c.n_votes
-
-
 def timed(command: list[str]) -> dict[str, float | str]:
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", _PEAK, *command],
+        [sys.executable, "-c", PEAK_RSS, *command],
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "120"},
@@ -108,7 +76,7 @@ def main() -> None:
     workingup = str(Path(sys.executable).with_name("workingup"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "planted"
-        votes = export(folder, args.honest, args.statements, args.seed)
+        votes, _ = export(folder, args.honest, args.statements, args.seed, bloc_share=0.0)
         print(f"planted: {votes:,} votes by {args.honest:,} participants on {args.statements} statements")
         core = timed(
             [workingup, "analyze", "--polis", str(folder), "--lenses", "groups", "--no-coordination"]

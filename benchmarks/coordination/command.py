@@ -28,8 +28,11 @@ from workingup.polis import write_polis
 from workingup.polis.model import PolisComment, PolisConversation, PolisParticipant
 
 
-def export(folder: Path, honest: int, statements: int, seed: int) -> tuple[int, int]:
-    c = plant_conversation(honest, statements, strategy="noisy", seed=seed)
+def export(
+    folder: Path, honest: int, statements: int, seed: int, *, bloc_share: float = 0.2
+) -> tuple[int, int]:
+    """Write a planted conversation (a noisy bloc of `bloc_share`, none at 0) as a Pol.is folder: (votes, bloc)."""
+    c = plant_conversation(honest, statements, strategy="noisy", bloc_share=bloc_share, seed=seed)
     order = np.argsort(c.time, kind="stable")
     conversation = PolisConversation(
         comments=tuple(
@@ -43,7 +46,7 @@ def export(folder: Path, honest: int, statements: int, seed: int) -> tuple[int, 
         vote_comment=c.statement[order],
         vote_value=c.value[order],
         vote_timestamp_ms=(c.time[order] * 1000).astype(np.int64) + 1_700_000_000_000,
-        summary={"topic": f"planted, noisy bloc of {int(c.members.sum())}"},
+        summary={"topic": f"planted, noisy bloc of {int(c.members.sum())}" if c.members.any() else "planted"},
     )
     write_polis(conversation, folder)
     return c.n_votes, int(c.members.sum())
@@ -51,7 +54,7 @@ def export(folder: Path, honest: int, statements: int, seed: int) -> tuple[int, 
 
 # Runs the command in a child of its own and prints that child's peak RSS (KiB) last: each measurement is of one
 # command only (RUSAGE_CHILDREN of this process would keep the largest of all runs).
-_PEAK = (
+PEAK_RSS = (
     "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)"
 )
@@ -68,7 +71,7 @@ def run(folder: Path, *extra: str) -> dict[str, float | int]:
     ]
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", _PEAK, *command, *extra],
+        [sys.executable, "-c", PEAK_RSS, *command, *extra],
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "120"},
