@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -51,56 +51,44 @@ def opened(database: str | None, *, migrate: bool = False) -> Iterator[Database]
         db.close()
 
 
-@contextmanager
-def progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+def progress(console: Console) -> AbstractContextManager[Callable[[str, int, int], None]]:
     """A Rich progress bar fed by the services' (task, advance, total) callbacks."""
-    tasks: dict[str, Any] = {}
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-
-    def report(task: str, advance: int, total: int) -> None:
-        if task not in tasks:
-            tasks[task] = bar.add_task(task, total=total)
-        bar.update(tasks[task], advance=advance, total=total)
-
-    with bar:
-        yield report
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return _fed(Progress(*columns, console=console, transient=False))
 
 
 READ_BAR_BYTES = 64 * 2**20
 """Files smaller than this read in about a second: no bar for them."""
 
 
-@contextmanager
-def read_progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+def read_progress(console: Console) -> AbstractContextManager[Callable[[str, int, int], None]]:
     """A byte-counting Rich bar for reading large files, fed by `read_polis`'s (task, bytes, size) callback.
 
     Transient and on the console given (stderr for `analyze`, so stdout stays the summary); a file under
     READ_BAR_BYTES gets no bar, so small exports print nothing extra.
     """
-    tasks: dict[str, Any] = {}
-    bar = Progress(
+    columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=console,
-        transient=True,
     )
+    return _fed(Progress(*columns, console=console, transient=True), smallest=READ_BAR_BYTES)
+
+
+@contextmanager
+def _fed(bar: Progress, *, smallest: int = 0) -> Iterator[Callable[[str, int, int], None]]:
+    """The bar, shown while the block runs, and the (task, advance, total) callback that feeds it; a task whose
+    total is under `smallest` is not shown."""
+    tasks: dict[str, Any] = {}
 
     def report(task: str, advance: int, total: int) -> None:
-        if total < READ_BAR_BYTES:
+        if total < smallest:
             return
         if task not in tasks:
             tasks[task] = bar.add_task(task, total=total)
-        bar.update(tasks[task], advance=advance)
+        bar.update(tasks[task], advance=advance, total=total)
 
     with bar:
         yield report
