@@ -144,16 +144,18 @@ class OpinionClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]  # sk
 
     def _groups(self, X: NDArray[np.float64]) -> tuple[NDArray[np.int64], dict[int, float]]:
         n = len(X)
-        n_distinct = len(np.unique(X, axis=0))
-        max_k = min(self.max_groups, n // self.min_group_size, n_distinct)
         sample = _fixed_sample(n, self.max_silhouette_points)
         start_sample = _fixed_sample(n, self.max_start_points)
+        starts_on = X[start_sample]
+        _, first = np.unique(starts_on, axis=0, return_index=True)
+        distinct_in_order = starts_on[np.sort(first)]  # Pol.is's start for k: the first k of these
+        max_k = min(self.max_groups, n // self.min_group_size, len(distinct_in_order))
         found: dict[int, NDArray[np.int64]] = {}
         silhouettes: dict[int, float] = {}
         for k in range(2, max_k + 1):
-            best = self._best_admissible(X[start_sample], k)
+            best = self._best_admissible(starts_on, distinct_in_order[:k])
             if best is not None and len(start_sample) < n:
-                best = self._refine(X, best.centers)
+                best = _fit(X, len(best.centers), init=best.centers)
             if best is None or np.bincount(best.labels, minlength=k).min() < self.min_group_size:
                 continue
             if len(np.unique(best.labels[sample])) < 2:  # a group too rare to appear in the sample
@@ -166,34 +168,24 @@ class OpinionClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]  # sk
         chosen = min(k for k, score in silhouettes.items() if score > top - SILHOUETTE_TIE)
         return found[chosen], silhouettes
 
-    def _best_admissible(self, X: NDArray[np.float64], k: int) -> _Candidate | None:
+    def _best_admissible(self, X: NDArray[np.float64], polis_start: NDArray[np.float64]) -> _Candidate | None:
         """The lowest-inertia start whose groups all have `min_group_size` members; Pol.is's start wins ties."""
+        k = len(polis_start)
+        starts = [_fit(X, k, init=polis_start)]
+        starts += [_fit(X, k, random_state=seed) for seed in range(self.n_init)]
         best: _Candidate | None = None
-        for candidate in self._starts(X, k):
-            sizes = np.bincount(candidate.labels, minlength=k)
-            if sizes.min() < self.min_group_size:
+        for candidate in starts:
+            if np.bincount(candidate.labels, minlength=k).min() < self.min_group_size:
                 continue
             if best is None or candidate.inertia < best.inertia:
                 best = candidate
         return best
 
-    def _starts(self, X: NDArray[np.float64], k: int) -> list[_Candidate]:
-        _, first = np.unique(X, axis=0, return_index=True)
-        polis_start = X[np.sort(first)[:k]]
-        fits = [KMeans(n_clusters=k, init=polis_start, n_init=1, algorithm="lloyd").fit(X)]
-        fits += [
-            KMeans(n_clusters=k, n_init=1, random_state=seed, algorithm="lloyd").fit(X)
-            for seed in range(self.n_init)
-        ]
-        return [
-            _Candidate(fit.labels_.astype(np.int64), fit.cluster_centers_, float(fit.inertia_))
-            for fit in fits
-        ]
 
-    @staticmethod
-    def _refine(X: NDArray[np.float64], centers: NDArray[np.float64]) -> _Candidate:
-        fit = KMeans(n_clusters=len(centers), init=centers, n_init=1, algorithm="lloyd").fit(X)
-        return _Candidate(fit.labels_.astype(np.int64), fit.cluster_centers_, float(fit.inertia_))
+def _fit(X: NDArray[np.float64], k: int, **start: Any) -> _Candidate:
+    """One Lloyd run from the given start (`init=` centres, or k-means++ with `random_state=`)."""
+    fit = KMeans(n_clusters=k, n_init=1, algorithm="lloyd", **start).fit(X)
+    return _Candidate(fit.labels_.astype(np.int64), fit.cluster_centers_, float(fit.inertia_))
 
 
 def _fixed_sample(n: int, size: int) -> NDArray[np.int64]:
