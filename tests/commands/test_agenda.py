@@ -271,7 +271,7 @@ def test_bad_input_is_one_line(url: str) -> None:
 
 def test_stored_verdicts_are_printed_in_the_words_of_every_other_output() -> None:
     from workingup.analysis.figures import VERDICT_WORDS
-    from workingup.commands.agenda import _verdict
+    from workingup.analysis.figures import verdict_word as _verdict
 
     assert _verdict("rejected") == "unsupported"  # never "rejected", which means moderated out elsewhere
     assert all(_verdict(code) == word for code, word in VERDICT_WORDS.items())

@@ -51,6 +51,12 @@ VERDICT_WORDS = {
 """How each verdict code of `analysis.convergence.VERDICTS` is printed (the dashboard's `verdict.*` strings say
 the same; tests/web checks it)."""
 
+
+def verdict_word(code: object) -> str:
+    """A verdict code as printed, also for codes stored by an older run (unknown codes lose their underscores)."""
+    return VERDICT_WORDS.get(str(code), str(code).replace("_", " ")) if code else "unknown"
+
+
 BRIDGING_WORDS = {
     "bridging": "bridging",
     "divisive": "divisive",

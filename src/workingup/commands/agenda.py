@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from workingup.analysis.figures import verdict_word
 from workingup.commands.errors import friendly_errors
 from workingup.commands.options import DatabaseOption, DialogueOption, opened
 from workingup.domain import (
@@ -43,13 +44,6 @@ else:  # executed on first use: these reach the analysis engine (SciPy, scikit-l
     tracking = lazy_module("workingup.services.tracking")
 
 console = Console(soft_wrap=True)
-
-
-def _verdict(code: object) -> str:
-    """A stored verdict code in the words every other output uses ("rejected" is printed "unsupported")."""
-    from workingup.analysis.figures import VERDICT_WORDS
-
-    return VERDICT_WORDS.get(str(code), str(code).replace("_", " ")) if code else "unknown"
 
 
 status_console = Console(stderr=True)
@@ -138,7 +132,7 @@ def candidates(
         for c in found:
             support = "–" if c.cross_group_support is None else f"{c.cross_group_support:.2f}"
             table.add_row(
-                str(c.statement_id), _verdict(c.verdict), support, c.focus_area or "–", escape(c.text)
+                str(c.statement_id), verdict_word(c.verdict), support, c.focus_area or "–", escape(c.text)
             )
         console.print(table if found else "No statement has reached convergence yet.")
 
@@ -188,7 +182,7 @@ def draft(
             weak = [b for b in version.basis if b.figures.get("verdict") != "convergence"]
         console.print(f"Drafted [bold]R{rec.number}[/]: {escape(version.title)}")
         for b in weak:
-            verdict = _verdict(b.figures.get("verdict"))
+            verdict = verdict_word(b.figures.get("verdict"))
             console.print(
                 f"[yellow]note:[/] statement {b.statement_id} has not converged (verdict: {verdict}); "
                 "the report will say so.",
@@ -332,7 +326,7 @@ def show(
             for b in v.basis:
                 f = b.figures
                 console.print(
-                    f"  rests on statement {b.statement_id} ({_verdict(f.get('verdict'))}, "
+                    f"  rests on statement {b.statement_id} ({verdict_word(f.get('verdict'))}, "
                     f"figures of {str(f.get('computed_at', ''))[:16]}): {escape(b.statement_text)}",
                     highlight=False,
                 )
