@@ -19,7 +19,7 @@ from rich.table import Table
 
 from workingup.analysis.figures import verdict_word
 from workingup.commands.errors import friendly_errors
-from workingup.commands.options import DatabaseOption, DialogueOption, opened
+from workingup.commands.options import DatabaseOption, DialogueOption, in_dialogue
 from workingup.domain import (
     HORIZON_LABELS,
     RECOMMENDATION_TYPE_LABELS,
@@ -34,10 +34,9 @@ from workingup.lazy import lazy_module
 from workingup.services.errors import ServiceError
 
 if TYPE_CHECKING:
-    from workingup.services import dialogues, endorsements, log, recommendations, tracking
+    from workingup.services import endorsements, log, recommendations, tracking
 else:  # executed on first use: these reach the analysis engine (SciPy, scikit-learn) or the database machinery
     # (SQLAlchemy, Alembic), which neither --help nor `analyze --polis` needs
-    dialogues = lazy_module("workingup.services.dialogues")
     endorsements = lazy_module("workingup.services.endorsements")
     log = lazy_module("workingup.services.log")
     recommendations = lazy_module("workingup.services.recommendations")
@@ -119,22 +118,20 @@ def candidates(
     """Statements the convergence verdict makes worth drafting from, strongest cross-group support first."""
     from workingup.services.analysis import analyze_dialogue
 
-    with opened(database) as db:
-        with db.sessions() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            with status_console.status("Analysing the dialogue"):
-                analysis = analyze_dialogue(session, target)
-            verdicts = recommendations.CANDIDATE_VERDICTS if all_verdicts else ("convergence",)
-            found = recommendations.candidates(session, target, analysis, verdicts=verdicts)
-        table = Table(title="Convergence candidates", title_justify="left")
-        for column in ("statement", "verdict", "cross-group support", "focus area", "text"):
-            table.add_column(column, justify="right" if column == "statement" else "left")
-        for c in found:
-            support = "–" if c.cross_group_support is None else f"{c.cross_group_support:.2f}"
-            table.add_row(
-                str(c.statement_id), verdict_word(c.verdict), support, c.focus_area or "–", escape(c.text)
-            )
-        console.print(table if found else "No statement has reached convergence yet.")
+    with in_dialogue(database, dialogue) as (session, target):
+        with status_console.status("Analysing the dialogue"):
+            analysis = analyze_dialogue(session, target)
+        verdicts = recommendations.CANDIDATE_VERDICTS if all_verdicts else ("convergence",)
+        found = recommendations.candidates(session, target, analysis, verdicts=verdicts)
+    table = Table(title="Convergence candidates", title_justify="left")
+    for column in ("statement", "verdict", "cross-group support", "focus area", "text"):
+        table.add_column(column, justify="right" if column == "statement" else "left")
+    for c in found:
+        support = "–" if c.cross_group_support is None else f"{c.cross_group_support:.2f}"
+        table.add_row(
+            str(c.statement_id), verdict_word(c.verdict), support, c.focus_area or "–", escape(c.text)
+        )
+    console.print(table if found else "No statement has reached convergence yet.")
 
 
 @recommend_app.command("draft")
@@ -161,33 +158,31 @@ def draft(
     dialogue: DialogueOption = None,
 ) -> None:
     """Draft a recommendation from one or more statements; their support figures are copied into it."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            with status_console.status("Analysing the dialogue for the support figures"):
-                rec = recommendations.draft(
-                    session,
-                    target,
-                    statement_ids=statement,
-                    kind=RecommendationType(_choice(RecommendationType, kind, "--type") or kind),
-                    horizon=Horizon(_choice(Horizon, horizon, "--horizon") or horizon),
-                    actors=actor or [],
-                    title=title,
-                    text=text,
-                    focus_area=focus_area,
-                    evidence=_evidence(evidence) or (),
-                    author=author,
-                )
-            version = rec.current
-            weak = [b for b in version.basis if b.figures.get("verdict") != "convergence"]
-        console.print(f"Drafted [bold]R{rec.number}[/]: {escape(version.title)}")
-        for b in weak:
-            verdict = verdict_word(b.figures.get("verdict"))
-            console.print(
-                f"[yellow]note:[/] statement {b.statement_id} has not converged (verdict: {verdict}); "
-                "the report will say so.",
-                highlight=False,
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        with status_console.status("Analysing the dialogue for the support figures"):
+            rec = recommendations.draft(
+                session,
+                target,
+                statement_ids=statement,
+                kind=RecommendationType(_choice(RecommendationType, kind, "--type") or kind),
+                horizon=Horizon(_choice(Horizon, horizon, "--horizon") or horizon),
+                actors=actor or [],
+                title=title,
+                text=text,
+                focus_area=focus_area,
+                evidence=_evidence(evidence) or (),
+                author=author,
             )
+        version = rec.current
+        weak = [b for b in version.basis if b.figures.get("verdict") != "convergence"]
+    console.print(f"Drafted [bold]R{rec.number}[/]: {escape(version.title)}")
+    for b in weak:
+        verdict = verdict_word(b.figures.get("verdict"))
+        console.print(
+            f"[yellow]note:[/] statement {b.statement_id} has not converged (verdict: {verdict}); "
+            "the report will say so.",
+            highlight=False,
+        )
 
 
 @recommend_app.command("revise")
@@ -213,28 +208,26 @@ def revise(
     dialogue: DialogueOption = None,
 ) -> None:
     """A new version of a recommendation; earlier versions, and stances given on them, are kept."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            number = recommendations.parse_number(recommendation)
-            kind_value = _choice(RecommendationType, kind, "--type")
-            horizon_value = _choice(Horizon, horizon, "--horizon")
-            version = recommendations.revise(
-                session,
-                target,
-                number,
-                statement_ids=statement,
-                kind=RecommendationType(kind_value) if kind_value else None,
-                horizon=Horizon(horizon_value) if horizon_value else None,
-                actors=actor,
-                title=title,
-                text=text,
-                focus_area=focus_area,
-                evidence=_evidence(evidence),
-                note=note,
-                author=author,
-            )
-        console.print(f"R{number} is now at version {version.number}.")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        number = recommendations.parse_number(recommendation)
+        kind_value = _choice(RecommendationType, kind, "--type")
+        horizon_value = _choice(Horizon, horizon, "--horizon")
+        version = recommendations.revise(
+            session,
+            target,
+            number,
+            statement_ids=statement,
+            kind=RecommendationType(kind_value) if kind_value else None,
+            horizon=Horizon(horizon_value) if horizon_value else None,
+            actors=actor,
+            title=title,
+            text=text,
+            focus_area=focus_area,
+            evidence=_evidence(evidence),
+            note=note,
+            author=author,
+        )
+    console.print(f"R{number} is now at version {version.number}.")
 
 
 @recommend_app.command("withdraw")
@@ -246,53 +239,49 @@ def withdraw(
     dialogue: DialogueOption = None,
 ) -> None:
     """Withdraw a recommendation: it stays in the record, out of the round and the report."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            rec = recommendations.withdraw(
-                session, target, recommendations.parse_number(recommendation), reason=reason
-            )
-        console.print(f"R{rec.number} withdrawn.")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        rec = recommendations.withdraw(
+            session, target, recommendations.parse_number(recommendation), reason=reason
+        )
+    console.print(f"R{rec.number} withdrawn.")
 
 
 @recommend_app.command("list")
 @friendly_errors
 def list_recommendations(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The dialogue's recommendations, with their outcome in the latest endorsement round."""
-    with opened(database) as db:
-        with db.sessions() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            rows = recommendations.all_of(session, target)
-            outcomes = {r.number: r for r in endorsements.results(session, target).recommendations}
-            focus = {fa.id: fa.key for fa in target.focus_areas}
-            table = Table(title="Recommendations", title_justify="left")
-            for column in (
-                "",
-                "title",
-                "focus area",
-                "type",
-                "horizon",
-                "actors",
-                "statements",
-                "version",
-                "outcome",
-            ):
-                table.add_column(column, no_wrap=column in ("", "version", "outcome"))
-            for rec in rows:
-                v = rec.current
-                result = outcomes.get(rec.number)
-                table.add_row(
-                    f"R{rec.number}",
-                    escape(v.title),
-                    focus.get(v.focus_area_id, ""),
-                    RECOMMENDATION_TYPE_LABELS[v.kind],
-                    HORIZON_LABELS[v.horizon],
-                    escape(", ".join(v.actors)),
-                    ", ".join(str(b.statement_id) for b in v.basis),
-                    str(v.number),
-                    _outcome(result.outcome) if result else "no round yet",
-                )
-        console.print(table if rows else "No recommendations yet; see `workingup recommend candidates`.")
+    with in_dialogue(database, dialogue) as (session, target):
+        rows = recommendations.all_of(session, target)
+        outcomes = {r.number: r for r in endorsements.results(session, target).recommendations}
+        focus = {fa.id: fa.key for fa in target.focus_areas}
+        table = Table(title="Recommendations", title_justify="left")
+        for column in (
+            "",
+            "title",
+            "focus area",
+            "type",
+            "horizon",
+            "actors",
+            "statements",
+            "version",
+            "outcome",
+        ):
+            table.add_column(column, no_wrap=column in ("", "version", "outcome"))
+        for rec in rows:
+            v = rec.current
+            result = outcomes.get(rec.number)
+            table.add_row(
+                f"R{rec.number}",
+                escape(v.title),
+                focus.get(v.focus_area_id, ""),
+                RECOMMENDATION_TYPE_LABELS[v.kind],
+                HORIZON_LABELS[v.horizon],
+                escape(", ".join(v.actors)),
+                ", ".join(str(b.statement_id) for b in v.basis),
+                str(v.number),
+                _outcome(result.outcome) if result else "no round yet",
+            )
+    console.print(table if rows else "No recommendations yet; see `workingup recommend candidates`.")
 
 
 @recommend_app.command("show")
@@ -301,8 +290,7 @@ def show(
     recommendation: RecommendationArg, database: DatabaseOption = None, dialogue: DialogueOption = None
 ) -> None:
     """One recommendation: its versions, and the statements and figures each rests on."""
-    with opened(database) as db, db.sessions() as session:
-        target = dialogues.get_dialogue(session, dialogue)
+    with in_dialogue(database, dialogue) as (session, target):
         rec = recommendations.get(session, target, recommendations.parse_number(recommendation))
         state = " [red](withdrawn)[/]" if rec.withdrawn else ""
         console.print(f"[bold]R{rec.number}[/]{state}")
@@ -350,22 +338,18 @@ def open_round(
         adoption = AdoptionRule(rule)
     except ValueError:
         raise ServiceError(f"--rule is unanimity or threshold, not {rule!r}") from None
-    with opened(database) as db:
-        with db.transaction() as session:
-            row = endorsements.open_round(
-                session, dialogues.get_dialogue(session, dialogue), adoption, threshold=threshold
-            )
-        console.print(f"Endorsement round {row.id} is open ({endorsements.describe_rule(row)}).")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = endorsements.open_round(session, target, adoption, threshold=threshold)
+    console.print(f"Endorsement round {row.id} is open ({endorsements.describe_rule(row)}).")
 
 
 @endorse_app.command("close")
 @friendly_errors
 def close_round(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """Close the open round: its results are final."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            row = endorsements.close_round(session, dialogues.get_dialogue(session, dialogue))
-        console.print(f"Endorsement round {row.id} closed.")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = endorsements.close_round(session, target)
+    console.print(f"Endorsement round {row.id} closed.")
 
 
 @endorse_app.command("record")
@@ -381,12 +365,9 @@ def record(
     dialogue: DialogueOption = None,
 ) -> None:
     """Record one stakeholder's stance on one recommendation (a later stance replaces an earlier one)."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            row = endorsements.record(
-                session, dialogues.get_dialogue(session, dialogue), participant, recommendation, stance, text
-            )
-        console.print(f"Recorded: {Stance(row.stance).label.lower()}.", highlight=False)
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = endorsements.record(session, target, participant, recommendation, stance, text)
+    console.print(f"Recorded: {Stance(row.stance).label.lower()}.", highlight=False)
 
 
 @endorse_app.command("import")
@@ -397,10 +378,9 @@ def import_stances(
     dialogue: DialogueOption = None,
 ) -> None:
     """Record a whole round from a CSV (a paper round, a meeting), all or nothing."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            added = endorsements.import_stances(session, dialogues.get_dialogue(session, dialogue), file)
-        console.print(f"Recorded {len(added)} stances.")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        added = endorsements.import_stances(session, target, file)
+    console.print(f"Recorded {len(added)} stances.")
 
 
 @endorse_app.command("consent")
@@ -412,20 +392,18 @@ def consent(
     dialogue: DialogueOption = None,
 ) -> None:
     """Record whether a participant agreed to be named in the final report (without it, they never are)."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            person = endorsements.find_participant(session, target, participant)
-            endorsements.set_name_consent(session, person, named)
-        console.print(f"Participant {participant}: {'may' if named else 'may not'} be named in the report.")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        person = endorsements.find_participant(session, target, participant)
+        endorsements.set_name_consent(session, person, named)
+    console.print(f"Participant {participant}: {'may' if named else 'may not'} be named in the report.")
 
 
 @endorse_app.command("results")
 @friendly_errors
 def results(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The latest round: outcome per recommendation, stances by sector and by leaning, every block."""
-    with opened(database) as db, db.sessions() as session:
-        outcome = endorsements.results(session, dialogues.get_dialogue(session, dialogue))
+    with in_dialogue(database, dialogue) as (session, target):
+        outcome = endorsements.results(session, target)
     if outcome.round_id is None:
         console.print("No endorsement round yet; open one with `workingup endorse open`.")
         return
@@ -493,10 +471,11 @@ def report(
     if fmt not in FORMATS:
         raise ServiceError(f"--format is one of {', '.join(FORMATS)}, not {fmt!r}")
     target_path = output or Path(f"report.{fmt}")
-    with opened(database) as db, db.sessions() as session:
-        target = dialogues.get_dialogue(session, dialogue)
-        with status_console.status("Analysing the dialogue and gathering the report"):
-            data = build_report(session, target)
+    with (
+        in_dialogue(database, dialogue) as (session, target),
+        status_console.status("Analysing the dialogue and gathering the report"),
+    ):
+        data = build_report(session, target)
     with status_console.status(f"Rendering {fmt.upper()}"):
         payload = render(data, fmt)
     target_path.write_bytes(payload)
@@ -525,71 +504,64 @@ def commit(
 ) -> None:
     """Record a commitment: who commits to what, by when. Its id is printed for `track`."""
     due = _parse_date(by, "--by")
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            row = tracking.commit(
-                session,
-                target,
-                recommendation,
-                actor=actor,
-                description=what,
-                due_on=due,
-                participant=participant,
-            )
-            outcome = endorsements.results(session, target)
-            number = recommendations.parse_number(recommendation)
-            adopted = any(
-                r.number == number and r.outcome == Outcome.ADOPTED for r in outcome.recommendations
-            )
-        console.print(f"Commitment {row.id} recorded ({escape(row.actor)}, planned).", highlight=False)
-        if not adopted:
-            console.print(
-                f"[yellow]note:[/] R{number} is not adopted (yet); the tracker shows that beside it."
-            )
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = tracking.commit(
+            session,
+            target,
+            recommendation,
+            actor=actor,
+            description=what,
+            due_on=due,
+            participant=participant,
+        )
+        outcome = endorsements.results(session, target)
+        number = recommendations.parse_number(recommendation)
+        adopted = any(r.number == number and r.outcome == Outcome.ADOPTED for r in outcome.recommendations)
+    console.print(f"Commitment {row.id} recorded ({escape(row.actor)}, planned).", highlight=False)
+    if not adopted:
+        console.print(f"[yellow]note:[/] R{number} is not adopted (yet); the tracker shows that beside it.")
 
 
 @track_app.command("list")
 @friendly_errors
 def track_list(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """Every recommendation with its commitments, status, progress and evidence."""
-    with opened(database) as db:
-        with db.sessions() as session:
-            board = tracking.tracker(session, dialogues.get_dialogue(session, dialogue))
-        table = Table(title=f"Action tracker: {escape(board.dialogue_title)}", title_justify="left")
-        for column in (
-            "",
-            "recommendation",
-            "outcome",
-            "commitment",
-            "who",
-            "what",
-            "by",
-            "status",
-            "progress",
-            "evidence",
-        ):
-            table.add_column(column)
-        for rec in board.recommendations:
-            outcome = _outcome(rec.outcome) if rec.outcome else "–"
-            if not rec.commitments:
-                table.add_row(f"R{rec.number}", escape(rec.title), outcome, "–", "", "", "", "", "", "")
-            for c in rec.commitments:
-                table.add_row(
-                    f"R{rec.number}",
-                    escape(rec.title),
-                    outcome,
-                    str(c.id),
-                    escape(c.actor),
-                    escape(c.description),
-                    (c.due_on.isoformat() if c.due_on else "–") + (" [red]overdue[/]" if c.overdue else ""),
-                    c.status.label,
-                    "–" if c.progress is None else f"{c.progress}%",
-                    str(len(c.evidence)),
-                )
-        console.print(table)
-        counts = board.status_counts()
-        console.print(", ".join(f"{n} {s.label.lower()}" for s, n in counts.items()), highlight=False)
+    with in_dialogue(database, dialogue) as (session, target):
+        board = tracking.tracker(session, target)
+    table = Table(title=f"Action tracker: {escape(board.dialogue_title)}", title_justify="left")
+    for column in (
+        "",
+        "recommendation",
+        "outcome",
+        "commitment",
+        "who",
+        "what",
+        "by",
+        "status",
+        "progress",
+        "evidence",
+    ):
+        table.add_column(column)
+    for rec in board.recommendations:
+        outcome = _outcome(rec.outcome) if rec.outcome else "–"
+        if not rec.commitments:
+            table.add_row(f"R{rec.number}", escape(rec.title), outcome, "–", "", "", "", "", "", "")
+        for c in rec.commitments:
+            table.add_row(
+                f"R{rec.number}",
+                escape(rec.title),
+                outcome,
+                str(c.id),
+                escape(c.actor),
+                escape(c.description),
+                (c.due_on.isoformat() if c.due_on else "–") + (" [red]overdue[/]" if c.overdue else ""),
+                c.status.label,
+                "–" if c.progress is None else f"{c.progress}%",
+                str(len(c.evidence)),
+            )
+    console.print(table)
+    counts = board.status_counts()
+    console.print(", ".join(f"{n} {s.label.lower()}" for s, n in counts.items()), highlight=False)
 
 
 @track_app.command("status")
@@ -602,16 +574,15 @@ def track_status(
     dialogue: DialogueOption = None,
 ) -> None:
     """Change a commitment's status; the change goes into the public log."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            row = tracking.set_status(
-                session,
-                dialogues.get_dialogue(session, dialogue),
-                commitment,
-                status.replace("-", "_"),
-                note=note,
-            )
-        console.print(f"Commitment {row.id}: {CommitmentStatus(row.status).label.lower()}.")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = tracking.set_status(
+            session,
+            target,
+            commitment,
+            status.replace("-", "_"),
+            note=note,
+        )
+    console.print(f"Commitment {row.id}: {CommitmentStatus(row.status).label.lower()}.")
 
 
 @track_app.command("milestone")
@@ -625,12 +596,9 @@ def track_milestone(
 ) -> None:
     """Add a milestone to a commitment; its id is printed for `track progress`."""
     due_on = _parse_date(due, "--due")
-    with opened(database) as db:
-        with db.transaction() as session:
-            row = tracking.add_milestone(
-                session, dialogues.get_dialogue(session, dialogue), commitment, title, due_on=due_on
-            )
-        console.print(f"Milestone {row.id} added to commitment {commitment}.")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = tracking.add_milestone(session, target, commitment, title, due_on=due_on)
+    console.print(f"Milestone {row.id} added to commitment {commitment}.")
 
 
 @track_app.command("progress")
@@ -642,12 +610,9 @@ def track_progress(
     dialogue: DialogueOption = None,
 ) -> None:
     """Set a milestone's progress."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            row = tracking.set_progress(
-                session, dialogues.get_dialogue(session, dialogue), milestone, percent
-            )
-        console.print(f"Milestone {row.id}: {row.progress}%.")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = tracking.set_progress(session, target, milestone, percent)
+    console.print(f"Milestone {row.id}: {row.progress}%.")
 
 
 @track_app.command("evidence")
@@ -662,12 +627,9 @@ def track_evidence(
 ) -> None:
     """Attach evidence (a link, a note, a date) to a commitment."""
     day = _parse_date(dated, "--date")
-    with opened(database) as db:
-        with db.transaction() as session:
-            row = tracking.add_evidence(
-                session, dialogues.get_dialogue(session, dialogue), commitment, url=url, note=note, dated=day
-            )
-        console.print(f"Evidence {row.id} added to commitment {commitment} ({row.dated.isoformat()}).")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = tracking.add_evidence(session, target, commitment, url=url, note=note, dated=day)
+    console.print(f"Evidence {row.id} added to commitment {commitment} ({row.dated.isoformat()}).")
 
 
 @track_app.command("log")
@@ -678,13 +640,12 @@ def track_log(
     dialogue: DialogueOption = None,
 ) -> None:
     """The agenda's activity log, newest first."""
-    with opened(database) as db:
-        with db.sessions() as session:
-            rows = log.activity(session, dialogues.get_dialogue(session, dialogue), limit=limit)
-        for row in rows:
-            console.print(f"{row.created_at:%Y-%m-%d %H:%M}  {escape(row.message)}", highlight=False)
-        if not rows:
-            console.print("Nothing logged yet.")
+    with in_dialogue(database, dialogue) as (session, target):
+        rows = log.activity(session, target, limit=limit)
+    for row in rows:
+        console.print(f"{row.created_at:%Y-%m-%d %H:%M}  {escape(row.message)}", highlight=False)
+    if not rows:
+        console.print("Nothing logged yet.")
 
 
 @track_app.command("export")
@@ -698,8 +659,8 @@ def track_export(
     dialogue: DialogueOption = None,
 ) -> None:
     """The tracker as CSV: one row per commitment."""
-    with opened(database) as db, db.sessions() as session:
-        text = tracking.tracker_csv(tracking.tracker(session, dialogues.get_dialogue(session, dialogue)))
+    with in_dialogue(database, dialogue) as (session, target):
+        text = tracking.tracker_csv(tracking.tracker(session, target))
     if output is None or str(output) == "-":
         sys.stdout.write(text)
     else:
@@ -715,21 +676,20 @@ def track_mine(
     dialogue: DialogueOption = None,
 ) -> None:
     """What became of the statements a participant wrote or agreed with."""
-    with opened(database) as db:
-        with db.sessions() as session:
-            fates = tracking.statement_fates(session, dialogues.get_dialogue(session, dialogue), participant)
-        for fate in fates:
-            how = " and ".join(w for w, on in (("wrote", fate.wrote), ("agreed with", fate.agreed)) if on)
-            console.print(f"\nYou {how} statement {fate.statement_id}: {escape(fate.text)}", highlight=False)
-            if not fate.recommendations:
-                console.print("  No recommendation rests on it.")
-            for rec in fate.recommendations:
-                outcome = _outcome(rec.outcome) if rec.outcome else "no round yet"
-                console.print(f"  → R{rec.number} {escape(rec.title)}: {outcome}", highlight=False)
-                for c in rec.commitments:
-                    console.print(
-                        f"    {escape(c.actor)}: {escape(c.description)} — {c.status.label.lower()}",
-                        highlight=False,
-                    )
-        if not fates:
-            console.print("This participant wrote or agreed with no statement.")
+    with in_dialogue(database, dialogue) as (session, target):
+        fates = tracking.statement_fates(session, target, participant)
+    for fate in fates:
+        how = " and ".join(w for w, on in (("wrote", fate.wrote), ("agreed with", fate.agreed)) if on)
+        console.print(f"\nYou {how} statement {fate.statement_id}: {escape(fate.text)}", highlight=False)
+        if not fate.recommendations:
+            console.print("  No recommendation rests on it.")
+        for rec in fate.recommendations:
+            outcome = _outcome(rec.outcome) if rec.outcome else "no round yet"
+            console.print(f"  → R{rec.number} {escape(rec.title)}: {outcome}", highlight=False)
+            for c in rec.commitments:
+                console.print(
+                    f"    {escape(c.actor)}: {escape(c.description)} — {c.status.label.lower()}",
+                    highlight=False,
+                )
+    if not fates:
+        console.print("This participant wrote or agreed with no statement.")

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from workingup.commands.errors import friendly_errors
-from workingup.commands.options import DatabaseOption, DialogueOption, opened
+from workingup.commands.options import DatabaseOption, DialogueOption, in_dialogue
 
 console = Console(soft_wrap=True)
 facilitator_app = typer.Typer(help="Facilitator accounts.", no_args_is_help=True)
@@ -34,15 +34,12 @@ def facilitator_add(
 ) -> None:
     """Create a facilitator account (or reuse one) and make it a facilitator of a dialogue."""
     from workingup.services.accounts import create_facilitator, facilitator_by_email, grant_dialogue
-    from workingup.services.dialogues import get_dialogue
 
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = get_dialogue(session, dialogue)
-            account = facilitator_by_email(session, email)
-            created = account is None
-            if account is None:
-                account = create_facilitator(session, email, password, name)
-            grant_dialogue(session, account, target)
-        verb = "Created" if created else "Found"
-        console.print(f"{verb} facilitator [bold]{account.email}[/]; they facilitate [bold]{target.slug}[/].")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        account = facilitator_by_email(session, email)
+        created = account is None
+        if account is None:
+            account = create_facilitator(session, email, password, name)
+        grant_dialogue(session, account, target)
+    verb = "Created" if created else "Found"
+    console.print(f"{verb} facilitator [bold]{account.email}[/]; they facilitate [bold]{target.slug}[/].")

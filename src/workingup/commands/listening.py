@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from workingup.commands.errors import friendly_errors
-from workingup.commands.options import DatabaseOption, DialogueOption, opened
+from workingup.commands.options import DatabaseOption, DialogueOption, in_dialogue
 from workingup.domain import StatementKind
 from workingup.errors import UserError
 from workingup.lazy import lazy_module
@@ -25,10 +25,9 @@ from workingup.services.errors import NotFound
 from workingup.themes import ILLUSTRATIVE_NOTE, available_methods, preferred_method
 
 if TYPE_CHECKING:
-    from workingup.services import dialogues, listening
+    from workingup.services import listening
 else:  # executed on first use: the themes engine needs scikit-learn, and the database machinery SQLAlchemy and
     # Alembic; --help and `analyze --polis` need neither
-    dialogues = lazy_module("workingup.services.dialogues")
     listening = lazy_module("workingup.services.listening")
 
 listen_app = typer.Typer(
@@ -64,22 +63,20 @@ def add_session(
         day = date.fromisoformat(held_on)
     except ValueError:
         raise UserError(f"--held-on must be a date like 2017-03-02, not {held_on!r}") from None
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            row = listening.create_session(
-                session,
-                target,
-                held_on=day,
-                place=place,
-                facilitator=facilitator,
-                consent_recorded=consent,
-                consent_to_name=named,
-                notes=notes,
-            )
-        console.print(f"Listening session {row.id} recorded for [bold]{target.slug}[/].")
-        if not consent:
-            console.print("[yellow]No consent recorded: its words will not be quoted or themed.[/]")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = listening.create_session(
+            session,
+            target,
+            held_on=day,
+            place=place,
+            facilitator=facilitator,
+            consent_recorded=consent,
+            consent_to_name=named,
+            notes=notes,
+        )
+    console.print(f"Listening session {row.id} recorded for [bold]{target.slug}[/].")
+    if not consent:
+        console.print("[yellow]No consent recorded: its words will not be quoted or themed.[/]")
 
 
 @listen_app.command("import")
@@ -93,50 +90,44 @@ def import_file(
     dialogue: DialogueOption = None,
 ) -> None:
     """Import contributions into a session, all or nothing."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            row = listening.get_session(session, target, session_id)
-            added = listening.import_contributions(session, row, file)
-        console.print(f"Imported {len(added)} contributions into listening session {session_id}.")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = listening.get_session(session, target, session_id)
+        added = listening.import_contributions(session, row, file)
+    console.print(f"Imported {len(added)} contributions into listening session {session_id}.")
 
 
 @listen_app.command("sample")
 @friendly_errors
 def load_sample(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """Load the illustrative listening session shipped with Working Up (no real person said these words)."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            row = listening.load_sample(session, dialogues.get_dialogue(session, dialogue))
-        console.print(
-            f"Loaded illustrative listening session {row.id} ({len(row.contributions)} contributions)."
-        )
-        console.print(f"[yellow]{escape(ILLUSTRATIVE_NOTE)}[/]")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        row = listening.load_sample(session, target)
+    console.print(f"Loaded illustrative listening session {row.id} ({len(row.contributions)} contributions).")
+    console.print(f"[yellow]{escape(ILLUSTRATIVE_NOTE)}[/]")
 
 
 @listen_app.command("list")
 @friendly_errors
 def list_sessions(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The dialogue's listening sessions."""
-    with opened(database) as db:
-        with db.sessions() as session:
-            rows = listening.sessions_of(session, dialogues.get_dialogue(session, dialogue))
-            table = Table(title="Listening sessions", title_justify="left")
-            for column in ("id", "held on", "place", "facilitator", "contributions", "consent"):
-                table.add_column(column, justify="right" if column in ("id", "contributions") else "left")
-            for row in rows:
-                consent = "quotable" if row.consent_recorded else "[red]no consent[/]"
-                if row.illustrative:
-                    consent += " [yellow](illustrative)[/]"
-                table.add_row(
-                    str(row.id),
-                    row.held_on.isoformat(),
-                    escape(row.place),
-                    escape(row.facilitator),
-                    str(len(row.contributions)),
-                    consent,
-                )
-        console.print(table if rows else "No listening sessions yet.")
+    with in_dialogue(database, dialogue) as (session, target):
+        rows = listening.sessions_of(session, target)
+        table = Table(title="Listening sessions", title_justify="left")
+        for column in ("id", "held on", "place", "facilitator", "contributions", "consent"):
+            table.add_column(column, justify="right" if column in ("id", "contributions") else "left")
+        for row in rows:
+            consent = "quotable" if row.consent_recorded else "[red]no consent[/]"
+            if row.illustrative:
+                consent += " [yellow](illustrative)[/]"
+            table.add_row(
+                str(row.id),
+                row.held_on.isoformat(),
+                escape(row.place),
+                escape(row.facilitator),
+                str(len(row.contributions)),
+                consent,
+            )
+    console.print(table if rows else "No listening sessions yet.")
 
 
 @themes_app.command("find")
@@ -159,24 +150,21 @@ def find(
     method = method or preferred_method()
     if method not in available_methods():
         raise UserError(f"method must be one of {', '.join(available_methods())}, not {method!r}")
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            with Console(stderr=True).status("Finding themes"):
-                run = listening.run_themes(session, target, method=method)
-        _print_run(run)
-        if json_out is not None:
-            json_out.write_text(
-                json.dumps({"run": run.id, "themes": run.result.to_dict(), "focus": run.focus})
-            )
+    with (
+        in_dialogue(database, dialogue, write=True) as (session, target),
+        Console(stderr=True).status("Finding themes"),
+    ):
+        run = listening.run_themes(session, target, method=method)
+    _print_run(run)
+    if json_out is not None:
+        json_out.write_text(json.dumps({"run": run.id, "themes": run.result.to_dict(), "focus": run.focus}))
 
 
 @themes_app.command("show")
 @friendly_errors
 def show(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """The latest themes, with candidate statements for each."""
-    with opened(database) as db, db.sessions() as session:
-        target = dialogues.get_dialogue(session, dialogue)
+    with in_dialogue(database, dialogue) as (session, target):
         run = listening.latest_themes(session, target)
         if run is None:
             raise NotFound("no themes yet; run `workingup themes find`")
@@ -206,25 +194,23 @@ def adopt(
     dialogue: DialogueOption = None,
 ) -> None:
     """Add a candidate statement to the dialogue, linked back to the theme and the exact words."""
-    with opened(database) as db:
-        with db.transaction() as session:
-            target = dialogues.get_dialogue(session, dialogue)
-            run = listening.latest_themes(session, target)
-            if run is None:
-                raise NotFound("no themes yet; run `workingup themes find`")
-            options = listening.candidates_for(session, target, run, theme)
-            if not 1 <= candidate <= len(options):
-                raise NotFound(f"theme {theme} has {len(options)} candidate statements, not {candidate}")
-            statement = listening.adopt_candidate(
-                session,
-                target,
-                run,
-                options[candidate - 1],
-                text=text,
-                focus_area=focus_area,
-                kind=StatementKind(kind) if kind else None,
-            )
-        console.print(f"Added statement {statement.id}: {escape(statement.text)}")
+    with in_dialogue(database, dialogue, write=True) as (session, target):
+        run = listening.latest_themes(session, target)
+        if run is None:
+            raise NotFound("no themes yet; run `workingup themes find`")
+        options = listening.candidates_for(session, target, run, theme)
+        if not 1 <= candidate <= len(options):
+            raise NotFound(f"theme {theme} has {len(options)} candidate statements, not {candidate}")
+        statement = listening.adopt_candidate(
+            session,
+            target,
+            run,
+            options[candidate - 1],
+            text=text,
+            focus_area=focus_area,
+            kind=StatementKind(kind) if kind else None,
+        )
+    console.print(f"Added statement {statement.id}: {escape(statement.text)}")
 
 
 def _print_run(run: listening.ThemeRun) -> None:

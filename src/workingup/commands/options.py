@@ -21,7 +21,10 @@ from rich.progress import (
 from workingup.config import Settings
 
 if TYPE_CHECKING:  # SQLAlchemy and Alembic load when a command opens the database, not for --help or --polis
+    from sqlalchemy.orm import Session
+
     from workingup.runtime.database import Database
+    from workingup.services.records import Dialogue
 
 DatabaseOption = Annotated[
     str | None,
@@ -49,6 +52,22 @@ def opened(database: str | None, *, migrate: bool = False) -> Iterator[Database]
         yield db
     finally:
         db.close()
+
+
+@contextmanager
+def in_dialogue(
+    database: str | None, dialogue: str | None, *, write: bool = False
+) -> Iterator[tuple[Session, Dialogue]]:
+    """A session and the dialogue --dialogue names, for one command's work on it.
+
+    With `write`, the work is one transaction: committed when the block ends, entirely rolled back if it raises,
+    so a refused command leaves nothing behind. What the block returns can be printed after it (records stay
+    readable once their session ends); printing after, not inside, reports only what was committed.
+    """
+    from workingup.services.dialogues import get_dialogue
+
+    with opened(database) as db, db.transaction() if write else db.sessions() as session:
+        yield session, get_dialogue(session, dialogue)
 
 
 def progress(console: Console) -> AbstractContextManager[Callable[[str, int, int], None]]:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from workingup.commands.errors import errors, friendly_errors
-from workingup.commands.options import DatabaseOption, DialogueOption, opened, progress
+from workingup.commands.options import DatabaseOption, DialogueOption, in_dialogue, opened, progress
 
 console = Console(soft_wrap=True)
 
@@ -44,11 +44,8 @@ def export_polis_command(
     dialogue: DialogueOption = None,
 ) -> None:
     """Export a dialogue in the Pol.is open-data format."""
-    from workingup.services.dialogues import get_dialogue
     from workingup.services.polis_io import export_polis
 
-    with opened(database) as db:
-        with db.sessions() as session:
-            target = get_dialogue(session, dialogue)
-            paths = export_polis(session, target, folder)
-        console.print(f"Wrote {', '.join(p.name for p in paths)} to {folder}.")
+    with in_dialogue(database, dialogue) as (session, target):
+        paths = export_polis(session, target, folder)
+    console.print(f"Wrote {', '.join(p.name for p in paths)} to {folder}.")

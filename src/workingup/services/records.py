@@ -12,7 +12,7 @@ a time it compares with a record's is of the same kind.
 
 from __future__ import annotations
 
-from workingup.store.agenda import EndorsementRow, RecommendationRow, RecommendationVersionRow
+from workingup.store.agenda import ActivityRow, EndorsementRow, RecommendationRow, RecommendationVersionRow
 from workingup.store.listening import ContributionRow, ListeningSessionRow
 from workingup.store.models import (
     ColleagueInvitation,
@@ -25,6 +25,7 @@ from workingup.store.models import (
 )
 
 __all__ = [
+    "ActivityRow",
     "ColleagueInvitation",
     "ContributionRow",
     "Dialogue",

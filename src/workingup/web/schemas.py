@@ -8,7 +8,7 @@ in the one response that creates it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +18,25 @@ DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Read from attributes: a response is built from the service's record by its field names
+    (`XOut.model_validate(record)`), so a field the two share is copied in one place, the schema, and
+    a response can carry only what its schema declares however much the record holds."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+S = TypeVar("S", bound=Schema)
+
+
+def out(schema: type[S], source: object, **overrides: Any) -> S:
+    """`schema` read from `source`'s attributes, except the fields given here (renamed, derived or filtered
+    for this reader): the rest still come by name, so adding a field to both needs no change here."""
+    values = {
+        name: getattr(source, name)
+        for name in schema.model_fields
+        if name not in overrides and hasattr(source, name)
+    }
+    return schema.model_validate(values | overrides)
 
 
 class ErrorOut(Schema):
@@ -198,11 +216,16 @@ class PhaseChangeOut(Schema):
     changed_at: datetime
 
 
+class InquiryAreaOut(Schema):
+    key: str
+    title: str
+
+
 class FocusAreaForFacilitator(Schema):
     key: str
     title: str
     description: str
-    inquiry_areas: list[dict[str, str]]
+    inquiry_areas: list[InquiryAreaOut]
 
 
 class DialogueForFacilitator(Schema):

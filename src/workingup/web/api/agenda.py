@@ -24,27 +24,24 @@ from workingup.services.log import activity
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.exports import report_response
+from workingup.web.schemas import out
 from workingup.web.schemas_agenda import (
     ActivityOut,
     BasisOut,
     CandidateOut,
     CommitmentIn,
     CommitmentOut,
-    CommitmentPublic,
     DraftIn,
     EndorsePageOut,
     EvidenceIn,
     EvidenceItem,
-    EvidenceOut,
     FateRecommendationOut,
     MilestoneIn,
-    MilestoneOut,
     NameConsentIn,
     NameConsentOut,
     OwnStanceOut,
     PoolOut,
     ProgressIn,
-    PublishedStanceOut,
     RecommendationForFacilitator,
     RecommendationForParticipant,
     RecommendationHistory,
@@ -80,18 +77,11 @@ PUBLIC_ACTIVITY_LIMIT = 50
 
 def _version(dialogue: records.Dialogue, v: records.RecommendationVersionRow) -> VersionOut:
     focus = {fa.id: fa.title for fa in dialogue.focus_areas}
-    return VersionOut(
-        number=v.number,
-        title=v.title,
-        text=v.text,
+    return out(
+        VersionOut,
+        v,
         focus_area=focus.get(v.focus_area_id, ""),
-        kind=v.kind,
-        horizon=v.horizon,
-        actors=list(v.actors),
         evidence=[EvidenceItem(text=e.get("text", ""), url=e.get("url", "") or "") for e in v.evidence],
-        note=v.note,
-        author=v.author,
-        created_at=v.created_at,
         basis=[
             BasisOut(
                 statement_id=b.statement_id,
@@ -106,11 +96,8 @@ def _version(dialogue: records.Dialogue, v: records.RecommendationVersionRow) ->
 
 
 def _recommendation(dialogue: records.Dialogue, r: records.RecommendationRow) -> RecommendationForFacilitator:
-    return RecommendationForFacilitator(
-        number=r.number,
-        withdrawn=r.withdrawn,
-        current=_version(dialogue, r.current),
-        versions=len(r.versions),
+    return out(
+        RecommendationForFacilitator, r, current=_version(dialogue, r.current), versions=len(r.versions)
     )
 
 
@@ -245,36 +232,13 @@ def _pools(breakdown: endorsements.Breakdown) -> list[PoolOut]:
     ]
 
 
-def _published(items: tuple[endorsements.Statement, ...]) -> list[PublishedStanceOut]:
-    return [PublishedStanceOut(text=s.text, name=s.name) for s in items]
-
-
 def _round(session: Session, dialogue: records.Dialogue) -> RoundOut:
     results = endorsements.results(session, dialogue)
-    return RoundOut(
-        round_id=results.round_id,
-        rule=results.rule,
-        threshold=results.threshold,
-        rule_text=results.rule_text,
-        open=results.open,
-        opened_at=results.opened_at,
-        closed_at=results.closed_at,
+    return out(
+        RoundOut,
+        results,
         recommendations=[
-            RecommendationResultOut(
-                number=r.number,
-                title=r.title,
-                version=r.version,
-                outcome=r.outcome,
-                explanation=r.explanation,
-                table_size=r.table_size,
-                counts=r.counts,
-                no_answer=r.no_answer,
-                stale=r.stale,
-                blocks=_published(r.blocks),
-                reservations=_published(r.reservations),
-                by_sector=_pools(r.by_sector),
-                by_leaning=_pools(r.by_leaning),
-            )
+            out(RecommendationResultOut, r, by_sector=_pools(r.by_sector), by_leaning=_pools(r.by_leaning))
             for r in results.recommendations
         ],
     )
@@ -349,26 +313,8 @@ def get_report(
 # --- the tracker (facilitators) ---------------------------------------------------------------------------------
 
 
-def _evidence_out(c: tracking.TrackedCommitment) -> list[EvidenceOut]:
-    return [EvidenceOut(dated=e.dated, note=e.note, url=e.url) for e in c.evidence]
-
-
 def _commitment(number: int, c: tracking.TrackedCommitment) -> CommitmentOut:
-    return CommitmentOut(
-        id=c.id,
-        recommendation=number,
-        actor=c.actor,
-        description=c.description,
-        due_on=c.due_on,
-        status=c.status,
-        progress=c.progress,
-        overdue=c.overdue,
-        updated_at=c.updated_at,
-        milestones=[
-            MilestoneOut(id=m.id, title=m.title, due_on=m.due_on, progress=m.progress) for m in c.milestones
-        ],
-        evidence=_evidence_out(c),
-    )
+    return out(CommitmentOut, c, recommendation=number)
 
 
 def _tracked(session: Session, dialogue: records.Dialogue, commitment_id: int) -> CommitmentOut:
@@ -378,6 +324,10 @@ def _tracked(session: Session, dialogue: records.Dialogue, commitment_id: int) -
             if c.id == commitment_id:
                 return _commitment(rec.number, c)
     raise NotFound(f"dialogue {dialogue.slug!r} has no commitment {commitment_id}")  # pragma: no cover
+
+
+def _activity(entry: records.ActivityRow) -> ActivityOut:
+    return ActivityOut(at=entry.created_at, message=entry.message)
 
 
 @router.get(
@@ -393,20 +343,10 @@ def get_tracker_admin(ctx: ApiDialogueFacilitator, session: SessionDep) -> Track
     return TrackerOut(
         status_counts=board.status_counts(),
         recommendations=[
-            TrackedRecommendationOut(
-                number=r.number,
-                title=r.title,
-                text=r.text,
-                focus_area=r.focus_area,
-                outcome=r.outcome,
-                commitments=[_commitment(r.number, c) for c in r.commitments],
-            )
+            out(TrackedRecommendationOut, r, commitments=[_commitment(r.number, c) for c in r.commitments])
             for r in board.recommendations
         ],
-        activity=[
-            ActivityOut(at=a.created_at, message=a.message)
-            for a in activity(session, ctx.dialogue, limit=ACTIVITY_LIMIT)
-        ],
+        activity=[_activity(a) for a in activity(session, ctx.dialogue, limit=ACTIVITY_LIMIT)],
     )
 
 
@@ -514,12 +454,12 @@ def _own(
     number: int, row: records.EndorsementRow, current: records.RecommendationVersionRow, session: Session
 ) -> OwnStanceOut:
     given_on = endorsements.wording_of(session, row)
-    return OwnStanceOut(
+    return out(
+        OwnStanceOut,
+        row,
         recommendation=number,
         version=given_on.number,
         current=row.version_id == current.id,
-        stance=row.stance,
-        text=row.text,
         recorded_at=row.created_at,
     )
 
@@ -541,27 +481,23 @@ def get_own_agenda(ctx: ApiParticipant, session: SessionDep) -> EndorsePageOut:
         round_open=results.open,
         may_endorse=results.open and ctx.participant.role is Role.STAKEHOLDER,
         recommendations=[
-            RecommendationForParticipant(
+            out(
+                RecommendationForParticipant,
+                r.current,
                 number=r.number,
-                title=r.current.title,
-                text=r.current.text,
-                actors=list(r.current.actors),
                 version=r.current.number,
                 mine=_own(r.number, mine[r.number], r.current, session) if r.number in mine else None,
             )
             for r in recommendations.all_of(session, ctx.dialogue)
         ],
         fates=[
-            StatementFateOut(
-                statement_id=f.statement_id,
-                text=f.text,
-                wrote=f.wrote,
-                agreed=f.agreed,
+            out(
+                StatementFateOut,
+                f,
                 recommendations=[
-                    FateRecommendationOut(
-                        number=r.number,
-                        title=r.title,
-                        outcome=r.outcome,
+                    out(
+                        FateRecommendationOut,
+                        r,
                         commitments=[f"{c.actor}: {c.status.label.lower()}" for c in r.commitments],
                     )
                     for r in f.recommendations
@@ -599,7 +535,7 @@ def record_stance(body: StanceIn, ctx: ApiParticipant, session: SessionDep) -> O
 )
 def set_name_consent(body: NameConsentIn, ctx: ApiParticipant, session: SessionDep) -> NameConsentOut:
     row = endorsements.set_name_consent(session, ctx.participant, body.named)
-    return NameConsentOut(named=row.named, recorded_at=row.recorded_at)
+    return NameConsentOut.model_validate(row)
 
 
 # --- the public tracker -----------------------------------------------------------------------------------------
@@ -625,32 +561,9 @@ def get_public_tracker(slug: str, session: SessionDep) -> TrackerPublic:
     board = tracking.tracker(session, dialogue)
     return TrackerPublic(
         status_counts=board.status_counts(),
-        recommendations=[
-            TrackedRecommendationPublic(
-                number=r.number,
-                title=r.title,
-                text=r.text,
-                focus_area=r.focus_area,
-                outcome=r.outcome,
-                commitments=[
-                    CommitmentPublic(
-                        id=c.id,
-                        actor=c.actor,
-                        description=c.description,
-                        due_on=c.due_on,
-                        status=c.status,
-                        progress=c.progress,
-                        overdue=c.overdue,
-                        evidence=_evidence_out(c),
-                    )
-                    for c in r.commitments
-                ],
-            )
-            for r in board.recommendations
-        ],
+        recommendations=[TrackedRecommendationPublic.model_validate(r) for r in board.recommendations],
         activity=[
-            ActivityOut(at=a.created_at, message=a.message)
-            for a in activity(session, dialogue, public_only=True, limit=PUBLIC_ACTIVITY_LIMIT)
+            _activity(a) for a in activity(session, dialogue, public_only=True, limit=PUBLIC_ACTIVITY_LIMIT)
         ],
     )
 

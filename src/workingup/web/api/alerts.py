@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from workingup.services.coordination_watch import LiveAlerts, Watchman
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import error_responses
-from workingup.web.schemas import LiveAlertsOut, LiveBlocOut, PushOut
+from workingup.web.schemas import LiveAlertsOut
 from workingup.web.security import ApiDialogueFacilitator
 from workingup.web.state import app_state
 
@@ -15,24 +15,7 @@ router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWor
 
 
 def alerts_out(alerts: LiveAlerts) -> LiveAlertsOut:
-    return LiveAlertsOut(
-        checked_at=alerts.checked_at,
-        window_seconds=alerts.window_seconds,
-        voters_in_window=alerts.voters_in_window,
-        under_way=alerts.under_way,
-        blocs=[
-            LiveBlocOut(
-                size=b.size,
-                agreement=b.agreement,
-                mean_shared=b.mean_shared,
-                first_vote_at=b.first_vote_at,
-                last_vote_at=b.last_vote_at,
-                under_way=b.under_way,
-                pushes=[PushOut.model_validate(vars(p)) for p in b.pushes],
-            )
-            for b in alerts.blocs
-        ],
-    )
+    return LiveAlertsOut.model_validate(alerts)
 
 
 def watchman(request: Request) -> Watchman:

@@ -13,14 +13,13 @@ from fastapi import APIRouter, Query, Request, Response, status
 from workingup.domain import Role, StatementKind
 from workingup.services import accounts, moderation, records, roster, setup
 from workingup.services.errors import NotFound, Unauthenticated
-from workingup.web.analysis_view import ScoredStatement, analysis_view
+from workingup.web.analysis_view import analysis_view
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.exports import csv_response, polis_zip_response
 from workingup.web.limits import check_limit
 from workingup.web.schemas import (
     AnalysisOut,
-    BalanceFlagOut,
     BalanceOut,
     BalanceRowOut,
     BulkModerationIn,
@@ -28,9 +27,7 @@ from workingup.web.schemas import (
     CoordinatedBlocOut,
     DialogueForFacilitator,
     FacilitatorSelf,
-    FocusAreaForFacilitator,
     FocusAreaIn,
-    GroupOut,
     InquiryAreaIn,
     InvitationCreatedOut,
     InvitationForFacilitator,
@@ -38,15 +35,12 @@ from workingup.web.schemas import (
     LoginIn,
     ParticipantForFacilitator,
     PhaseAdvanceIn,
-    PhaseChangeOut,
     QueuePageOut,
-    RepresentativeOut,
-    ScoredStatementOut,
     SeedStatementIn,
     SessionOut,
     SettingsIn,
     StatementForFacilitator,
-    VerdictOut,
+    out,
 )
 from workingup.web.security import ApiDialogueFacilitator, ApiFacilitator, BearerDep, now, session_policy
 from workingup.web.state import app_state
@@ -57,9 +51,12 @@ router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWor
 
 def facilitator_self(session: SessionDep, f: records.Facilitator) -> FacilitatorSelf:
     dialogues = [d.slug for d in accounts.facilitated_dialogues(session, f.id)]
-    return FacilitatorSelf(
-        id=f.id, email=f.email, display_name=f.display_name, is_demo=f.is_demo, dialogues=dialogues
-    )
+    return out(FacilitatorSelf, f, dialogues=dialogues)
+
+
+def session_out(session: SessionDep, opened: accounts.NewSession) -> SessionOut:
+    """A new session with its token, the only answer that carries one."""
+    return out(SessionOut, opened, facilitator=facilitator_self(session, opened.facilitator))
 
 
 @router.post(
@@ -79,11 +76,7 @@ def sign_in(request: Request, body: LoginIn, session: SessionDep) -> SessionOut:
         policy=session_policy(request),
         now=now(request),
     )
-    return SessionOut(
-        token=opened.token,
-        expires_at=opened.expires_at,
-        facilitator=facilitator_self(session, opened.facilitator),
-    )
+    return session_out(session, opened)
 
 
 @router.delete(
@@ -110,26 +103,7 @@ def get_facilitator_self(facilitator: ApiFacilitator, session: SessionDep) -> Fa
 
 
 def _dialogue(d: records.Dialogue) -> DialogueForFacilitator:
-    return DialogueForFacilitator(
-        slug=d.slug,
-        title=d.title,
-        phase=d.phase,
-        next_phase=d.phase.next(),
-        open_join=d.open_join,
-        published=d.published,
-        require_sector=d.require_sector,
-        require_leaning=d.require_leaning,
-        focus_areas=[
-            FocusAreaForFacilitator(
-                key=fa.key,
-                title=fa.title,
-                description=fa.description,
-                inquiry_areas=[{"key": ia.key, "title": ia.title} for ia in fa.inquiry_areas],
-            )
-            for fa in d.focus_areas
-        ],
-        phase_changes=[PhaseChangeOut(phase=pc.phase, changed_at=pc.changed_at) for pc in d.phase_changes],
-    )
+    return out(DialogueForFacilitator, d, next_phase=d.phase.next())
 
 
 @router.get(
@@ -206,23 +180,7 @@ def add_inquiry_area(
 )
 def get_balance_audit(ctx: ApiDialogueFacilitator, session: SessionDep) -> BalanceOut:
     audit = roster.balance_audit(session, ctx.dialogue)
-    return BalanceOut(
-        rows=[
-            BalanceRowOut(
-                sector_key=r.sector_key,
-                sector_label=r.sector_label,
-                seats=r.seats,
-                left=r.by_side["left"],
-                center=r.by_side["center"],
-                right=r.by_side["right"],
-                undisclosed=r.by_side["undisclosed"],
-                total=r.total,
-            )
-            for r in audit.rows
-        ],
-        totals=audit.totals,
-        flags=[BalanceFlagOut(kind=f.kind, subject=f.subject, detail=f.detail) for f in audit.flags],
-    )
+    return out(BalanceOut, audit, rows=[out(BalanceRowOut, r, **r.by_side) for r in audit.rows])
 
 
 @router.get(
@@ -239,19 +197,7 @@ def list_participants(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ParticipantForFacilitator]:
     people = roster.participants(session, ctx.dialogue, role, offset=offset, limit=limit)
-    return [
-        ParticipantForFacilitator(
-            id=p.id,
-            display_name=p.display_name,
-            role=p.role,
-            sector=p.sector,
-            leaning=p.leaning,
-            simulated=p.simulated,
-            consented_at=p.consented_at,
-            created_at=p.created_at,
-        )
-        for p in people
-    ]
+    return [ParticipantForFacilitator.model_validate(p) for p in people]
 
 
 @router.delete(
@@ -269,15 +215,7 @@ def revoke_participant_token(
 
 
 def _invitation(i: records.Invitation) -> InvitationForFacilitator:
-    return InvitationForFacilitator(
-        id=i.id,
-        label=i.label,
-        role=i.role,
-        sector=i.sector,
-        status=i.status,
-        created_at=i.created_at,
-        accepted_at=i.accepted_at,
-    )
+    return InvitationForFacilitator.model_validate(i)
 
 
 def _created(request: Request, created: roster.NewInvitation) -> InvitationCreatedOut:
@@ -339,17 +277,12 @@ def reissue_invitation(
 
 def _statement_out(row: moderation.QueueRow) -> StatementForFacilitator:
     st = row.statement
-    return StatementForFacilitator(
-        id=st.id,
-        text=st.text,
+    return out(
+        StatementForFacilitator,
+        st,
         focus_area=row.focus_area,
-        kind=st.kind,
-        moderation=st.moderation,
-        is_seed=st.is_seed,
-        is_meta=st.is_meta,
         from_participant=st.author_id is not None,
         votes=row.votes,
-        created_at=st.created_at,
     )
 
 
@@ -376,13 +309,7 @@ def list_statements_for_moderation(
     params = {"status": status_filter, "focus_area": focus_area or "", "kind": kind.value if kind else ""}
     params |= {"origin": origin or "", "q": q}
     result = moderation.queue(session, ctx.dialogue, queue_filter(params), page, page_size)
-    return QueuePageOut(
-        items=[_statement_out(r) for r in result.rows],
-        page=result.page,
-        page_size=result.page_size,
-        total=result.total,
-        pages=result.pages,
-    )
+    return out(QueuePageOut, result, items=[_statement_out(r) for r in result.rows])
 
 
 @router.post(
@@ -455,46 +382,9 @@ def _analysis_out(session: SessionDep, dialogue: records.Dialogue) -> AnalysisOu
     if view is None:
         raise NotFound("there is no analysis of this dialogue yet (it needs votes from at least two people)")
 
-    def scored(items: list[ScoredStatement]) -> list[ScoredStatementOut]:
-        return [
-            ScoredStatementOut(statement_id=s.statement_id, text=s.text, score=s.score, detail=s.detail)
-            for s in items
-        ]
-
-    return AnalysisOut(
-        run_at=view.run_at,
-        n_participants=view.n_participants,
-        n_clustered=view.n_clustered,
-        n_votes=view.n_votes,
-        groups=[
-            GroupOut(
-                label=g.label,
-                name=g.name,
-                size=g.size,
-                representative=[
-                    RepresentativeOut(
-                        statement_id=r.statement_id,
-                        text=r.text,
-                        direction="agree" if r.direction == "agree" else "disagree",
-                        n_success=r.n_success,
-                        n_trials=r.n_trials,
-                        percent=r.percent,
-                    )
-                    for r in g.representative
-                ],
-            )
-            for g in view.groups
-        ],
-        consensus_agree=scored(view.consensus_agree),
-        consensus_disagree=scored(view.consensus_disagree),
-        group_consensus=scored(view.group_consensus),
-        divisive=scored(view.divisive),
-        verdicts=[
-            VerdictOut.model_validate(
-                {"statement_id": v.statement_id, "text": v.text, "verdict": v.verdict, "reason": v.reason}
-            )
-            for v in view.verdicts
-        ],
+    return out(
+        AnalysisOut,
+        view,
         coordinated_blocs=[
             CoordinatedBlocOut(size=b.size, agreement=b.agreement, shared=b.mean_shared)
             for b in view.coordinated

@@ -28,6 +28,7 @@ from workingup.themes.statements import CandidateStatement
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.pages.listening import MAX_UPLOAD_BYTES
+from workingup.web.schemas import out
 from workingup.web.schemas_agenda import (
     AdoptIn,
     CandidateStatementOut,
@@ -36,7 +37,6 @@ from workingup.web.schemas_agenda import (
     ListeningSessionIn,
     ListeningSessionOut,
     OriginOut,
-    QuoteOut,
     SimilarOut,
     ThemeOut,
     ThemeRunOut,
@@ -53,23 +53,11 @@ _typed = TypeAdapter(list[ContributionIn])
 
 
 def _session_out(row: records.ListeningSessionRow) -> ListeningSessionOut:
-    return ListeningSessionOut(
-        id=row.id,
-        held_on=row.held_on,
-        place=row.place,
-        facilitator=row.facilitator,
-        consent_recorded=row.consent_recorded,
-        consent_to_name=row.consent_to_name,
-        notes=row.notes,
-        illustrative=row.illustrative,
-        contributions=len(row.contributions),
-    )
+    return out(ListeningSessionOut, row, contributions=len(row.contributions))
 
 
 def _contribution_out(row: records.ContributionRow) -> ContributionOut:
-    return ContributionOut(
-        id=row.id, external_id=row.external_id, speaker=row.speaker, text=row.text, line=row.line
-    )
+    return ContributionOut.model_validate(row)
 
 
 @router.get(
@@ -214,47 +202,27 @@ async def add_contributions(
 
 
 def _candidate_out(index: int, c: CandidateStatement) -> CandidateStatementOut:
-    return CandidateStatementOut(
+    return out(
+        CandidateStatementOut,
+        c,
         index=index,
-        text=c.text,
-        contribution_id=int(c.contribution_id),
-        start=c.start,
-        end=c.end,
-        suggested_kind=c.suggested_kind,
-        similar_existing=[
-            SimilarOut(
-                statement_id=None if m.id is None else int(m.id), text=m.text, similarity=float(m.similarity)
-            )
-            for m in c.similar_existing
-        ],
+        similar_existing=[out(SimilarOut, m, statement_id=m.id) for m in c.similar_existing],
     )
 
 
 def _run_out(session: Session, dialogue: records.Dialogue, run: listening.ThemeRun) -> ThemeRunOut:
     focus = {m["theme_id"]: m.get("focus_area") for m in run.focus}
-    return ThemeRunOut(
+    return out(
+        ThemeRunOut,
+        run,
         run_id=run.id,
-        method=run.method,
         n_contributions=run.result.n_contributions,
         unthemed=len(run.result.other),
         themes=[
-            ThemeOut(
-                id=t.id,
-                label=t.label,
-                key_terms=list(t.key_terms),
-                size=t.size,
-                cohesion=t.cohesion,
+            out(
+                ThemeOut,
+                t,
                 focus_area=focus.get(t.id),
-                quotes=[
-                    QuoteOut(
-                        contribution_id=int(q.contribution_id),
-                        text=q.text,
-                        start=q.start,
-                        end=q.end,
-                        speaker=q.speaker,
-                    )
-                    for q in t.quotes
-                ],
                 candidates=[
                     _candidate_out(i, c)
                     for i, c in enumerate(listening.candidates_for(session, dialogue, run, t.id))
@@ -334,14 +302,7 @@ def adopt_candidate_statement(body: AdoptIn, ctx: ApiDialogueFacilitator, sessio
 
 def _origins(session: Session, dialogue: records.Dialogue) -> list[OriginOut]:
     return [
-        OriginOut(
-            statement_id=statement.id,
-            text=statement.text,
-            theme_run_id=origin.theme_run_id,
-            theme_id=origin.theme_id,
-            contribution_id=origin.contribution_id,
-            quote=origin.quote,
-        )
+        out(OriginOut, origin, text=statement.text)
         for statement, origin in listening.origins(session, dialogue)
     ]
 

@@ -31,6 +31,7 @@ from workingup.web.schemas import (
     SubmissionOut,
     VoteIn,
     VoteOut,
+    out,
 )
 from workingup.web.security import ApiParticipant, BearerDep
 from workingup.web.state import app_state
@@ -40,14 +41,7 @@ router = APIRouter(prefix="/api/v1", tags=["participant"], route_class=UnitOfWor
 
 
 def _self(participant: records.Participant, dialogue: records.Dialogue) -> ParticipantSelf:
-    return ParticipantSelf(
-        id=participant.id,
-        dialogue=dialogue.slug,
-        role=participant.role,
-        sector=participant.sector,
-        leaning=participant.leaning,
-        consented_at=participant.consented_at,
-    )
+    return out(ParticipantSelf, participant, dialogue=dialogue.slug)
 
 
 def _profile(body: ProfileIn) -> participation.Profile:
@@ -56,13 +50,11 @@ def _profile(body: ProfileIn) -> participation.Profile:
 
 def _statement(statement: records.Statement, dialogue: records.Dialogue) -> StatementForParticipant:
     area = next((fa.title for fa in dialogue.focus_areas if fa.id == statement.focus_area_id), None)
-    return StatementForParticipant(
-        id=statement.id, text=statement.text, focus_area=area, kind=statement.kind, is_meta=statement.is_meta
-    )
+    return out(StatementForParticipant, statement, focus_area=area)
 
 
 def _progress(p: participation.VotingProgress) -> ProgressOut:
-    return ProgressOut(voted=p.voted, total=p.total, remaining=p.remaining)
+    return ProgressOut.model_validate(p)
 
 
 @router.post(
@@ -171,17 +163,7 @@ async def cast_vote(
     responses=error_responses(401, 403, 404),
 )
 def list_own_votes(ctx: ApiParticipant, session: SessionDep) -> list[MyVoteOut]:
-    return [
-        MyVoteOut(
-            statement_id=v.statement_id,
-            text=v.text,
-            focus_area=v.focus_area,
-            value=int(v.value),
-            voted_at=v.voted_at,
-            open_for_voting=v.open_for_voting,
-        )
-        for v in participation.my_votes(session, ctx.participant)
-    ]
+    return [out(MyVoteOut, v, value=int(v.value)) for v in participation.my_votes(session, ctx.participant)]
 
 
 @router.post(
@@ -209,12 +191,12 @@ def submit_statement(
     duplicate = _statement(result.duplicate, ctx.dialogue) if result.duplicate else None
     if result.statement is None:  # a likely duplicate, not sent: nothing to keep
         session.rollback()
-        out = SubmissionOut(statement=None, duplicate=duplicate)
-        return JSONResponse(out.model_dump(mode="json"), status_code=status.HTTP_409_CONFLICT)
+        refused = SubmissionOut(statement=None, duplicate=duplicate)
+        return JSONResponse(refused.model_dump(mode="json"), status_code=status.HTTP_409_CONFLICT)
     st = result.statement
     area = next((fa.title for fa in ctx.dialogue.focus_areas if fa.id == st.focus_area_id), None)
     return SubmissionOut(
-        statement=OwnStatementOut(id=st.id, text=st.text, focus_area=area, moderation=st.moderation),
+        statement=out(OwnStatementOut, st, focus_area=area),
         duplicate=duplicate,
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from workingup.services import accounts, records, team
-from workingup.web.api.facilitator import facilitator_self
+from workingup.web.api.facilitator import session_out
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.schemas import (
@@ -16,6 +16,7 @@ from workingup.web.schemas import (
     SessionOut,
     TeamMemberIn,
     TeamMemberOut,
+    out,
 )
 from workingup.web.security import ApiDialogueFacilitator, now, session_policy
 
@@ -23,12 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["facilitator"], route_class=UnitOfWor
 
 
 def _member(account: records.Facilitator, ctx: ApiDialogueFacilitator) -> TeamMemberOut:
-    return TeamMemberOut(
-        id=account.id,
-        email=account.email,
-        display_name=account.display_name,
-        you=account.id == ctx.facilitator.id,
-    )
+    return out(TeamMemberOut, account, you=account.id == ctx.facilitator.id)
 
 
 @router.get(
@@ -67,12 +63,7 @@ def remove_facilitator(facilitator_id: int, ctx: ApiDialogueFacilitator, session
 
 
 def _colleague(invitation: records.ColleagueInvitation) -> ColleagueInvitationOut:
-    return ColleagueInvitationOut(
-        id=invitation.id,
-        email=invitation.email,
-        created_at=invitation.created_at,
-        expires_at=invitation.expires_at,
-    )
+    return ColleagueInvitationOut.model_validate(invitation)
 
 
 @router.get(
@@ -130,6 +121,4 @@ def accept_colleague_invitation(
 ) -> SessionOut:
     account, _dialogue = team.accept(session, token, body.display_name, body.password, now(request))
     opened = accounts.open_session(session, account, policy=session_policy(request), now=now(request))
-    return SessionOut(
-        token=opened.token, expires_at=opened.expires_at, facilitator=facilitator_self(session, account)
-    )
+    return session_out(session, opened)
