@@ -64,5 +64,14 @@ class Database:
                 raise
             session.commit()
 
+    @staticmethod
+    def complete(session: Session) -> None:
+        """Commit a unit of work's writes before its block ends, where the caller knows its work is done.
+
+        Why: a web route's answer is validated in another thread (web/deps.py), and its session must not hold
+        SQLite's write lock while waiting for that thread; committing here, in the runtime, keeps the rule that
+        only the unit of work commits. The block's own commit then has nothing left to write."""
+        session.commit()
+
     def close(self) -> None:
         self.engine.dispose()

@@ -44,7 +44,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 def _commit_sessions(values: dict[str, Any]) -> None:
     for value in values.values():
         if isinstance(value, Session):
-            value.commit()
+            Database.complete(value)
 
 
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
