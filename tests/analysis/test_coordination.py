@@ -186,10 +186,10 @@ def test_degenerate_conversations_answer_without_crashing(case: str) -> None:
         assert report.blocs == ()
 
 
-@pytest.mark.parametrize(("strategy", "recall"), [("noisy", 0.9), ("sub_blocs", 0.5), ("slow_drip", 0.9)])
+@pytest.mark.parametrize(("strategy", "recall"), [("noisy", 0.9), ("sub_blocs", 0.9), ("slow_drip", 0.9)])
 def test_noisy_blocs_are_found_and_honest_people_are_not(strategy: str, recall: float) -> None:
     # 15% of each member's scripted votes flipped, 10% skipped, 20 honest-looking cover votes; 20% of everyone.
-    # Four sub-blocs with scripts of their own are the hardest: their cores merge with honest people (README).
+    # Four sub-blocs with scripts of their own: found as one bloc following their blend, then split by script.
     c = plant_conversation(4000, 150, strategy=strategy, seed=11)
     report = detect_coordination(_planted_matrix(c), first_vote_time=_first_times(c))
     # Identical copies only: it may find members who flipped nothing, never honest people.
@@ -218,3 +218,16 @@ def test_follower_share_recovers_a_known_mixture() -> None:
     log_lr = np.r_[rng.normal(8, 3, 300), rng.normal(-8, 3, 2700)]
     assert abs(_follower_share(log_lr) - 0.1) < 0.01
     assert _follower_share(rng.normal(-8, 3, 3000)) < 0.005
+
+
+@pytest.mark.slow
+def test_sub_blocs_whose_blend_covers_few_statements_are_split_and_found() -> None:
+    # 400 statements: each sub-bloc's camouflage overlaps the others' on a few, so the blend the four are
+    # first found as keeps little beyond the targets, and most members vote on too little of it to be scored
+    # (recall 0.85 without the split). Split by script, each sub-bloc is scored on its own and reported apart.
+    c = plant_conversation(4000, 400, strategy="sub_blocs", seed=3)
+    report = detect_coordination(_planted_matrix(c))
+    flagged = report.flagged()
+    assert flagged[c.members].mean() >= 0.95
+    assert flagged[~c.members].mean() <= 0.005
+    assert len([b for b in report.blocs if b.size >= 100]) >= 4

@@ -70,14 +70,20 @@ from scipy.sparse.csgraph import connected_components
 from workingup.analysis.coordination_candidates import bucket_pairs, signature_buckets, time_buckets
 from workingup.analysis.coordination_script import (
     Followers,
+    OpinionModel,
     departures,
     fit_opinion_model,
     follow_script,
+    joint_posterior,
     script_of,
 )
+from workingup.analysis.coordination_split import split_scripts
 from workingup.analysis.matrix import VoteMatrix
 
 __all__ = ["CoordinatedBloc", "CoordinationReport", "detect_coordination"]
+
+SPLIT_ROUNDS = 3
+"""Rounds of splitting a bloc by script and scoring each sub-script (see `_script_blocs`)."""
 
 FACTORS_BY_ROUND = (1, 1, 1, 1)
 """The opinion model's rank in each scoring round (four rounds: each refits the model without the followers found
@@ -279,6 +285,7 @@ def detect_coordination(
             min_posterior,
             min_bloc_size,
             min_contrary,
+            min_fidelity,
         )
         scripted = [(members, f) for members, f in scripted if _fidelity(f, members) >= min_fidelity]
         if not scripted:
@@ -317,12 +324,15 @@ def _script_blocs(
     min_posterior: float,
     min_size: int,
     min_pushes: int,
+    min_fidelity: float,
 ) -> list[tuple[NDArray[np.int64], Followers]]:
     """Followers of each core's script, against an opinion model fitted without the cores; then once more with
     the scripts and the model re-estimated from the followers found. Members of blocs found in earlier passes
     (`known`) stay out of the model and of the new blocs. A participant follows at most one script
     (the one with the highest likelihood ratio). A script bloc must depart from the model on at least `min_pushes`
-    statements (coordination_script.departures: what sets a campaign apart from a faction)."""
+    statements (coordination_script.departures: what sets a campaign apart from a faction) and follow it on at
+    least `min_fidelity` of their votes; one that does is then split by sub-script where its members follow
+    several (`_split_bloc`)."""
     n_p = matrix.n_participants
     sources = cores
     result: list[tuple[NDArray[np.int64], Followers]] = []
@@ -338,36 +348,126 @@ def _script_blocs(
             model = fit_opinion_model(matrix, exclude, weight=crowding, n_factors=n_factors)
         except ValueError:
             return result
-        scored = [
-            follow_script(
-                matrix,
-                script_of(matrix, members),
-                model,
-                members,
-                min_shared=min_shared,
-                min_agreement=min_agreement,
-                min_posterior=min_posterior,
-            )
-            for members in sources
-        ]
-        best = np.full(n_p, -np.inf)
-        owner = np.full(n_p, -1, dtype=np.int64)
-        for k, followers in enumerate(scored):
-            suspect |= (followers.voted >= min_shared) & (followers.log_lr > 0)
-            better = followers.members & ~known & (followers.log_lr > best)
-            best[better] = followers.log_lr[better]
-            owner[better] = k
-        result = [(np.flatnonzero(owner == k), scored[k]) for k in range(len(scored))]
-        result = [(members, f) for members, f in result if len(members) >= min_size]
+        result, leaning = _score(
+            matrix, sources, model, known, min_shared, min_agreement, min_posterior, min_size
+        )
+        suspect |= leaning
         if not result:
             return result
         sources = [members for members, _ in result]
     # The last round's model was fitted without the previous round's followers, i.e. without (nearly) these.
-    return [
-        (members, f)
-        for members, f in result
-        if departures(matrix, model, members, script_of(matrix, members)) >= min_pushes
+    final: list[tuple[NDArray[np.int64], Followers]] = []
+    taken = known.copy()
+    for members, followers in result:
+        members = members[~taken[members]]
+        targets = departures(matrix, model, members, script_of(matrix, members))
+        if np.sum(targets) < min_pushes or _fidelity(followers, members) < min_fidelity:
+            continue
+        parts = _split_bloc(
+            matrix, members, model, taken, min_shared, min_agreement, min_posterior, min_size
+        ) or [(members, followers)]
+        for part, part_followers in parts:
+            part = part[~taken[part]]
+            # A sub-bloc of a campaign pushes the campaign's targets: a class is kept only if it departs from
+            # the model on at least `min_pushes` of the statements the whole bloc departs on. A faction that is
+            # no campaign cannot become one by being split into small classes, whose means depart by chance.
+            pushed = departures(matrix, model, part, script_of(matrix, part)) & targets
+            if len(part) >= min_size and np.sum(pushed) >= min_pushes:
+                final.append((part, part_followers))
+                taken[part] = True
+    return final
+
+
+def _split_bloc(
+    matrix: VoteMatrix,
+    members: NDArray[np.int64],
+    model: OpinionModel,
+    known: NDArray[np.bool_],
+    min_shared: int,
+    min_agreement: float,
+    min_posterior: float,
+    min_size: int,
+) -> list[tuple[NDArray[np.int64], Followers]] | None:
+    """A bloc's followers by sub-script, or None when its members follow one script.
+
+    Why: a campaign of several sub-scripts is found as one bloc following their blend, against which many of
+    its members match too little, or vote on too few of its statements, to be scored. Split by script
+    (analysis/coordination_split.py), each sub-script is scored on its own, against the same model (fitted
+    without the blend's followers). The sub-scripts' followers may include members of a sub-bloc the blend
+    missed altogether, so the split is made again on everyone found, until no one new is found (at most
+    `SPLIT_ROUNDS`). Members are grouped by the latent class model, not by likelihood ratio: the shared targets
+    carry the ratio and cannot tell sub-scripts apart; and each must follow their own class's script."""
+    found = members
+    result: list[tuple[NDArray[np.int64], Followers]] | None = None
+    for _ in range(SPLIT_ROUNDS):
+        classes = split_scripts(matrix, found, min_size=min_size)
+        if len(classes.groups) == 1:
+            break
+        scored = [
+            follow_script(
+                matrix,
+                script_of(matrix, group),
+                model,
+                group,
+                min_shared=min_shared,
+                min_agreement=min_agreement,
+                min_posterior=min_posterior,
+            )
+            for group in classes.groups
+        ]
+        # One mixture over the sub-scripts decides who follows the campaign (coordination_script.joint_posterior:
+        # the posterior of following any of them), the class model which sub-script; a follower must also match
+        # that sub-script on `min_agreement` of their votes on it.
+        posterior = joint_posterior(scored, min_shared=min_shared)
+        now = np.flatnonzero((posterior.sum(axis=1) >= min_posterior) & ~known)
+        label = classes.classify(matrix, now)
+        agrees = np.stack([f.matched >= min_agreement * f.voted for f in scored], axis=1)
+        own = agrees[now, label]
+        result = [(now[(label == k) & own], scored[k]) for k in range(len(scored))]
+        result = [(part, f) for part, f in result if len(part) >= min_size]
+        kept = np.sort(np.concatenate([part for part, _ in result])) if result else now[:0]
+        if np.array_equal(kept, found):
+            break
+        found = kept
+    return result
+
+
+def _score(
+    matrix: VoteMatrix,
+    sources: list[NDArray[np.int64]],
+    model: OpinionModel,
+    known: NDArray[np.bool_],
+    min_shared: int,
+    min_agreement: float,
+    min_posterior: float,
+    min_size: int,
+) -> tuple[list[tuple[NDArray[np.int64], Followers]], NDArray[np.bool_]]:
+    """Followers of each source's script, each participant with the one script they follow best (the highest
+    likelihood ratio), blocs under `min_size` dropped;
+    and who leans towards any script (a positive likelihood ratio on enough of its statements)."""
+    n_p = matrix.n_participants
+    scored = [
+        follow_script(
+            matrix,
+            script_of(matrix, members),
+            model,
+            members,
+            min_shared=min_shared,
+            min_agreement=min_agreement,
+            min_posterior=min_posterior,
+        )
+        for members in sources
     ]
+    best = np.full(n_p, -np.inf)
+    owner = np.full(n_p, -1, dtype=np.int64)
+    leaning = np.zeros(n_p, dtype=bool)
+    for k, followers in enumerate(scored):
+        leaning |= (followers.voted >= min_shared) & (followers.log_lr > 0)
+        better = followers.members & ~known & (followers.log_lr > best)
+        best[better] = followers.log_lr[better]
+        owner[better] = k
+    result = [(np.flatnonzero(owner == k), scored[k]) for k in range(len(scored))]
+    return [(members, f) for members, f in result if len(members) >= min_size], leaning
 
 
 def _fidelity(followers: Followers, members: NDArray[np.int64]) -> float:

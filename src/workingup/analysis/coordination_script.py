@@ -36,7 +36,15 @@ from numpy.typing import NDArray
 from workingup.analysis.factorization import fit_factorization
 from workingup.analysis.matrix import VoteMatrix
 
-__all__ = ["OpinionModel", "Script", "departures", "fit_opinion_model", "follow_script", "script_of"]
+__all__ = [
+    "OpinionModel",
+    "Script",
+    "departures",
+    "fit_opinion_model",
+    "follow_script",
+    "joint_posterior",
+    "script_of",
+]
 
 _P_FLOOR = 0.02
 """Probabilities are kept in [2%, 98%]: a linear fit can predict beyond 0–1, and no vote is certain."""
@@ -228,6 +236,39 @@ def _follower_share(log_lr: NDArray[np.float64], tol: float = 1e-7) -> float:
     return share
 
 
+def joint_posterior(scored: list[Followers], *, min_shared: int, tol: float = 1e-7) -> NDArray[np.float64]:
+    """P(participant follows script k | votes) for several scripts at once, shape (n_participants, k).
+
+    Why not each script's own test: scored one by one, every script's share of followers π_k is estimated among
+    those who voted on enough of *its* statements, mostly its own followers, so each bar is low, and an honest
+    participant gets as many chances to pass as there are scripts. Here one mixture explains everyone who voted
+    on enough of any script: follower of script k with probability π_k (likelihood ratio LR_ik against the
+    opinion model), else independent; the π_k are its EM fixed point. A script a participant did not vote
+    enough of gives no evidence either way (LR 1) but no way to be its follower either.
+    """
+    if not scored:
+        return np.zeros((0, 0))
+    log_lr = np.stack([np.clip(f.log_lr, -50, 50) for f in scored], axis=1)
+    eligible = np.stack([f.voted >= min_shared for f in scored], axis=1)
+    ratio = np.where(eligible, np.exp(log_lr), 0.0)
+    anyone: NDArray[np.bool_] = np.asarray(eligible.any(axis=1))
+    k = ratio.shape[1]
+    share = np.full(k, 0.1 / k)
+    posterior = np.zeros_like(ratio)
+    for _ in range(200):
+        weighted = ratio * share[None, :]
+        posterior = weighted / (weighted.sum(axis=1, keepdims=True) + 1.0 - share.sum())
+        new = np.clip(posterior[anyone].mean(axis=0) if anyone.any() else share, 1e-6, None)
+        new = new / max(1.0, new.sum() / (1 - 1e-6))
+        if np.max(np.abs(new - share)) < tol:
+            share = new
+            break
+        share = new
+    weighted = ratio * share[None, :]
+    posterior = weighted / (weighted.sum(axis=1, keepdims=True) + 1.0 - share.sum())
+    return np.asarray(np.where(anyone[:, None], posterior, 0.0))
+
+
 def departures(
     matrix: VoteMatrix,
     model: OpinionModel,
@@ -235,7 +276,7 @@ def departures(
     script: Script,
     *,
     min_departure: float = 0.4,
-) -> int:
+) -> NDArray[np.bool_]:
     """Statements on which the members, as one, vote against what the opinion model predicts for them: at least
     half of them voted agree or disagree on it, and their share of agrees departs from the model's prediction for
     those same members by at least `min_departure`.
@@ -261,4 +302,4 @@ def departures(
     mean = np.divide(
         np.bincount(c, weights=residual, minlength=n_s), count, out=np.zeros(n_s), where=count > 0
     )
-    return int(np.sum((count >= 0.5 * len(members)) & (np.abs(mean) >= min_departure)))
+    return np.asarray((count >= 0.5 * len(members)) & (np.abs(mean) >= min_departure))
