@@ -47,9 +47,11 @@ script bloc must depart from the model by 0.4 or more on at least `min_contrary`
 small groups with strong departures (6–30 people in four conversations, depending on the seed), each reported
 with its evidence for a facilitator to judge (benchmarks/coordination/README.md).
 
-Where it falls short: several sub-blocs that share their targets but not their camouflage can hide in one core
-dominated by honest people, and the blended script finds only some of them (benchmark: recall 0.88–0.95 at
-200k votes, 0.81 at 760k).
+Several sub-blocs that share their targets but not their camouflage are found first as one bloc following their
+blend; it is then split by script (analysis/coordination_split.py) and each sub-script is scored on its own
+(benchmark: recall 0.95–0.99 from 200k to 1M votes, where the blend alone found 0.81 at 760k). The split costs
+O(max_fit × S × classes) per bloc for the class model (a fixed sample of at most 5,000 members) and O(V) per
+sub-script scored.
 
 Mitigation (used by the bridging and bloc lenses): each member of a bloc is weighted 1/size — the bloc keeps
 one voice. Not excluding: like-minded real people exist and should count once; not an arbitrary down-weight:
