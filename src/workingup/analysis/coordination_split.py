@@ -13,9 +13,11 @@ between 1 and `max_classes`. "Not voted" is a category on purpose: which stateme
 part of it as how it votes. BIC prefers one class unless the members really follow different scripts, so a bloc
 that follows one script is left whole; each class of at least `min_size` members then proposes its own script.
 
-Bounds, with m members, S statements (those at least a tenth of the members voted on, at most `max_statements`)
-and K = max_classes: the model is fitted on at most `max_fit` members (a fixed sample), O(restarts × iterations ×
-max_fit × S × K) time and O(max_fit × S) memory; assigning every member is O(m × S × K), in chunks.
+Bounds, with m members, S statements (those at least a tenth of the members voted on, at most `max_statements`),
+K = max_classes and v the votes of the fitted members on those statements: the model is fitted on at most
+`max_fit` members (a fixed sample), O(K² × restarts × iterations × (v + max_fit)) time (the votes enter as a sparse
+indicator; the search over K stops once BIC has risen twice) and O(v + max_fit × K) memory; assigning every
+member is O((votes + m) × K), in chunks.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from workingup.analysis.matrix import VoteMatrix
@@ -42,7 +45,7 @@ class ScriptClasses:
     statements: NDArray[np.int64]
     """Matrix columns the model describes."""
     log_theta: NDArray[np.float64]
-    """Shape (classes, statements × 4): log P(category | class)."""
+    """Shape (classes, statements, 4): log P(category | class)."""
     log_weight: NDArray[np.float64]
     kept: NDArray[np.int64]
     """For each group, its class in the model."""
@@ -57,7 +60,8 @@ class ScriptClasses:
         return np.concatenate(
             [
                 np.argmax(
-                    _log_joint(_onehot(_codes(matrix, chunk, self.statements)), log_theta, log_weight), axis=1
+                    _log_joint(_indicator(_codes(matrix, chunk, self.statements)), log_theta, log_weight),
+                    axis=1,
                 )
                 for chunk in np.array_split(participants, max(1, len(participants) // 50_000 + 1))
             ]
@@ -88,17 +92,20 @@ def split_scripts(
     fit_rows = members
     if len(members) > max_fit:
         fit_rows = np.sort(rng.choice(members, max_fit, replace=False))
-    onehot = _onehot(_codes(matrix, fit_rows, statements))
+    votes = _indicator(_codes(matrix, fit_rows, statements))
     n, s = len(fit_rows), len(statements)
     best: tuple[float, NDArray[np.float64], NDArray[np.float64]] | None = None
+    worse = 0
     for k in range(1, max_classes + 1):
-        if n < k * min_size:
+        if n < k * min_size or worse == 2:  # BIC rose twice in a row: more classes only overfit
             break
-        loglik, log_theta, log_weight = _fit(onehot, k, restarts, max_iter, rng)
+        loglik, log_theta, log_weight = _fit(votes, k, restarts, max_iter, rng)
         parameters = k * s * (_CATEGORIES - 1) + (k - 1)
         bic = -2.0 * loglik + parameters * np.log(n)
         if best is None or bic < best[0]:
-            best = (bic, log_theta, log_weight)
+            best, worse = (bic, log_theta, log_weight), 0
+        else:
+            worse += 1
     assert best is not None
     _, log_theta, log_weight = best
     if len(log_weight) == 1:
@@ -142,42 +149,46 @@ def _codes(
     return codes
 
 
-def _onehot(codes: NDArray[np.int8]) -> NDArray[np.float64]:
-    """(n, S × categories) indicator matrix, so a class's log-likelihood is one matrix product."""
-    n, s = codes.shape
-    out = np.zeros((n, s * _CATEGORIES))
-    out[
-        np.repeat(np.arange(n), s), (np.arange(s) * _CATEGORIES)[None, :].repeat(n, 0).ravel() + codes.ravel()
-    ] = 1.0
-    return out
+def _indicator(codes: NDArray[np.int8]) -> sp.csr_array:
+    """(n, S × 3) sparse indicator of the votes cast (disagree, pass, agree per statement); "not voted" is what
+    is left, so a class's log-likelihood is its all-not-voted baseline plus one sparse product over the votes."""
+    rows, cols = np.nonzero(codes)
+    data = np.ones(len(rows))
+    index = cols * (_CATEGORIES - 1) + codes[rows, cols].astype(np.int64) - 1
+    return sp.csr_array((data, (rows, index)), shape=(codes.shape[0], codes.shape[1] * (_CATEGORIES - 1)))
 
 
 def _log_joint(
-    onehot: NDArray[np.float64], log_theta: NDArray[np.float64], log_weight: NDArray[np.float64]
+    votes: sp.csr_array, log_theta: NDArray[np.float64], log_weight: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """log P(class c) + log P(votes | class c), shape (n, classes)."""
-    return np.asarray(onehot @ log_theta.T + log_weight[None, :])
+    """log P(class c) + log P(votes | class c), shape (n, classes); `log_theta` is (classes, S, 4)."""
+    baseline = log_theta[:, :, 0].sum(axis=1)
+    lift = (log_theta[:, :, 1:] - log_theta[:, :, :1]).reshape(len(log_theta), -1)
+    return np.asarray(votes @ lift.T + (baseline + log_weight)[None, :])
 
 
 def _fit(
-    onehot: NDArray[np.float64], k: int, restarts: int, max_iter: int, rng: np.random.Generator
+    votes: sp.csr_array, k: int, restarts: int, max_iter: int, rng: np.random.Generator
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     """EM for a k-class model, best of `restarts` random starts. Category probabilities are smoothed by one
     pseudo-vote per category (a MAP estimate), so no vote is impossible under any class."""
-    n, width = onehot.shape
-    s = width // _CATEGORIES
+    n, width = votes.shape
+    s = width // (_CATEGORIES - 1)
+    votes_t = votes.T.tocsr()
     best: tuple[float, NDArray[np.float64], NDArray[np.float64]] | None = None
     for _ in range(restarts if k > 1 else 1):
         resp = rng.dirichlet(np.ones(k), size=n)
         previous = -np.inf
         loglik = -np.inf
-        log_theta = np.zeros((k, width))
+        log_theta = np.zeros((k, s, _CATEGORIES))
         log_weight = np.zeros(k)
         for _ in range(max_iter):
-            counts = (resp.T @ onehot).reshape(k, s, _CATEGORIES) + 1.0
-            log_theta = np.log(counts / counts.sum(axis=2, keepdims=True)).reshape(k, width)
-            log_weight = np.log((resp.sum(axis=0) + 1e-9) / (n + k * 1e-9))
-            joint = _log_joint(onehot, log_theta, log_weight)
+            mass = resp.sum(axis=0)
+            cast = np.asarray(votes_t @ resp).T.reshape(k, s, _CATEGORIES - 1)
+            counts = np.concatenate([(mass[:, None] - cast.sum(axis=2))[:, :, None], cast], axis=2) + 1.0
+            log_theta = np.log(counts / counts.sum(axis=2, keepdims=True))
+            log_weight = np.log((mass + 1e-9) / (n + k * 1e-9))
+            joint = _log_joint(votes, log_theta, log_weight)
             top = joint.max(axis=1, keepdims=True)
             norm = top[:, 0] + np.log(np.exp(joint - top).sum(axis=1))
             resp = np.exp(joint - norm[:, None])
