@@ -278,3 +278,39 @@ def test_sign_in_attempts_are_rate_limited_per_address(database: Database, dialo
         assert client.post("/api/v1/sessions", json=right).status_code == 429  # the same address, any case
         other = client.post("/api/v1/sessions", json={"email": "x@example.org", "password": "p"})
         assert other.status_code == 401
+
+
+def test_a_stranger_failing_elsewhere_cannot_lock_a_facilitator_out(
+    database: Database, dialogue: str
+) -> None:
+    """Issue 19: failures were counted per e-mail address, so wrong passwords from anywhere locked the account."""
+    add_facilitator(database, "owner@example.org", dialogue)
+    app = create_app(database, rate_limits=RateLimits(sign_in=Limit(per_minute=1, burst=2)))
+    wrong = {"email": "owner@example.org", "password": "not it"}
+    right = {"email": "owner@example.org", "password": PASSWORD}
+    with (
+        TestClient(app, client=("203.0.113.66", 50000)) as stranger,
+        TestClient(app, client=("198.51.100.9", 50000)) as owner,
+    ):
+        codes = [stranger.post("/api/v1/sessions", json=wrong).status_code for _ in range(5)]
+        assert codes == [401, 401, 429, 429, 429]
+        assert owner.post("/api/v1/sessions", json=right).status_code == 201
+        # The sign-in page counts the same way.
+        page = owner.post("/login", data={"csrf_token": csrf(owner), **right})
+        assert page.status_code == 200
+        assert page.url.path.startswith("/f/")  # signed in, at their dialogue
+        # Successes are not counted: the owner signs in again and again.
+        assert [owner.post("/api/v1/sessions", json=right).status_code for _ in range(4)] == [201] * 4
+
+
+def test_one_address_failing_on_many_accounts_is_held_back(database: Database, dialogue: str) -> None:
+    limits = RateLimits(sign_in=Limit(per_minute=1, burst=2), sign_in_address=Limit(per_minute=1, burst=3))
+    app = create_app(database, rate_limits=limits)
+    with TestClient(app, client=("203.0.113.66", 50000)) as script:
+        codes = [
+            script.post("/api/v1/sessions", json={"email": f"n{i}@example.org", "password": "x"}).status_code
+            for i in range(5)
+        ]
+        assert codes == [401, 401, 401, 429, 429]
+        refused = script.post("/api/v1/sessions", json={"email": "n9@example.org", "password": "x"})
+        assert refused.json()["detail"].startswith("too many sign-in attempts")
