@@ -303,6 +303,9 @@ def hostile_world(
                 select(models.Statement).where(models.Statement.text == HOSTILE)
             ).one()
         _post(facilitator, f"/f/{slug}/moderation", ids=[str(statement.id)], action="accept")
+        # Someone votes on it, so it appears under "my votes" (and a recommendation may rest on it).
+        join_page(voter, slug)
+        _post(voter, f"/d/{slug}/my-votes", statement_id=str(statement.id), value="1")
         # A seed statement, a recommendation resting on the hostile statement, a commitment, a milestone.
         _post(facilitator, f"/f/{slug}/statements", text=f"Seed {HOSTILE} <b>bold</b>", focus_area=area)
         _post(
@@ -331,15 +334,16 @@ def hostile_world(
         )
         assert 'href="javascript:' not in page  # refused; the refusal quotes it as text
         _post(facilitator, f"/f/{slug}/agenda/round", rule="unanimity")
-        _post(
-            facilitator, f"/f/{slug}/tracker/commitments", recommendation="R1", actor=SQL, description=HOSTILE
-        )
         # A stakeholder's reservation (the stakeholders are simulated: recorded through the service).
         with database.transaction() as session:
             d = session.get_one(models.Dialogue, table.dialogue_id)
             endorsements.record(session, d, table.stakeholders[0], "R1", "reservations", HOSTILE)
             for pid in table.stakeholders[1:]:
                 endorsements.record(session, d, pid, "R1", "endorse", "")
+        # Adopted, so a commitment can be recorded against it.
+        _post(
+            facilitator, f"/f/{slug}/tracker/commitments", recommendation="R1", actor=SQL, description=HOSTILE
+        )
         # A listening session whose notes quote the hostile words, through the upload form.
         _post(
             facilitator,
@@ -367,9 +371,6 @@ def hostile_world(
         assert response.status_code == 200, response.text[:500]
         with database.transaction() as session:
             listening.run_themes(session, session.get_one(models.Dialogue, table.dialogue_id), method="tfidf")
-        # Someone votes on it, so it appears under "my votes".
-        join_page(voter, slug)
-        _post(voter, f"/d/{slug}/my-votes", statement_id=str(statement.id), value="1")
         yield {
             "database": database,
             "slug": slug,
