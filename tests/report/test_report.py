@@ -286,3 +286,12 @@ def test_predicted_support_and_verdicts_read_as_in_the_cli_and_dashboard(built: 
         verdicts = re.findall(r"Verdict:? ?(?:</td><td>)?\*{0,2}(?:<strong>)?([a-z ]+)", flat)
         assert verdicts
         assert set(verdicts) <= set(VERDICT_WORDS.values())
+
+
+def test_bidi_controls_are_removed_from_every_report_format() -> None:
+    """Issue 19: a right-to-left override made "live" read "evil"; the report shows the characters in order."""
+    from workingup.report.markdown import md
+    from workingup.report.render import _environment
+
+    assert md("\u202elive\u202c landlords") == "live landlords"
+    assert _environment().from_string("<p>{{ text }}</p>").render(text="\u202elive") == "<p>live</p>"

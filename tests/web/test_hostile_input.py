@@ -475,3 +475,45 @@ def test_the_tables_are_all_still_there(hostile_world: dict[str, Any]) -> None:
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(models.Statement)) > 0
         assert session.scalar(select(func.count()).select_from(models.Vote)) > 0
+
+
+# --- bidirectional-text controls -------------------------------------------------------------------------------
+
+RLO, PDF = "\u202e", "\u202c"
+
+
+@SQLITE_ONLY
+def test_a_right_to_left_override_cannot_reorder_text_on_a_page(
+    client: TestClient, database: Database, dialogue: str
+) -> None:
+    """Issue 19: "\u202elive" displays as "evil". Pages show the characters in their order; the moderation queue
+    shows the text as submitted, with each control marked; the stored text is what was submitted."""
+    join_page(client, dialogue)
+    submitted = f"Landlords {RLO}live{PDF} in town should repair homes before winter."
+    _post(client, f"/d/{dialogue}/statements/new", text=submitted, focus_area="")
+    with database.sessions() as session:
+        statement = session.scalars(select(models.Statement).where(models.Statement.text == submitted)).one()
+    add_facilitator_and_sign_in(client, dialogue)
+    queue = client.get(f"/f/{dialogue}/moderation?q=Landlords").text
+    assert RLO not in queue
+    assert PDF not in queue
+    assert '<mark class="bidi-control" title="U+202E">⟨RLO⟩</mark>live' in queue
+    _post(client, f"/f/{dialogue}/moderation", ids=[str(statement.id)], action="accept")
+    _post(client, f"/d/{dialogue}/my-votes", statement_id=str(statement.id), value="1")
+    page = client.get(f"/d/{dialogue}/my-votes").text
+    assert "Landlords live in town" in page
+    assert RLO not in page
+    assert submitted in client.get(f"/f/{dialogue}/export/statements.csv?status=all").text  # the record
+    # A facilitator's name is shown the same way.
+    with database.transaction() as session:
+        from workingup.services.accounts import create_facilitator, grant_dialogue
+        from workingup.services.dialogues import get_dialogue
+
+        grant_dialogue(
+            session,
+            create_facilitator(session, "rlo@example.org", "correct horse battery staple", f"Ana {RLO}ztiuR"),
+            get_dialogue(session, dialogue),
+        )
+    team = client.get(f"/f/{dialogue}").text  # the setup page lists the team
+    assert "Ana ztiuR" in team
+    assert RLO not in team
