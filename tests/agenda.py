@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.dialogues import load_definition
-from workingup.domain import Horizon, RecommendationType, Role
+from workingup.domain import AdoptionRule, Horizon, RecommendationType, Role, Stance
 from workingup.runtime.database import Database
+from workingup.services import endorsements
 from workingup.services.analysis import DialogueAnalysis, analyze_dialogue
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import install_definition
@@ -70,3 +71,18 @@ def same_focus(session: Session, statement_ids: tuple[int, ...], n: int) -> list
 
 
 DRAFT = {"kind": RecommendationType.POLICY, "horizon": Horizon.NEAR_TERM, "actors": ["Congress", "employers"]}
+
+
+def adopt(session: Session, dialogue: models.Dialogue, number: int) -> None:
+    """Every stakeholder at the table endorses R`number` (in the open round, or a new one under unanimity), so
+    it is adopted: commitments are recorded only against adopted recommendations."""
+    current = endorsements.latest_round(session, dialogue)
+    if current is None or current.closed_at is not None:
+        endorsements.open_round(session, dialogue, AdoptionRule.UNANIMITY)
+    table = session.scalars(
+        select(models.Participant.id).where(
+            models.Participant.dialogue_id == dialogue.id, models.Participant.role == Role.STAKEHOLDER
+        )
+    )
+    for pid in table:
+        endorsements.record(session, dialogue, pid, number, Stance.ENDORSE)

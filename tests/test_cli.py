@@ -73,6 +73,24 @@ def test_bad_polis_folder_is_one_line(db_url: str, polis_root: Path, tmp_path: P
     assert out.strip().splitlines() == ["error: votes.csv line 642: vote must be -1, 0 or 1, not 2"]
 
 
+def test_a_folder_without_votes_is_an_error_and_writes_nothing(
+    db_url: str, polis_root: Path, tmp_path: Path
+) -> None:
+    """Issue 19: it imported "0 votes (from none)" and exited 0."""
+    run("init")
+    folder = tmp_path / "novotes"
+    folder.mkdir()
+    shutil.copy(polis_root / "london.youth.policing" / "comments.csv", folder)
+    code, out = run("import-polis", str(folder))
+    assert code == 1
+    assert out.strip().splitlines() == [
+        f"error: {folder}: has no votes.csv and no participants-votes.csv, so there are no votes to import "
+        "(is this the whole export?)"
+    ]
+    code, out = run("stats")
+    assert "novotes" not in out
+
+
 def test_commands_before_init_say_what_to_do(db_url: str) -> None:
     code, out = run("stats")
     assert code == 1

@@ -76,6 +76,11 @@ def test_the_shared_pictures_depend_on_nothing_above_them(module: str) -> None:
     }
 
 
+def test_the_bidi_helpers_depend_on_nothing_of_the_project() -> None:
+    """web/ and report/ both neutralise bidi controls with them, so they sit below both."""
+    assert {n for n in _imports(SRC / "bidi.py") if n.startswith("workingup.")} == set()
+
+
 @pytest.mark.parametrize("package", ["store", "analysis", "themes", "domain", "services", "runtime"])
 def test_lower_layers_do_not_import_the_web_or_the_command_line(package: str) -> None:
     assert _offenders(package, ("workingup.web", "workingup.cli", "workingup.commands")) == {}

@@ -211,8 +211,9 @@ def test_from_analysis_to_action(url: str, tmp_path: Path) -> None:
         "--participant",
         table[3],
     )
-    noted = ok("commit", "--recommendation", "R2", "--actor", "Acme", "--what", "Post schedules early")
-    assert "not adopted" in noted
+    refused = fails("commit", "--recommendation", "R2", "--actor", "Acme", "--what", "Post schedules early")
+    assert "R2 has not been adopted (not adopted (blocked)" in refused  # the tracker is public
+    ok("commit", "--recommendation", "R3", "--actor", "Acme", "--what", "Match savings")
     ok("track", "status", "1", "in_progress", "--note", "first 60 placed")
     ok("track", "milestone", "1", "--title", "Sign 20 employers", "--due", "2027-03-01")
     ok("track", "progress", "1", "75")
@@ -229,7 +230,7 @@ def test_from_analysis_to_action(url: str, tmp_path: Path) -> None:
     )
     ok("track", "status", "1", "done")
     assert "say why" in fails("track", "status", "2", "dropped")
-    ok("track", "status", "2", "dropped", "--note", "R2 was blocked")
+    ok("track", "status", "2", "dropped", "--note", "the budget was cut")
     board = ok("track", "list")
     assert "Ohio Manufacturers" in board
     assert "1 done, 1 dropped" in board
@@ -240,8 +241,8 @@ def test_from_analysis_to_action(url: str, tmp_path: Path) -> None:
     exported = list(csv.DictReader(io.StringIO((tmp_path / "tracker.csv").read_text())))
     assert [(r["recommendation"], r["status"]) for r in exported] == [
         ("R1", "done"),
-        ("R3", ""),
-        ("R2", "dropped"),
+        ("R3", "dropped"),
+        ("R2", ""),
     ]
     assert exported[0]["progress_percent"] == "100"
     mine = ok("track", "mine", "--participant", table[3])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from tests.agenda import demo_table, dialogue
 from workingup.report.build import build_report
@@ -10,6 +10,7 @@ from workingup.report.markdown import render_markdown
 from workingup.report.render import render_html
 from workingup.runtime.database import Database
 from workingup.services import listening
+from workingup.store.votes import insert_vote_events
 
 
 def test_sessions_are_named_only_with_consent(database: Database) -> None:
@@ -64,6 +65,15 @@ def test_themes_show_sizes_quotes_and_what_came_from_them(database: Database) ->
         candidate = listening.candidates_for(session, d, run, theme.id)[0]
         statement = listening.adopt_candidate(
             session, d, run, candidate, text="Drawn from the listening session.", focus_area="quality-work"
+        )
+        voters = list(table.stakeholders)  # a recommendation rests on statements the table voted on
+        insert_vote_events(
+            session,
+            dialogue_id=d.id,
+            participant_ids=voters,
+            statement_ids=[statement.id] * len(voters),
+            values=[1] * len(voters),
+            times=[datetime.now(UTC)] * len(voters),
         )
         recommendations.draft(
             session,

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from workingup.services import endorsements, recommendations, tracking
 from workingup.services.analysis import analyze_dialogue
 from workingup.services.disclosure import MIN_GROUP
 from workingup.store import models
+from workingup.store.votes import insert_vote_events
 
 HOSTILE = "Fund apprenticeships <script>alert('x')</script> now'; DROP TABLE statement; --"
 RESERVATION = "Only if small employers get the same tax credit"
@@ -54,7 +56,16 @@ def _make(database: Database) -> Built:
         )
         session.add(hostile)
         session.flush()
-        analysis = analyze_dialogue(session, d)  # the hostile statement has a column (and no votes yet)
+        voters = list(table.stakeholders)  # a recommendation rests on statements the table voted on
+        insert_vote_events(
+            session,
+            dialogue_id=d.id,
+            participant_ids=voters,
+            statement_ids=[hostile.id] * len(voters),
+            values=[1] * len(voters),
+            times=[datetime.now(UTC)] * len(voters),
+        )
+        analysis = analyze_dialogue(session, d)  # the hostile statement has a column and the table's votes
         # The hostile text is the wording of an adopted recommendation and of a statement it rests on.
         recs = [
             recommendations.draft(
@@ -275,3 +286,12 @@ def test_predicted_support_and_verdicts_read_as_in_the_cli_and_dashboard(built: 
         verdicts = re.findall(r"Verdict:? ?(?:</td><td>)?\*{0,2}(?:<strong>)?([a-z ]+)", flat)
         assert verdicts
         assert set(verdicts) <= set(VERDICT_WORDS.values())
+
+
+def test_bidi_controls_are_removed_from_every_report_format() -> None:
+    """Issue 19: a right-to-left override made "live" read "evil"; the report shows the characters in order."""
+    from workingup.report.markdown import md
+    from workingup.report.render import _environment
+
+    assert md("\u202elive\u202c landlords") == "live landlords"
+    assert _environment().from_string("<p>{{ text }}</p>").render(text="\u202elive") == "<p>live</p>"

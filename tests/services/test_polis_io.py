@@ -145,6 +145,12 @@ BAD_INPUTS = {
         "comments.csv line 41: duplicate comment-id",
     ),
     "empty file": ("comments.csv", lambda d: b"", "comments.csv: is empty"),
+    "over-long field": (  # a quotation mark left open: the rest of the file becomes one field
+        "votes.csv",
+        lambda d: d + b'1655000000000,"Sun,1,1,1\n' + b"1655000000000,Sun,1,1,1\n" * 6000,
+        "votes.csv line 642: malformed CSV (field larger than field limit (131072)): a field runs past 131,072 "
+        "characters; is a quotation mark left open, so that the rest of the file reads as one field?",
+    ),
     "wrong encoding": (
         "comments.csv",
         lambda d: d.replace(b"police", "polic\u00e9".encode("latin-1"), 1),

@@ -216,3 +216,35 @@ def test_a_withdrawn_recommendation_leaves_the_round_but_stays_on_record(databas
         assert [r.number for r in recommendations.all_of(session, d, include_withdrawn=True)] == [1, 2]
         assert [r.number for r in endorsements.results(session, d).recommendations] == [1]
         assert "R2 withdrawn: merged into R1" in [a.message for a in activity(session, d)]
+
+
+def test_a_statement_nobody_voted_on_cannot_carry_a_recommendation(database: Database) -> None:
+    """Issue 19: a recommendation could be drafted from a statement with no votes, with empty figures."""
+    from workingup.services.moderation import add_seed_statement
+
+    table, _ = demo_table(database)
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        area = session.get_one(models.Statement, table.converged[0]).focus_area_id
+        key = next(fa.key for fa in d.focus_areas if fa.id == area)
+        fresh = add_seed_statement(
+            session, d, "Bus passes should be free for apprentices.", focus_area=key
+        ).id
+    with database.sessions() as session:
+        analysis = analyze_dialogue(session, dialogue(session, table))
+    attempts = [
+        ([fresh], f"nobody has voted on statement {fresh} yet"),
+        ([table.converged[0], fresh], "nobody has voted"),  # nor beside one that has votes
+    ]
+    for statement_ids, message in attempts:
+        with pytest.raises(ServiceError, match=message), database.transaction() as session:
+            recommendations.draft(
+                session, dialogue(session, table), statement_ids=statement_ids, analysis=analysis, **DRAFT
+            )
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        recommendations.draft(session, d, statement_ids=[table.converged[0]], analysis=analysis, **DRAFT)
+    with pytest.raises(ServiceError, match="nobody has voted"), database.transaction() as session:
+        recommendations.revise(session, dialogue(session, table), 1, statement_ids=[fresh], analysis=analysis)
+    with database.sessions() as session:
+        assert len(recommendations.all_of(session, dialogue(session, table))) == 1

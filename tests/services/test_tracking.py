@@ -43,6 +43,8 @@ def test_commitments_move_through_their_statuses_in_the_open(database: Database)
             description="Host 40 apprentices",
             due_on=date(2027, 6, 30),
         )
+        for pid in table.stakeholders:  # R2 adopted too
+            endorsements.record(session, d, pid, 2, Stance.ENDORSE)
         second = tracking.commit(
             session, d, "R2", actor="State of Ohio", description="Pilot", participant=table.stakeholders[0]
         )
@@ -130,3 +132,39 @@ def test_participants_see_what_became_of_the_statements_they_supported(database:
     assert [r.number for r in fate.recommendations] == [1]
     assert fate.recommendations[0].commitments[0].actor == "Acme"
     assert fates[0].recommendations  # statements with a recommendation come first
+
+
+def test_commitments_are_recorded_only_against_adopted_recommendations(database: Database) -> None:
+    """Issue 19: commitments could be recorded against recommendations not adopted, and the public saw them."""
+    table, analysis = demo_table(database)
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        for sid in table.converged[:2]:
+            recommendations.draft(
+                session, d, statement_ids=[sid], analysis=analysis, focus_area=d.focus_areas[0].key, **DRAFT
+            )
+
+    def refused(number: str, why: str) -> None:
+        with pytest.raises(ServiceError, match=why), database.transaction() as session:
+            tracking.commit(session, dialogue(session, table), number, actor="Acme", description="Do it")
+
+    refused("R1", r"R1 has not been adopted \(no endorsement round yet\)")
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        endorsements.open_round(session, d, AdoptionRule.UNANIMITY)
+        for i, pid in enumerate(table.stakeholders):
+            endorsements.record(session, d, pid, 1, Stance.ENDORSE)
+            endorsements.record(
+                session,
+                d,
+                pid,
+                2,
+                Stance.BLOCK if i == 0 else Stance.ENDORSE,
+                "Not like this" if i == 0 else "",
+            )
+    refused("R2", r"R2 has not been adopted \(not adopted \(blocked\)")
+    with database.transaction() as session:
+        tracking.commit(session, dialogue(session, table), "R1", actor="Acme", description="Do it")
+    with database.sessions() as session:
+        board = tracking.tracker(session, dialogue(session, table))
+    assert {r.number: len(r.commitments) for r in board.recommendations} == {1: 1, 2: 0}

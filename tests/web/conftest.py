@@ -21,6 +21,7 @@ GENEROUS = RateLimits(
     votes=Limit(per_minute=10_000, burst=10_000),
     statements=Limit(10_000, 10_000),
     sign_in=Limit(10_000, 10_000),
+    sign_in_address=Limit(10_000, 10_000),
     joins=Limit(10_000, 10_000),
 )
 

@@ -31,6 +31,7 @@ from httpx2 import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.agenda import adopt
 from tests.web.conftest import GENEROUS, PASSWORD
 from tests.web.test_security_headers import assert_security_headers
 from workingup.dialogues import load_definition
@@ -247,21 +248,25 @@ def _build(path: Path) -> tuple[int, int, dict[str, str], dict[str, Any]]:
             ids["other_statement_id"] = other_statement.id
             from workingup.services import moderation
 
-            moderation.add_seed_statement(
+            seed = moderation.add_seed_statement(
                 s, b, "BRAVO-PRIVATE-ACCEPTED: paid training hours for everyone", focus_area=None
             )
+            seated = roster.create_invitation(s, b, "Bravo stakeholder", Role.STAKEHOLDER, None).token
+            bravo = participation.accept_invitation(s, seated, participation.Profile(consent=True))
+            participation.cast_vote(s, b, bravo.participant, seed.id, 1)
             ids["other_session_id"] = listening.create_session(
                 s, b, held_on=_day(), place="BRAVO-PRIVATE-PLACE", facilitator="Bea", consent_recorded=True
             ).id
             recommendations.draft(
                 s,
                 b,
-                statement_ids=[other_statement.id],
+                statement_ids=[seed.id],
                 kind=RecommendationType.POLICY,
                 horizon=Horizon.NEAR_TERM,
                 actors=["Transit board"],
                 focus_area=b.focus_areas[0].key,
             )
+            adopt(s, b, 1)
             other_commitment = tracking.commit(s, b, "R1", actor="Transit board", description="Run it")
             ids["other_commitment_id"] = other_commitment.id
             ids["other_milestone_id"] = tracking.add_milestone(s, b, other_commitment.id, "Route plan").id
@@ -294,6 +299,7 @@ def _build(path: Path) -> tuple[int, int, dict[str, str], dict[str, Any]]:
                 analysis=analyze_dialogue(s, a),
             )
             endorsements.open_round(s, a, AdoptionRule.UNANIMITY)
+            adopt(s, a, 1)
             commitment = tracking.commit(s, a, "R1", actor="City council", description="Fund it")
             ids["commitment_id"] = commitment.id
             ids["milestone_id"] = tracking.add_milestone(s, a, commitment.id, "Budget line").id

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.agenda import adopt
 from tests.web.conftest import add_facilitator, join_api, sign_in_api
 from workingup.dialogues import load_definition
 from workingup.domain import Role
@@ -195,16 +196,29 @@ def test_from_candidates_to_a_blocked_round_a_report_and_a_public_tracker(
         assert "attachment" in pdf.headers["content-disposition"]
     assert client.get(f"{manage}/report.docx", headers=me).status_code == 422
 
-    made = client.post(
-        f"{manage}/commitments",
+    commitment_to = {"actor": "Ohio", "description": "Pilot in two counties", "due_on": "2027-06-30"}
+    on_blocked = client.post(f"{manage}/commitments", headers=me, json={"recommendation": 1, **commitment_to})
+    assert on_blocked.status_code == 400  # issue 19: it was recorded, and shown in public under R1
+    assert "R1 has not been adopted (not adopted (blocked)" in on_blocked.json()["detail"]
+
+    # R2, adopted in a second round: commitments are recorded against it.
+    second_draft = client.post(
+        f"{manage}/recommendations",
         headers=me,
         json={
-            "recommendation": 1,
-            "actor": "Ohio",
-            "description": "Pilot in two counties",
-            "due_on": "2027-06-30",
+            "statement_ids": [second["statement_id"]],
+            "kind": "policy",
+            "horizon": "near_term",
+            "actors": ["employers"],
         },
     )
+    assert second_draft.status_code == 201, second_draft.text
+    assert client.post(f"{manage}/round", headers=me, json={"rule": "unanimity"}).status_code == 201
+    answer = client.post(endorse, headers=ana, json={"recommendation": 2, "stance": "endorse"})
+    assert answer.status_code == 201, answer.text
+    with database.transaction() as session:  # the rest of the table (simulated), through the service
+        adopt(session, get_dialogue(session, dialogue), 2)
+    made = client.post(f"{manage}/commitments", headers=me, json={"recommendation": 2, **commitment_to})
     assert made.status_code == 201, made.text
     commitment = made.json()["id"]
     assert made.json()["status"] == "planned"
@@ -248,8 +262,9 @@ def test_from_candidates_to_a_blocked_round_a_report_and_a_public_tracker(
     assert any("planned → in progress: started" in a["message"] for a in admin["activity"])
 
     public = client.get(f"/api/v1/dialogues/{dialogue}/tracker").json()
-    tracked = public["recommendations"][0]
-    assert tracked["outcome"] == "blocked"
+    tracked, not_adopted = public["recommendations"]  # adopted first
+    assert (tracked["number"], tracked["outcome"]) == (2, "adopted")
+    assert (not_adopted["number"], not_adopted["commitments"]) == (1, [])  # pending in the second round
     assert tracked["commitments"][0]["description"] == "Pilot in two counties"
     assert tracked["commitments"][0]["progress"] == 25
     assert tracked["commitments"][0]["evidence"][0]["url"] == "https://example.org/press"

@@ -9,6 +9,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.agenda import adopt
 from tests.web.conftest import add_facilitator, csrf, sign_in_page
 from workingup.domain import Role
 from workingup.runtime.database import Database
@@ -200,6 +201,14 @@ def test_tracker_pages(database: Database, client: TestClient, dialogue: str, ag
         actors="states",
         title="Portable benefits",
     )
+    early = client.post(
+        f"/f/{dialogue}/tracker/commitments",
+        data={"csrf_token": csrf(client), "recommendation": "1", "actor": "Ohio", "description": "Pilot"},
+    )
+    assert early.status_code == 400  # not adopted yet: nothing to commit to in public
+    assert "R1 has not been adopted" in early.text
+    with database.transaction() as session:
+        adopt(session, get_dialogue(session, dialogue), 1)
     made = _post(
         client,
         f"/f/{dialogue}/tracker/commitments",

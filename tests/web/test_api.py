@@ -278,3 +278,77 @@ def test_sign_in_attempts_are_rate_limited_per_address(database: Database, dialo
         assert client.post("/api/v1/sessions", json=right).status_code == 429  # the same address, any case
         other = client.post("/api/v1/sessions", json={"email": "x@example.org", "password": "p"})
         assert other.status_code == 401
+
+
+def test_a_stranger_failing_elsewhere_cannot_lock_a_facilitator_out(
+    database: Database, dialogue: str
+) -> None:
+    """Issue 19: failures were counted per e-mail address, so wrong passwords from anywhere locked the account."""
+    add_facilitator(database, "owner@example.org", dialogue)
+    app = create_app(database, rate_limits=RateLimits(sign_in=Limit(per_minute=1, burst=2)))
+    wrong = {"email": "owner@example.org", "password": "not it"}
+    right = {"email": "owner@example.org", "password": PASSWORD}
+    with (
+        TestClient(app, client=("203.0.113.66", 50000)) as stranger,
+        TestClient(app, client=("198.51.100.9", 50000)) as owner,
+    ):
+        codes = [stranger.post("/api/v1/sessions", json=wrong).status_code for _ in range(5)]
+        assert codes == [401, 401, 429, 429, 429]
+        assert owner.post("/api/v1/sessions", json=right).status_code == 201
+        # The sign-in page counts the same way.
+        page = owner.post("/login", data={"csrf_token": csrf(owner), **right})
+        assert page.status_code == 200
+        assert page.url.path.startswith("/f/")  # signed in, at their dialogue
+        # Successes are not counted: the owner signs in again and again.
+        assert [owner.post("/api/v1/sessions", json=right).status_code for _ in range(4)] == [201] * 4
+
+
+def test_one_address_failing_on_many_accounts_is_held_back(database: Database, dialogue: str) -> None:
+    limits = RateLimits(sign_in=Limit(per_minute=1, burst=2), sign_in_address=Limit(per_minute=1, burst=3))
+    app = create_app(database, rate_limits=limits)
+    with TestClient(app, client=("203.0.113.66", 50000)) as script:
+        codes = [
+            script.post("/api/v1/sessions", json={"email": f"n{i}@example.org", "password": "x"}).status_code
+            for i in range(5)
+        ]
+        assert codes == [401, 401, 401, 429, 429]
+        refused = script.post("/api/v1/sessions", json={"email": "n9@example.org", "password": "x"})
+        assert refused.json()["detail"].startswith("too many sign-in attempts")
+
+
+def test_the_schema_states_the_services_statement_limits(client: TestClient, dialogue: str) -> None:
+    """Issue 19: the schema allowed 2,000 characters where the service refused over 400."""
+    from workingup.services.statement_rules import MAX_STATEMENT_LENGTH, MIN_STATEMENT_LENGTH
+
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    for name, minimum in (("StatementIn", MIN_STATEMENT_LENGTH), ("SeedStatementIn", 1)):
+        text = schemas[name]["properties"]["text"]
+        assert (text["minLength"], text["maxLength"]) == (minimum, MAX_STATEMENT_LENGTH), name
+    me = join_api(client, dialogue)
+    url = f"/api/v1/dialogues/{dialogue}/statements"
+    too_long = client.post(url, json={"text": "b" * (MAX_STATEMENT_LENGTH + 1)}, headers=me.headers)
+    assert too_long.status_code == 422
+    assert f"at most {MAX_STATEMENT_LENGTH} characters" in too_long.json()["detail"][0]["msg"]
+    # Counted as the service counts: white space collapsed, so padding does not push a statement over.
+    padded = "Night buses " + " " * 500 + "a" * (MAX_STATEMENT_LENGTH - 12)
+    accepted = client.post(url, json={"text": padded}, headers=me.headers)
+    assert accepted.status_code == 201, accepted.text
+    assert len(accepted.json()["statement"]["text"]) == MAX_STATEMENT_LENGTH
+
+
+def test_a_vote_is_a_number_not_true(client: TestClient, dialogue: str) -> None:
+    """Issue 19: `"value": true` was read as 1 and stored as agree."""
+    me = join_api(client, dialogue)
+    statement = client.get(f"/api/v1/dialogues/{dialogue}/me/next", headers=me.headers).json()["statement"]
+    url = f"/api/v1/dialogues/{dialogue}/votes"
+    for body in (
+        {"statement_id": statement["id"], "value": True},
+        {"statement_id": statement["id"], "value": False},
+        {"statement_id": statement["id"], "value": 1.0},
+        {"statement_id": True, "value": 1},
+    ):
+        response = client.post(url, json=body, headers=me.headers)
+        assert response.status_code == 422, (body, response.text)
+    assert client.get(f"/api/v1/dialogues/{dialogue}/me/votes", headers=me.headers).json() == []
+    agreed = client.post(url, json={"statement_id": statement["id"], "value": 1}, headers=me.headers)
+    assert agreed.status_code == 200

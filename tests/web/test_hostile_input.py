@@ -303,6 +303,9 @@ def hostile_world(
                 select(models.Statement).where(models.Statement.text == HOSTILE)
             ).one()
         _post(facilitator, f"/f/{slug}/moderation", ids=[str(statement.id)], action="accept")
+        # Someone votes on it, so it appears under "my votes" (and a recommendation may rest on it).
+        join_page(voter, slug)
+        _post(voter, f"/d/{slug}/my-votes", statement_id=str(statement.id), value="1")
         # A seed statement, a recommendation resting on the hostile statement, a commitment, a milestone.
         _post(facilitator, f"/f/{slug}/statements", text=f"Seed {HOSTILE} <b>bold</b>", focus_area=area)
         _post(
@@ -331,15 +334,16 @@ def hostile_world(
         )
         assert 'href="javascript:' not in page  # refused; the refusal quotes it as text
         _post(facilitator, f"/f/{slug}/agenda/round", rule="unanimity")
-        _post(
-            facilitator, f"/f/{slug}/tracker/commitments", recommendation="R1", actor=SQL, description=HOSTILE
-        )
         # A stakeholder's reservation (the stakeholders are simulated: recorded through the service).
         with database.transaction() as session:
             d = session.get_one(models.Dialogue, table.dialogue_id)
             endorsements.record(session, d, table.stakeholders[0], "R1", "reservations", HOSTILE)
             for pid in table.stakeholders[1:]:
                 endorsements.record(session, d, pid, "R1", "endorse", "")
+        # Adopted, so a commitment can be recorded against it.
+        _post(
+            facilitator, f"/f/{slug}/tracker/commitments", recommendation="R1", actor=SQL, description=HOSTILE
+        )
         # A listening session whose notes quote the hostile words, through the upload form.
         _post(
             facilitator,
@@ -367,9 +371,6 @@ def hostile_world(
         assert response.status_code == 200, response.text[:500]
         with database.transaction() as session:
             listening.run_themes(session, session.get_one(models.Dialogue, table.dialogue_id), method="tfidf")
-        # Someone votes on it, so it appears under "my votes".
-        join_page(voter, slug)
-        _post(voter, f"/d/{slug}/my-votes", statement_id=str(statement.id), value="1")
         yield {
             "database": database,
             "slug": slug,
@@ -474,3 +475,45 @@ def test_the_tables_are_all_still_there(hostile_world: dict[str, Any]) -> None:
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(models.Statement)) > 0
         assert session.scalar(select(func.count()).select_from(models.Vote)) > 0
+
+
+# --- bidirectional-text controls -------------------------------------------------------------------------------
+
+RLO, PDF = "\u202e", "\u202c"
+
+
+@SQLITE_ONLY
+def test_a_right_to_left_override_cannot_reorder_text_on_a_page(
+    client: TestClient, database: Database, dialogue: str
+) -> None:
+    """Issue 19: "\u202elive" displays as "evil". Pages show the characters in their order; the moderation queue
+    shows the text as submitted, with each control marked; the stored text is what was submitted."""
+    join_page(client, dialogue)
+    submitted = f"Landlords {RLO}live{PDF} in town should repair homes before winter."
+    _post(client, f"/d/{dialogue}/statements/new", text=submitted, focus_area="")
+    with database.sessions() as session:
+        statement = session.scalars(select(models.Statement).where(models.Statement.text == submitted)).one()
+    add_facilitator_and_sign_in(client, dialogue)
+    queue = client.get(f"/f/{dialogue}/moderation?q=Landlords").text
+    assert RLO not in queue
+    assert PDF not in queue
+    assert '<mark class="bidi-control" title="U+202E">⟨RLO⟩</mark>live' in queue
+    _post(client, f"/f/{dialogue}/moderation", ids=[str(statement.id)], action="accept")
+    _post(client, f"/d/{dialogue}/my-votes", statement_id=str(statement.id), value="1")
+    page = client.get(f"/d/{dialogue}/my-votes").text
+    assert "Landlords live in town" in page
+    assert RLO not in page
+    assert submitted in client.get(f"/f/{dialogue}/export/statements.csv?status=all").text  # the record
+    # A facilitator's name is shown the same way.
+    with database.transaction() as session:
+        from workingup.services.accounts import create_facilitator, grant_dialogue
+        from workingup.services.dialogues import get_dialogue
+
+        grant_dialogue(
+            session,
+            create_facilitator(session, "rlo@example.org", "correct horse battery staple", f"Ana {RLO}ztiuR"),
+            get_dialogue(session, dialogue),
+        )
+    team = client.get(f"/f/{dialogue}").text  # the setup page lists the team
+    assert "Ana ztiuR" in team
+    assert RLO not in team

@@ -32,12 +32,13 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.agenda import adopt
 from tests.fuzz import examples
 from tests.web.conftest import GENEROUS, PASSWORD, add_facilitator, join_api, sign_in_api
 from workingup.dialogues import load_definition
 from workingup.domain import Horizon, Moderation, RecommendationType
 from workingup.runtime.database import Database
-from workingup.services import accounts, listening, recommendations, tracking
+from workingup.services import accounts, endorsements, listening, recommendations, tracking
 from workingup.services.demo import open_demo, populate_demo
 from workingup.services.dialogues import get_dialogue, install_definition
 from workingup.store import models
@@ -50,7 +51,7 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 
 
 def _seed_agenda(session: Session, dialogue: models.Dialogue) -> None:
-    """A recommendation with a commitment and a milestone, and the sample listening session: the lists the
+    """An adopted recommendation with a commitment and a milestone, and the sample listening session: the lists the
     facilitator's chains start from (recommendations, tracker, listening sessions) have something in them from
     the first case on, as they would in a dialogue under way."""
     statement = session.scalars(
@@ -69,6 +70,8 @@ def _seed_agenda(session: Session, dialogue: models.Dialogue) -> None:
         horizon=Horizon.NEAR_TERM,
         actors=["The county"],
     )
+    adopt(session, dialogue, draft.number)  # commitments are recorded against adopted recommendations only
+    endorsements.close_round(session, dialogue)  # as before: the cases may open a round of their own
     commitment = tracking.commit(session, dialogue, draft.number, actor="The county", description="Fund it.")
     tracking.add_milestone(session, dialogue, commitment.id, "A first pilot")
     heard = listening.create_session(

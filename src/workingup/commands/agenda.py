@@ -502,7 +502,8 @@ def commit(
     database: DatabaseOption = None,
     dialogue: DialogueOption = None,
 ) -> None:
-    """Record a commitment: who commits to what, by when. Its id is printed for `track`."""
+    """Record a commitment to an adopted recommendation: who commits to what, by when. Its id is printed for
+    `track`."""
     due = _parse_date(by, "--by")
     with in_dialogue(database, dialogue, write=True) as (session, target):
         row = tracking.commit(
@@ -513,13 +514,8 @@ def commit(
             description=what,
             due_on=due,
             participant=participant,
-        )
-        outcome = endorsements.results(session, target)
-        number = recommendations.parse_number(recommendation)
-        adopted = any(r.number == number and r.outcome == Outcome.ADOPTED for r in outcome.recommendations)
+        )  # refused unless the recommendation was adopted (the tracker is public)
     console.print(f"Commitment {row.id} recorded ({escape(row.actor)}, planned).", highlight=False)
-    if not adopted:
-        console.print(f"[yellow]note:[/] R{number} is not adopted (yet); the tracker shows that beside it.")
 
 
 @track_app.command("list")

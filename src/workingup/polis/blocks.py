@@ -25,6 +25,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from workingup.errors import csv_problem
 from workingup.polis.model import PolisFormatError
 
 BLOCK_BYTES = 16 * 2**20
@@ -133,7 +134,7 @@ def read_header(path: Path, facts: TextFacts, required: tuple[str, ...]) -> Head
                 if not at_end:
                     want *= 2  # a quoted name may run past this block: read more before judging
                     continue
-                raise PolisFormatError(path.name, 1, f"unreadable header ({error})") from None
+                raise PolisFormatError(path.name, 1, f"unreadable header: {csv_problem(error)}") from None
             break
     header = [h.strip() for h in row]
     missing = [name for name in required if name not in header]
@@ -250,7 +251,7 @@ def slow_rows(block: Block, file: str, width: int, facts: TextFacts) -> Iterator
         except csv.Error as error:
             if not block.last and reader.line_num >= total:
                 raise NeedMore from None
-            raise PolisFormatError(file, start, f"malformed CSV ({error}); is the file truncated?") from None
+            raise PolisFormatError(file, start, csv_problem(error)) from None
         if row and len(row) != width:
             at_end = offset + reader.line_num >= facts.newlines + (0 if facts.ends_with_newline else 1)
             hint = "; the file looks truncated" if at_end and len(row) < width else ""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from workingup.errors import csv_problem
 from workingup.polis.blocks import (
     BOM,
     Block,
@@ -36,6 +37,8 @@ if TYPE_CHECKING:  # pyarrow is imported where a large file is read, not with th
 COMMENTS = "comments.csv"
 VOTES = "votes.csv"
 PARTICIPANT_VOTES = "participants-votes.csv"
+NO_VOTES = "none"
+"""`votes_source` of a folder with neither vote file: some open-data exports are comments only (march-on)."""
 SUMMARY = "summary.csv"
 
 _PV_FIXED = {"participant", "xid", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree"}
@@ -72,7 +75,7 @@ def read_polis(folder: str | Path, progress: Progress | None = None) -> PolisCon
         comment = np.empty(0, dtype=np.int64)
         value = np.empty(0, dtype=np.int8)
         timestamp = np.empty(0, dtype=np.int64)
-        source = "none"
+        source = NO_VOTES
 
     participants = dict(pv_participants)
     for pid in _sorted_unique(participant).tolist():
@@ -493,7 +496,7 @@ def _read_summary(path: Path) -> dict[str, str]:
             if len(row) >= 2:
                 summary[row[0].strip()] = row[1]
     except csv.Error as error:
-        raise PolisFormatError(path.name, None, f"malformed CSV ({error})") from None
+        raise PolisFormatError(path.name, None, csv_problem(error)) from None
     return summary
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from workingup.bidi import neutralised
 from workingup.domain import Stance
 from workingup.report.model import RecommendationItem, ReportData
 from workingup.report.render import bridging_word, pct, support_line, support_pct, verdict_word
@@ -22,10 +23,11 @@ _LEADING = re.compile(r"^(#|\+|-|=|\d+(?=[.)]))")
 def md(text: object) -> str:
     """Text as Markdown that shows exactly these characters (one line: newlines become spaces).
 
-    Inline markup (emphasis, code, links, tables, HTML) is escaped everywhere; what only means something at the
+    Bidi embedding, override and isolate controls are removed. Inline markup (emphasis, code, links, tables,
+    HTML) is escaped everywhere; what only means something at the
     start of a line (headings, list items) is escaped there, so ordinary punctuation stays readable.
     """
-    plain = " ".join(str(text).split())
+    plain = " ".join(neutralised(str(text)).split())  # no bidi override can reorder a word (bidi.py)
     plain = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     plain = _SPECIAL.sub(r"\\\1", plain)
     return _LEADING.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), plain)

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from workingup.analysis.figures import BRIDGING_WORDS, VERDICT_WORDS, support
+from workingup.bidi import finalize
 from workingup.domain import Stance
 from workingup.errors import UserError
 from workingup.report.model import ReportData
@@ -78,6 +79,7 @@ def _environment() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=False,
         keep_trailing_newline=True,
+        finalize=finalize,  # no bidi override reorders a statement or a name (bidi.py)
     )
     env.globals.update(
         pct=pct,

@@ -32,6 +32,9 @@ def normalise(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", without_marks).split())
 
 
+WARNING_THRESHOLD = 0.2
+"""Similarity at or above which the submission form warns (the themes index's tfidf default until measured)."""
+
 REFIT_AFTER = 32
 """New texts checked against a cached index (weighed by its word rarity) before the index is built again (and
 never more than a quarter of the texts it holds)."""
@@ -58,7 +61,7 @@ def _index_for(texts: list[str]) -> tuple[NearDuplicateIndex, list[int]]:
                     _indexes.move_to_end(base)
                     return index, extra
     base = tuple(texts)
-    index = NearDuplicateIndex(list(base))
+    index = NearDuplicateIndex(list(base), threshold=WARNING_THRESHOLD)
     with _lock:
         _indexes[base] = index
         while len(_indexes) > 8:

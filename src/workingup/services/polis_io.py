@@ -16,7 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workingup.domain import Moderation, Phase, Role
-from workingup.polis import PolisComment, PolisConversation, PolisParticipant, read_polis, write_polis
+from workingup.polis import (
+    PolisComment,
+    PolisConversation,
+    PolisFormatError,
+    PolisParticipant,
+    read_polis,
+    write_polis,
+)
+from workingup.polis.read import NO_VOTES, PARTICIPANT_VOTES, VOTES
 from workingup.services.dialogues import check_slug
 from workingup.services.errors import Conflict
 from workingup.services.progress import Progress, no_progress
@@ -50,10 +58,20 @@ def import_polis(
 ) -> ImportSummary:
     """Read and validate `folder`, then write it as a new dialogue; the caller's transaction makes it atomic."""
     folder = Path(folder)
-    conversation = read_polis(folder)
+    # The slug first: refusing a bad or taken name costs nothing, reading a large export does.
     slug = check_slug(slug or slug_for(folder))
     if dialogue_by_slug(session, slug) is not None:
         raise Conflict(f"a dialogue called {slug!r} already exists; choose another with --slug")
+    conversation = read_polis(folder)
+    if conversation.votes_source == NO_VOTES:
+        # Some open-data exports are comments only; imported, they made a dialogue of "0 votes (from none)" and
+        # the command said it had succeeded (issue 19). Nothing is written.
+        raise PolisFormatError(
+            str(folder),
+            None,
+            f"has no {VOTES} and no {PARTICIPANT_VOTES}, so there are no votes to import "
+            "(is this the whole export?)",
+        )
 
     now = datetime.now(UTC)
     dialogue = models.Dialogue(

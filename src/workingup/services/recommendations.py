@@ -489,15 +489,22 @@ def check_url(url: str) -> str:
 def _basis(
     statements: Sequence[models.Statement], analysis: DialogueAnalysis
 ) -> list[RecommendationBasisRow]:
-    return [
-        RecommendationBasisRow(
-            statement_id=s.id,
-            position=i,
-            statement_text=s.text,
-            figures=snapshot_support(analysis, s.id).to_dict(),
+    """The statements with their figures copied; refused for a statement nobody has voted on, since a
+    recommendation says the table supports it, and no vote is no support (it was drafted with empty figures)."""
+    rows = []
+    for i, s in enumerate(statements):
+        figures = snapshot_support(analysis, s.id)
+        if figures.votes == 0:
+            raise ServiceError(
+                f"nobody has voted on statement {s.id} yet; a recommendation rests on statements the table "
+                "voted on"
+            )
+        rows.append(
+            RecommendationBasisRow(
+                statement_id=s.id, position=i, statement_text=s.text, figures=figures.to_dict()
+            )
         )
-        for i, s in enumerate(statements)
-    ]
+    return rows
 
 
 def _same(new: RecommendationVersionRow, old: RecommendationVersionRow) -> bool:

@@ -32,10 +32,25 @@ def commit(
     due_on: date | None = None,
     participant: str | int | None = None,
 ) -> CommitmentRow:
-    """Record a commitment to act on a recommendation (any recommendation not withdrawn)."""
+    """Record a commitment to act on an adopted recommendation.
+
+    Only an adopted one: the tracker is public, and a commitment listed under a recommendation the table did not
+    adopt reads as if the dialogue had agreed to it (issue 19: they could be recorded and were shown)."""
     rec = recommendations.get(session, dialogue, recommendations.parse_number(recommendation))
     if rec.withdrawn:
         raise ServiceError(f"R{rec.number} was withdrawn; nothing to commit to")
+    results = endorsements.results(session, dialogue)
+    if results.round_id is None:
+        raise ServiceError(
+            f"R{rec.number} has not been adopted (no endorsement round yet); "
+            "commitments are recorded against adopted recommendations"
+        )
+    result = results.result(rec.number)
+    if result.outcome != Outcome.ADOPTED:
+        raise ServiceError(
+            f"R{rec.number} has not been adopted ({result.outcome.label.lower()}: {result.explanation}); "
+            "commitments are recorded against adopted recommendations"
+        )
     if not actor.strip():
         raise ServiceError("a commitment needs who commits (an organisation or a person)")
     if not description.strip():

@@ -17,9 +17,12 @@ a moderator should read them, which is what a flag asks for.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -31,7 +34,7 @@ from workingup.errors import UserError
 from workingup.themes.contributions import ContributionId
 from workingup.themes.embed import encode_minilm
 from workingup.themes.methods import Method
-from workingup.themes.text import analyze, words
+from workingup.themes.text import STOP_WORDS, normalize, stem
 
 DEFAULT_THRESHOLD: dict[str, float] = {"tfidf": 0.2, "minilm": 0.7}
 """Similarity at or above which a statement is flagged (tuned on the development pairs, see module doc)."""
@@ -88,9 +91,58 @@ class _Sparse:
         return self._rows(counts, unseen_sq)
 
 
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+"""A word in any script: letters and digits, an apostrophe inside ("don't")."""
+_URL_END = ".,;:!?)]}'\""
+
+
+def _url_term(url: str) -> str:
+    """One term for a link: case, scheme, "www." and trailing punctuation or slash do not count."""
+    address = url.rstrip(_URL_END).lower()
+    address = re.sub(r"^(?:https?://)?(?:www\.)?", "", address)
+    return "url:" + address.rstrip("/")
+
+
+def _words_and_links(text: str) -> tuple[list[str], list[str]]:
+    """The words of `text` in any script, lower-cased, possessive "'s" dropped, and its links, each one term.
+
+    Why not themes.text.words: it reads only [a-z0-9], so a statement in Arabic was represented by the one English
+    word it held, and that word alone matched any English statement using it; and a link was read as words, so
+    "https://workers.example.org/better-pay" matched "Workers deserve better pay." (issue 19)."""
+    links = [_url_term(m.group()) for m in _URL.finditer(text)]
+    rest = _URL.sub(" ", text) if links else text
+    tokens = _TOKEN.findall(normalize(unicodedata.normalize("NFKC", rest)))
+    return [t[:-2] if t.endswith("'s") else t for t in tokens], links
+
+
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+"""Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, kana, Han): a run of them is a phrase,
+not a word, and is read as overlapping character pairs, the usual unit for matching such text."""
+
+
+def _units(word: str) -> list[str]:
+    if len(word) > 2 and _UNSPACED.search(word):
+        return [word[i : i + 2] for i in range(len(word) - 1)]
+    return [word]
+
+
+def _terms(text: str) -> list[str]:
+    """Content words (English stop words out, English words stemmed; other scripts as written, unspaced ones in
+    character pairs), the pairs of adjacent ones, and the links: the word vocabulary of the index."""
+    words, links = _words_and_links(text)
+    content = [
+        w for w in words if w not in STOP_WORDS and not w.isdigit() and (len(w) > 1 or not w.isascii())
+    ]
+    stems = [unit for w in content for unit in ([stem(w)] if w.isascii() else _units(w))]
+    return stems + [f"{a} {b}" for a, b in pairwise(stems)] + links
+
+
 @lru_cache(maxsize=16384)
 def _analysed(text: str, char_grams: bool) -> tuple[str, ...]:
-    return tuple(_char_grams(text) if char_grams else analyze(text))
+    return tuple(_char_grams(text) if char_grams else _terms(text))
 
 
 def _cached_words(text: str) -> list[str]:
@@ -124,7 +176,8 @@ def _weighed_together(sparse: _Sparse, texts: Sequence[str]) -> sp.csr_matrix:
 
 
 def _char_grams(text: str) -> list[str]:
-    padded = f" {' '.join(words(text))} "  # punctuation and case say nothing about meaning here
+    """3–5-grams of the words in any script (links left out: a link's letters are not the statement's words)."""
+    padded = f" {' '.join(_words_and_links(text)[0])} "  # punctuation and case say nothing about meaning here
     return [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
 
 

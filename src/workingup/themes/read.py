@@ -21,7 +21,7 @@ import io
 from pathlib import Path
 from typing import Literal
 
-from workingup.errors import UserError
+from workingup.errors import UserError, csv_problem
 from workingup.themes.contributions import MAX_CONTRIBUTION_CHARS, Contribution, ContributionFormatError
 
 Format = Literal["csv", "text"]
@@ -108,7 +108,7 @@ def _parse_csv(text: str, name: str) -> list[Contribution]:
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as error:
-        raise ContributionFormatError(name, 1, f"unreadable header ({error})") from None
+        raise ContributionFormatError(name, 1, f"unreadable header: {csv_problem(error)}") from None
     keys = [h.lower() for h in header]
     if "text" not in keys:
         raise ContributionFormatError(
@@ -137,9 +137,7 @@ def _parse_csv(text: str, name: str) -> list[Contribution]:
         except StopIteration:
             break
         except csv.Error as error:
-            raise ContributionFormatError(
-                name, start, f"malformed CSV ({error}); is the file truncated?"
-            ) from None
+            raise ContributionFormatError(name, start, csv_problem(error)) from None
         if row and any(cell.strip() for cell in row):
             if len(row) != len(header):
                 raise ContributionFormatError(name, start, f"has {len(row)} fields, expected {len(header)}")

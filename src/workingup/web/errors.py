@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -54,6 +54,21 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorOut, "description": descriptions[code]} for code in codes}
 
 
+def encodable(value: Any) -> Any:
+    """`value` with every string made writable as UTF-8 (a lone surrogate becomes its `\\udxxx` escape).
+
+    Why: FastAPI's 422 echoes the input it refused, and a string holding half a surrogate pair cannot be encoded,
+    so the answer itself failed with a 500. The request guard refuses such JSON first; this keeps any other way
+    in (a future parser, a header) from turning a refusal into a crash."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {encodable(k): encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encodable(v) for v in value]
+    return value
+
+
 def install_error_handlers(app: FastAPI, render_error: Any) -> None:
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -66,7 +81,7 @@ def install_error_handlers(app: FastAPI, render_error: Any) -> None:
         status = status_of(error)
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
         if is_api(request):
-            return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+            return JSONResponse({"detail": encodable(str(error))}, status_code=status, headers=headers)
         response: Response = render_error(request, status, str(error))
         if headers:
             response.headers.update(headers)
@@ -85,7 +100,7 @@ def install_error_handlers(app: FastAPI, render_error: Any) -> None:
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         """The API keeps FastAPI's located 422; a page gets the site's error page, not JSON echoing the input."""
         if is_api(request):
-            return await request_validation_exception_handler(request, error)
+            return JSONResponse({"detail": encodable(jsonable_encoder(error.errors()))}, status_code=422)
         fields = sorted({str(e["loc"][-1]) for e in error.errors() if e.get("loc")})
         message = (
             f"the form could not be read (check: {', '.join(fields)})"

@@ -11,6 +11,7 @@ Answers use the project's error format (errors.py): `{"detail": …}` under /api
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote_to_bytes
@@ -30,6 +31,8 @@ MAX_JSON_DEPTH = 32
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+"""A \\uD800…\\uDFFF escape: only these can make a lone surrogate, since raw surrogate bytes are not UTF-8."""
 
 
 class Refused(Exception):
@@ -80,6 +83,37 @@ def check_json(raw: bytes) -> None:
         raise Refused(422, "the JSON body contains a NUL character (\\u0000), which text cannot hold")
     if json_depth(raw) > MAX_JSON_DEPTH:
         raise Refused(422, f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep")
+    if _SURROGATE_ESCAPE.search(raw):
+        _check_surrogates(text)
+
+
+def _check_surrogates(text: str) -> None:
+    """Refuse a string holding half of a surrogate pair (`"a\\ud800"`): JSON's escapes allow it, but it is no
+    character, so no database, page or UTF-8 answer can hold it (echoed in an error it was a 500). A whole pair
+    (an emoji written as two escapes) decodes to one character and passes. Parsed only when an escape in the
+    surrogate range is there at all, which honest clients (they send UTF-8) almost never write."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return  # not JSON: FastAPI's parser answers that, with its own located 422
+    pending: list[object] = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as error:
+                half = f"\\u{ord(item[error.start]):04x}"
+                raise Refused(
+                    422,
+                    f"the JSON body contains a lone surrogate ({half}), half of a character: "
+                    "send the text as UTF-8, or both halves of the pair",
+                ) from None
 
 
 def check_form(raw: bytes) -> None:

@@ -43,6 +43,15 @@ class RateLimiter:
                 self._forget_full(now)
             return True
 
+    def refund(self, key: object) -> None:
+        """Give back the token `allow(key)` took: for limits that count only failures (signing in), the token is
+        taken before the attempt, so two attempts at once cannot both slip through, and returned on success."""
+        with self._lock:
+            found = self._buckets.get(key)
+            if found is not None:
+                tokens, last = found
+                self._buckets[key] = (min(float(self.limit.burst), tokens + 1.0), last)
+
     def retry_after(self, key: object) -> int:
         """Seconds until the key's bucket holds a token again (at least 1)."""
         with self._lock:
@@ -67,7 +76,12 @@ class RateLimits:
     """One vote a second on average, with room for a quick run through a short deck."""
     statements: Limit = Limit(per_minute=3, burst=5)
     sign_in: Limit = Limit(per_minute=5, burst=10)
-    """Per e-mail address: Argon2 makes each guess slow, this makes guessing one account's password slower."""
+    """Failed sign-ins per client address and account together: Argon2 makes each guess slow, this makes
+    guessing one account's password from one machine slower. Never per account alone: then anyone could lock a
+    facilitator out by failing with their address from anywhere."""
+    sign_in_address: Limit = Limit(per_minute=10, burst=30)
+    """Failed sign-ins per client address, whatever the account: a script trying many accounts from one machine
+    is slowed; a venue's handful of facilitators behind one address mistyping now and then is not."""
     joins: Limit = Limit(*_DEFAULTS.join_limit)
     """Joins through the open link per client address: a room of sixty on one venue's Wi-Fi can join at once,
     a script minting voters from one machine gets thirty a minute (the bloc detection watches what they do)."""

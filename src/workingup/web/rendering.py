@@ -8,13 +8,30 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
+from workingup.bidi import controls_marked, finalize
 from workingup.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
 from workingup.web.strings import catalogue
 from workingup.web.tables import cell
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def as_submitted(value: Any) -> Markup:
+    """For moderators: the text as it was submitted, each bidi control shown as a marked abbreviation."""
+    return Markup(
+        controls_marked(
+            str(value),
+            lambda name, code: f'<mark class="bidi-control" title="{code}">⟨{name}⟩</mark>',
+            lambda text: str(escape(text)),
+        )
+    )
+
+
+templates.env.finalize = finalize  # every {{ … }} of every page: no bidi override reorders text (bidi.py)
+templates.env.filters["as_submitted"] = as_submitted
 templates.env.globals["_"] = catalogue()
 templates.env.globals["csrf_field"] = CSRF_FIELD
 templates.env.filters["cell"] = cell

@@ -10,11 +10,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from workingup.domain import MAX_ID, InvitationStatus, Leaning, Moderation, Phase, Role, StatementKind
+from workingup.services.statement_rules import MAX_STATEMENT_LENGTH, MIN_STATEMENT_LENGTH
 
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+DbId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+"""An id in a JSON body: a number, never `true` (which lax validation reads as 1) nor 1.0."""
+
+
+def _collapsed(value: object) -> object:
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+_COUNTED = "characters, counted once runs of white space are one space"
+
+ParticipantStatementText = Annotated[
+    str,
+    Field(min_length=MIN_STATEMENT_LENGTH, max_length=MAX_STATEMENT_LENGTH),
+    BeforeValidator(_collapsed),
+]
+"""A statement's text as the service measures it (services/statement_rules.py), so the schema's limits are the
+service's: the schema said 2,000 characters while the service refused over 400 (issue 19)."""
+
+SeedStatementText = Annotated[
+    str, Field(min_length=1, max_length=MAX_STATEMENT_LENGTH), BeforeValidator(_collapsed)
+]
+"""A facilitator's statement: the same limit, and no minimum beyond one character (seeds may be terse)."""
 
 
 class Schema(BaseModel):
@@ -144,7 +166,10 @@ class NextStatementOut(Schema):
 
 class VoteIn(Schema):
     statement_id: DbId
-    value: Literal[-1, 0, 1] = Field(description="agree 1, disagree -1, pass 0")
+    value: Annotated[StrictInt, Field(ge=-1, le=1)] = Field(
+        description="agree 1, disagree -1, pass 0 (a number: `true` is not a vote)",
+        json_schema_extra={"enum": [-1, 0, 1]},
+    )
 
 
 class VoteOut(Schema):
@@ -168,7 +193,9 @@ class MyVoteOut(Schema):
 
 
 class StatementIn(Schema):
-    text: str = Field(min_length=1, max_length=2000)
+    text: ParticipantStatementText = Field(
+        description=f"{MIN_STATEMENT_LENGTH} to {MAX_STATEMENT_LENGTH} {_COUNTED}."
+    )
     focus_area: str | None = Field(default=None, max_length=100)
     confirm_duplicate: bool = Field(
         default=False, description="Submit even though it duplicates an existing statement."
@@ -386,7 +413,7 @@ class BulkModerationOut(Schema):
 
 
 class SeedStatementIn(Schema):
-    text: str = Field(min_length=1, max_length=2000)
+    text: SeedStatementText = Field(description=f"1 to {MAX_STATEMENT_LENGTH} {_COUNTED}.")
     focus_area: str | None = Field(default=None, max_length=100)
     kind: StatementKind = StatementKind.PROPOSAL
     is_meta: bool = False

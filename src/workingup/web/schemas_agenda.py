@@ -22,7 +22,7 @@ from workingup.domain import (
     Stance,
     StatementKind,
 )
-from workingup.web.schemas import DbId, Schema
+from workingup.web.schemas import DbId, Schema, SeedStatementText
 
 # --- recommendations (facilitators) -----------------------------------------------------------------------------
 
@@ -418,7 +418,7 @@ class AdoptIn(Schema):
     run_id: DbId = Field(description="The theme run the candidate came from; refused if themes were re-run.")
     theme_id: int = Field(ge=0, le=10_000)
     candidate: int = Field(ge=0, le=1000, description="The candidate's `index`.")
-    text: str | None = Field(default=None, min_length=1, max_length=400, description="An edited wording.")
+    text: SeedStatementText | None = Field(default=None, description="An edited wording.")
     focus_area: str | None = Field(default=None, max_length=100)
     kind: StatementKind | None = None
 

@@ -17,7 +17,7 @@ from workingup.web.analysis_view import analysis_view
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.errors import AUTH, error_responses
 from workingup.web.exports import csv_response, polis_zip_response
-from workingup.web.limits import check_limit
+from workingup.web.limits import sign_in_attempt
 from workingup.web.schemas import (
     AnalysisOut,
     BalanceOut,
@@ -67,15 +67,15 @@ def session_out(session: SessionDep, opened: accounts.NewSession) -> SessionOut:
     responses=error_responses(401, 429),
 )
 def sign_in(request: Request, body: LoginIn, session: SessionDep) -> SessionOut:
-    check_limit(request, "sign_in", body.email.strip().lower())
-    opened = accounts.sign_in(
-        session,
-        body.email,
-        body.password,
-        allow_demo=app_state(request).allow_demo_login,
-        policy=session_policy(request),
-        now=now(request),
-    )
+    with sign_in_attempt(request, body.email):
+        opened = accounts.sign_in(
+            session,
+            body.email,
+            body.password,
+            allow_demo=app_state(request).allow_demo_login,
+            policy=session_policy(request),
+            now=now(request),
+        )
     return session_out(session, opened)
 
 

@@ -20,7 +20,7 @@ from workingup.services.errors import NotFound, ServiceError
 from workingup.web.analysis_view import analysis_view
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.exports import csv_response, polis_zip_response
-from workingup.web.limits import check_limit
+from workingup.web.limits import sign_in_attempt
 from workingup.web.rendering import render
 from workingup.web.security import (
     SESSION_COOKIE,
@@ -117,16 +117,16 @@ def login_submit(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/f",
 ) -> Response:
-    check_limit(request, "sign_in", email.strip().lower())
     try:
-        opened = accounts.sign_in(
-            session,
-            email,
-            password,
-            allow_demo=app_state(request).allow_demo_login,
-            policy=session_policy(request),
-            now=now(request),
-        )
+        with sign_in_attempt(request, email):
+            opened = accounts.sign_in(
+                session,
+                email,
+                password,
+                allow_demo=app_state(request).allow_demo_login,
+                policy=session_policy(request),
+                now=now(request),
+            )
     except accounts.AuthenticationFailed as error:
         session.rollback()  # the refusal answers normally: nothing of this request is kept
         context = {
