@@ -216,3 +216,43 @@ def test_a_withdrawn_recommendation_leaves_the_round_but_stays_on_record(databas
         assert [r.number for r in recommendations.all_of(session, d, include_withdrawn=True)] == [1, 2]
         assert [r.number for r in endorsements.results(session, d).recommendations] == [1]
         assert "R2 withdrawn: merged into R1" in [a.message for a in activity(session, d)]
+
+
+def test_a_draft_without_an_analysis_copies_the_latest_stored_one(database: Database) -> None:
+    """Drafting reads the stored run (no analysis per request); its figures equal a fresh analysis's."""
+    from workingup.services.analysis_runs import run_analysis
+
+    table, analysis = demo_table(database)
+    pair = list(table.converged[:2])
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        stored = run_analysis(session, d)
+        assert stored is not None
+        recommendations.draft(session, d, statement_ids=pair, **DRAFT)
+    with database.sessions() as session:
+        basis = recommendations.get(session, dialogue(session, table), 1).current.basis
+        for b in basis:
+            copied = dict(b.figures)
+            expected = recommendations.snapshot_support(analysis, b.statement_id).to_dict()
+            copied.pop("computed_at"), expected.pop("computed_at")  # two analyses of the same votes
+            assert copied == expected
+        assert len(basis) == 2
+
+
+def test_a_statement_newer_than_the_stored_analysis_gets_fresh_figures(database: Database) -> None:
+    from workingup.services.analysis_runs import run_analysis
+    from workingup.services.moderation import add_seed_statement
+
+    table, _ = demo_table(database)
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        assert run_analysis(session, d) is not None
+        first = session.get_one(models.Statement, table.converged[0])
+        focus = next(fa.key for fa in d.focus_areas if fa.id == first.focus_area_id)
+        newer = add_seed_statement(session, d, "A statement accepted after the analysis", focus_area=focus)
+        recommendations.draft(session, d, statement_ids=[table.converged[0], newer.id], **DRAFT)
+    with database.sessions() as session:
+        basis = recommendations.get(session, dialogue(session, table), 1).current.basis
+        figures = recommendations.SupportSnapshot.from_dict(basis[1].figures)
+        assert figures.statement_id == newer.id
+        assert figures.votes == 0

@@ -27,7 +27,6 @@ from workingup.domain import (
     Stance,
 )
 from workingup.services import endorsements, recommendations, records, tracking
-from workingup.services.analysis import analyze_dialogue
 from workingup.services.dialogues import counts, get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
 from workingup.services.log import activity
@@ -127,7 +126,6 @@ async def draft_recommendation(
         focus_area=str(form.get("focus_area", "")) or None,
         evidence=[{"text": evidence_text, "url": evidence_url}] if evidence_text or evidence_url else [],
         author=ctx.facilitator.display_name,
-        analysis=analyze_dialogue(session, ctx.dialogue),
     )
     return _back(request, "agenda_page", slug, "drafted")
 
