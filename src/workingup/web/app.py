@@ -13,6 +13,7 @@ from workingup import __version__
 from workingup.config import Settings
 from workingup.runtime.analyses import Analyses
 from workingup.runtime.database import Database
+from workingup.runtime.report_analyses import ReportAnalyses
 from workingup.runtime.vote_writer import VoteWriter
 from workingup.services.accounts import SessionPolicy
 from workingup.services.analysis_runs import dialogues_needing_analysis
@@ -120,6 +121,7 @@ def create_app(
         limiters=make_limiters(rate_limits or RateLimits.from_settings(settings)),
         session_policy=SessionPolicy.of(settings),
         allow_demo_login=allow_demo_login,
+        report_analyses=ReportAnalyses(database),
     )
     # Where Starlette keeps its untyped State; nothing in Starlette or FastAPI reads app.state (web/state.py).
     app.state = state  # type: ignore[assignment]
