@@ -25,6 +25,7 @@ from workingup.web.api import listening as listening_api
 from workingup.web.api import participant as participant_api
 from workingup.web.api import public as public_api
 from workingup.web.api import team as team_api
+from workingup.web.busy import install_busy_handler
 from workingup.web.errors import install_error_handlers
 from workingup.web.guard import RequestGuard
 from workingup.web.headers import SecurityHeaders
@@ -127,6 +128,7 @@ def create_app(
     app.state = state  # type: ignore[assignment]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
+    install_busy_handler(app, render_error)
     # Innermost: only what reaches the framework waits at the gate (web/admission.py).
     app.add_middleware(Admission, limit=admitted_for(database.engine))
     if vote_lane:
