@@ -13,22 +13,16 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+
+from workingup.runtime.database import BUSY_ERROR, is_busy
 
 RETRY_AFTER_SECONDS = 2
 BUSY_MESSAGE = "the database is busy (another program is writing to it); please try again in a moment"
-_BUSY_SIGNS = ("database is locked", "database table is locked", "lock timeout", "canceling statement due to")
-
-
-def is_busy(error: OperationalError) -> bool:
-    """Whether `error` says the database was busy, rather than broken or unreachable."""
-    text = str(error.orig if error.orig is not None else error).lower()
-    return any(sign in text for sign in _BUSY_SIGNS)
 
 
 def install_busy_handler(app: FastAPI, render_error: Callable[[Request, int, str], Response]) -> None:
     async def busy(request: Request, error: Exception) -> Response:
-        if not isinstance(error, OperationalError) or not is_busy(error):
+        if not is_busy(error):
             raise error
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if request.url.path.startswith("/api/"):
@@ -37,4 +31,4 @@ def install_busy_handler(app: FastAPI, render_error: Callable[[Request, int, str
         response.headers.update(headers)
         return response
 
-    app.add_exception_handler(OperationalError, busy)
+    app.add_exception_handler(BUSY_ERROR, busy)
