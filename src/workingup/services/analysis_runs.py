@@ -23,6 +23,7 @@ from workingup.analysis import FORMAT, AnalysisResult, PreviousGroups
 from workingup.services.analysis import analyze_votes, load_votes
 from workingup.services.stored_analysis import StoredAnalysis
 from workingup.store import models
+from workingup.store.queries import all_dialogues
 
 log = logging.getLogger(__name__)
 KEEP = 5
@@ -124,7 +125,7 @@ def dialogues_needing_analysis(session: Session) -> list[int]:
     every dialogue, which read millions of index entries at each start when a big import sat beside the demo.
     """
     needing = []
-    for dialogue_id in session.scalars(select(models.Dialogue.id).order_by(models.Dialogue.id)):
+    for dialogue_id in (d.id for d in all_dialogues(session)):
         voted_at = session.execute(
             select(models.Vote.created_at)
             .where(models.Vote.dialogue_id == dialogue_id)
