@@ -29,6 +29,7 @@ from workingup.dialogues import load_definition
 from workingup.runtime.database import Database
 from workingup.services import accounts, participation
 from workingup.services.analysis_runs import run_analysis
+from workingup.services.coordination_watch import Watchman
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import get_dialogue, install_definition
 from workingup.web.app import create_app
@@ -119,6 +120,7 @@ def world(database: Database) -> Iterator[World]:
     recorder = Recorder()
     event.listen(database.engine, "before_cursor_execute", recorder)
     app = create_app(database, rate_limits=GENEROUS, analysis_delay=3600, analyse_on_start=False)
+    app.state.watchman = Watchman(ttl=0)  # every alerts poll queries: its count must not depend on the clock
     with TestClient(app) as facilitator, TestClient(app) as participant:
         sign_in_page(facilitator, "fac@example.org")
         join_page(participant, SLUG)

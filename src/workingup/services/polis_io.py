@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,7 @@ Transaction = Callable[[], AbstractContextManager[Session]]
 STAGED_VOTES = 20_000
 """Votes per transaction of a staged import: each holds SQLite's write lock for a fraction of a second."""
 STAGED_PEOPLE = 2_000
-"""Participants whose current votes one transaction of a staged import brings up to date (or removes)."""
+"""Participants one transaction of a staged import inserts (or, when it failed, removes with their votes)."""
 
 
 @dataclass(frozen=True)
@@ -236,13 +237,10 @@ def import_polis_staged(
                         on_batch=lambda n: progress(task, n, total),
                         refresh=False,
                     )
-            ordered = sorted(participant_ids)
-            per_person = n_votes / max(1, len(ordered))
-            for start in range(0, len(ordered), STAGED_PEOPLE):
-                chunk = ordered[start : start + STAGED_PEOPLE]
+            for low, high, events in _vote_ranges(voters, STAGED_VOTES):
                 with transaction() as session:
-                    refresh_current_votes(session, dialogue_id, (chunk[0], chunk[-1]))
-                progress(task, round(per_person * len(chunk)), total)
+                    refresh_current_votes(session, dialogue_id, (low, high))
+                progress(task, events, total)
         with (
             transaction() as session
         ):  # the switch: the dialogue appears whole, or (a slug taken since) not at all
@@ -262,6 +260,21 @@ def import_polis_staged(
         votes_source=conversation.votes_source,
         warnings=conversation.warnings,
     )
+
+
+def _vote_ranges(voters: NDArray[np.int64], per_range: int) -> list[tuple[int, int, int]]:
+    """(lowest, highest participant id, vote events) of consecutive participant ranges of about `per_range` events
+    each (one participant's votes are never split), so each refresh transaction reads a bounded number of votes
+    whatever the participants' activity."""
+    ids, counts = np.unique(voters, return_counts=True)
+    ranges = []
+    start, events = 0, 0
+    for i, n in enumerate(counts.tolist()):
+        events += n
+        if events >= per_range or i == len(ids) - 1:
+            ranges.append((int(ids[start]), int(ids[i]), events))
+            start, events = i + 1, 0
+    return ranges
 
 
 def discard_dialogue(transaction: Transaction, dialogue_id: int) -> None:
