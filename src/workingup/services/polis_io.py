@@ -31,7 +31,7 @@ from workingup.services.progress import Progress, no_progress
 from workingup.store import models
 from workingup.store.bulk import insert_returning_ids
 from workingup.store.queries import STAGING_PREFIX, dialogue_by_slug, vote_history
-from workingup.store.votes import insert_vote_events, refresh_current_votes
+from workingup.store.votes import insert_vote_events, refresh_current_votes, refresh_statistics
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 """Opens one transaction (commits when the block ends, rolls back when it raises): `Database.transaction`."""
@@ -249,6 +249,8 @@ def import_polis_staged(
                     f"a dialogue called {slug!r} was made during the import; choose another with --slug"
                 )
             session.get_one(models.Dialogue, dialogue_id).slug = slug
+        with transaction() as session:
+            refresh_statistics(session)
     except BaseException:
         discard_dialogue(transaction, dialogue_id)
         raise
