@@ -241,16 +241,15 @@ def import_polis_staged(
                 with transaction() as session:
                     refresh_current_votes(session, dialogue_id, (low, high))
                 progress(task, events, total)
-        with (
-            transaction() as session
-        ):  # the switch: the dialogue appears whole, or (a slug taken since) not at all
+        with transaction() as session:  # fresh statistics before anyone reads it (PostgreSQL's planner)
+            refresh_statistics(session)
+        # The switch: the dialogue appears whole, or (a slug taken since) not at all.
+        with transaction() as session:
             if dialogue_by_slug(session, slug) is not None:
                 raise Conflict(
                     f"a dialogue called {slug!r} was made during the import; choose another with --slug"
                 )
             session.get_one(models.Dialogue, dialogue_id).slug = slug
-        with transaction() as session:
-            refresh_statistics(session)
     except BaseException:
         discard_dialogue(transaction, dialogue_id)
         raise
