@@ -9,8 +9,10 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,11 +102,19 @@ def test_run_serves_the_working_up_dialogue(tmp_path: Path) -> None:
         with urllib.request.urlopen(request, timeout=10) as response:
             balance = json.loads(response.read())
         assert sum(balance["totals"].values()) == 30
-        request = urllib.request.Request(
-            f"{base}/api/v1/manage/working-up/analysis", headers={"Authorization": f"Bearer {token}"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            analysis = json.loads(response.read())
+        # The server answers before the first analysis (./run leaves it to the server): wait for it to appear.
+        analysis: dict[str, Any] = {}
+        while not analysis and time.monotonic() < deadline + 120:
+            request = urllib.request.Request(
+                f"{base}/api/v1/manage/working-up/analysis", headers={"Authorization": f"Bearer {token}"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    analysis = json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                if error.code != 404:  # "no analysis yet" is the only answer worth waiting through
+                    raise
+                time.sleep(1)
         assert len(analysis["groups"]) >= 2
         assert "convergence" in {v["verdict"] for v in analysis["verdicts"]}
         assert sum(g["size"] for g in analysis["groups"]) == analysis["n_clustered"] > 0

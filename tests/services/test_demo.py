@@ -83,3 +83,53 @@ def test_bridging_seeds_are_agreed_by_both_sides_and_partisan_ones_split(databas
     assert (rate[0, appeals == "left"] - rate[1, appeals == "left"]).min() > 0.4
     assert (rate[1, appeals == "right"] - rate[0, appeals == "right"]).min() > 0.4
     assert Leaning.UNDISCLOSED.side is None
+
+
+def test_simulated_stances_follow_the_votes() -> None:
+    from workingup.domain import Stance
+    from workingup.services.demo import simulated_stance
+
+    assert simulated_stance([1, 1, 1])[0] == Stance.ENDORSE
+    assert simulated_stance([1, 1, -1])[0] == Stance.RESERVATIONS
+    assert simulated_stance([1, -1, 0])[0] == Stance.STAND_ASIDE
+    assert simulated_stance([-1, -1]) == (
+        Stance.BLOCK,
+        "Simulated: disagreed with every statement this rests on.",
+    )
+    assert simulated_stance([-1])[0] == Stance.STAND_ASIDE
+    assert simulated_stance([])[0] == Stance.STAND_ASIDE
+
+
+def test_the_demo_table_answers_a_round_and_a_recommendation_can_be_adopted(database: Database) -> None:
+    """Issue 19: the simulated table never endorsed, so every demo recommendation read "Not adopted: 1 of 31"."""
+    from tests.agenda import DRAFT, demo_table
+    from workingup.domain import AdoptionRule, Outcome
+    from workingup.services import endorsements, recommendations
+    from workingup.services.demo import open_demo
+
+    table, analysis = demo_table(database)
+    with database.transaction() as session:
+        d = session.get_one(models.Dialogue, table.dialogue_id)
+        open_demo(session, d)
+        recommendations.draft(session, d, statement_ids=[table.converged[0]], analysis=analysis, **DRAFT)
+        endorsements.open_round(session, d, AdoptionRule.THRESHOLD, threshold=0.75)
+    with database.sessions() as session:
+        result = endorsements.results(session, session.get_one(models.Dialogue, table.dialogue_id)).result(1)
+    assert result.no_answer == 0
+    assert result.table_size == 30
+    assert result.outcome == Outcome.ADOPTED
+
+
+def test_outside_the_demo_simulated_stakeholders_stay_silent(database: Database) -> None:
+    from tests.agenda import DRAFT, demo_table
+    from workingup.domain import AdoptionRule
+    from workingup.services import endorsements, recommendations
+
+    table, analysis = demo_table(database)
+    with database.transaction() as session:
+        d = session.get_one(models.Dialogue, table.dialogue_id)
+        recommendations.draft(session, d, statement_ids=[table.converged[0]], analysis=analysis, **DRAFT)
+        endorsements.open_round(session, d, AdoptionRule.UNANIMITY)
+    with database.sessions() as session:
+        result = endorsements.results(session, session.get_one(models.Dialogue, table.dialogue_id)).result(1)
+    assert result.no_answer == 30

@@ -188,3 +188,88 @@ def test_failure_after_writing_started_rolls_everything_back(
     with pytest.raises(RuntimeError, match="disk full"), database.transaction() as session:
         import_polis(session, polis_root / GOOD)
     assert row_counts(database) == before
+
+
+# --- the staged import (`workingup import-polis`): short transactions, a hidden dialogue, one switch -------------
+
+
+def test_a_staged_import_equals_the_one_transaction_import(
+    database: Database, polis_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workingup.services.polis_io as polis_io
+
+    monkeypatch.setattr(polis_io, "STAGED_VOTES", 97)  # many batches even for a small export
+    monkeypatch.setattr(polis_io, "STAGED_PEOPLE", 13)
+    with database.transaction() as session:
+        import_polis(session, polis_root / GOOD, slug="at-once")
+    staged = polis_io.import_polis_staged(database.transaction, polis_root / GOOD, slug="staged")
+    assert staged.vote_events > 97 * 3
+    for slug in ("at-once", "staged"):
+        with database.sessions() as session:
+            export_polis(session, get_dialogue(session, slug), tmp_path / slug)
+    assert _cells(tmp_path / "staged" / "participants-votes.csv") == _cells(
+        tmp_path / "at-once" / "participants-votes.csv"
+    )
+    assert (tmp_path / "staged" / "votes.csv").read_text() == (tmp_path / "at-once" / "votes.csv").read_text()
+
+
+def test_a_staged_import_is_invisible_until_its_last_transaction(
+    database: Database, polis_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workingup.services.polis_io as polis_io
+    from workingup.services.dialogues import list_dialogues
+    from workingup.services.errors import NotFound
+
+    monkeypatch.setattr(polis_io, "STAGED_VOTES", 97)
+    seen: list[list[str]] = []
+
+    def look(_task: str, _done: int, _total: int) -> None:
+        with database.sessions() as session:  # another connection, as the server's would be
+            seen.append([d.slug for d in list_dialogues(session)])
+            with pytest.raises(NotFound):
+                get_dialogue(session, "staged")
+
+    polis_io.import_polis_staged(database.transaction, polis_root / GOOD, slug="staged", progress=look)
+    assert len(seen) > 3
+    assert all(slugs == [] for slugs in seen)
+    with database.sessions() as session:
+        assert [d.slug for d in list_dialogues(session)] == ["staged"]
+
+
+@pytest.mark.parametrize("failing", ["insert_vote_events", "refresh_current_votes"])
+def test_a_staged_import_that_fails_leaves_no_trace(
+    database: Database, polis_root: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """A failure after several batches were committed removes them all (the user sees all or nothing)."""
+    import workingup.services.polis_io as polis_io
+
+    with database.transaction() as session:
+        import_polis(session, polis_root / "15-per-hour-seattle")
+    before = row_counts(database)
+    monkeypatch.setattr(polis_io, "STAGED_VOTES", 97)
+    monkeypatch.setattr(polis_io, "STAGED_PEOPLE", 13)
+    real = getattr(polis_io, failing)
+    calls = []
+
+    def fails_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(polis_io, failing, fails_on_the_third)
+    with pytest.raises(RuntimeError, match="disk full"):
+        polis_io.import_polis_staged(database.transaction, polis_root / GOOD)
+    assert len(calls) == 3
+    assert row_counts(database) == before
+
+
+def test_a_staged_import_refuses_a_taken_slug_before_writing(database: Database, polis_root: Path) -> None:
+    import workingup.services.polis_io as polis_io
+
+    with database.transaction() as session:
+        import_polis(session, polis_root / "15-per-hour-seattle", slug="taken")
+    before = row_counts(database)
+    with pytest.raises(Conflict, match="already exists"):
+        polis_io.import_polis_staged(database.transaction, polis_root / GOOD, slug="taken")
+    assert row_counts(database) == before

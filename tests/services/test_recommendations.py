@@ -248,3 +248,52 @@ def test_a_statement_nobody_voted_on_cannot_carry_a_recommendation(database: Dat
         recommendations.revise(session, dialogue(session, table), 1, statement_ids=[fresh], analysis=analysis)
     with database.sessions() as session:
         assert len(recommendations.all_of(session, dialogue(session, table))) == 1
+
+
+def test_a_draft_without_an_analysis_copies_the_latest_stored_one(database: Database) -> None:
+    """Drafting reads the stored run (no analysis per request); its figures equal a fresh analysis's."""
+    from workingup.services.analysis_runs import run_analysis
+
+    table, analysis = demo_table(database)
+    pair = list(table.converged[:2])
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        stored = run_analysis(session, d)
+        assert stored is not None
+        recommendations.draft(session, d, statement_ids=pair, **DRAFT)
+    with database.sessions() as session:
+        basis = recommendations.get(session, dialogue(session, table), 1).current.basis
+        for b in basis:
+            copied = dict(b.figures)
+            expected = recommendations.snapshot_support(analysis, b.statement_id).to_dict()
+            copied.pop("computed_at"), expected.pop("computed_at")  # two analyses of the same votes
+            assert copied == expected
+        assert len(basis) == 2
+
+
+def test_a_statement_newer_than_the_stored_analysis_gets_fresh_figures(database: Database) -> None:
+    from workingup.services.analysis_runs import run_analysis
+    from workingup.services.moderation import add_seed_statement
+
+    table, _ = demo_table(database)
+    with database.transaction() as session:
+        d = dialogue(session, table)
+        assert run_analysis(session, d) is not None
+        first = session.get_one(models.Statement, table.converged[0])
+        focus = next(fa.key for fa in d.focus_areas if fa.id == first.focus_area_id)
+        newer = add_seed_statement(session, d, "A statement accepted after the analysis", focus_area=focus)
+        voters = list(table.stakeholders)
+        insert_vote_events(  # voted on after the stored analysis: only a fresh one knows these votes
+            session,
+            dialogue_id=table.dialogue_id,
+            participant_ids=voters,
+            statement_ids=[newer.id] * len(voters),
+            values=[1] * len(voters),
+            times=[datetime.now(UTC)] * len(voters),
+        )
+        recommendations.draft(session, d, statement_ids=[table.converged[0], newer.id], **DRAFT)
+    with database.sessions() as session:
+        basis = recommendations.get(session, dialogue(session, table), 1).current.basis
+        figures = recommendations.SupportSnapshot.from_dict(basis[1].figures)
+        assert figures.statement_id == newer.id
+        assert figures.votes == len(voters)

@@ -176,6 +176,8 @@ def test_report_page_and_files(
     )
     page = client.get(f"/f/{dialogue}/report")
     assert "Download the PDF" in page.text
+    # Opening the page starts preparing the analysis; until it is ready the page says so and reloads itself.
+    assert ("Preparing the report" in page.text) == ("refresh" in page.headers)
     html = client.get(f"/f/{dialogue}/report.html")
     assert html.status_code == 200
     assert "default-src 'none'" in html.headers["content-security-policy"]
@@ -186,6 +188,9 @@ def test_report_page_and_files(
     assert pdf.content.startswith(b"%PDF-")
     assert "attachment" in pdf.headers["content-disposition"]
     assert "# Working Up" in client.get(f"/f/{dialogue}/report.md").text
+    ready = client.get(f"/f/{dialogue}/report")  # the files above waited for (or made) the analysis
+    assert "refresh" not in ready.headers
+    assert "Preparing the report" not in ready.text
     assert client.get(f"/f/{dialogue}/report.docx").status_code == 400
     anonymous = TestClient(client.app)
     assert anonymous.get(f"/f/{dialogue}/report.pdf", follow_redirects=False).status_code == 303

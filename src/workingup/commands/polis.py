@@ -24,11 +24,13 @@ def import_polis_command(
     ] = None,
 ) -> None:
     """Import a Pol.is open-data export as a new dialogue, all or nothing."""
-    from workingup.services.polis_io import import_polis
+    from workingup.services.polis_io import import_polis_staged
 
     with opened(database) as db:
-        with db.transaction() as session, progress(console) as report:
-            summary = import_polis(session, folder, slug=slug, progress=report)
+        # Short transactions into a hidden dialogue, then one switch: a server on the same database keeps
+        # answering while a big export loads, and a failed import still leaves nothing behind.
+        with progress(console) as report:
+            summary = import_polis_staged(db.transaction, folder, slug=slug, progress=report)
         for warning in summary.warnings:
             errors.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
         console.print(

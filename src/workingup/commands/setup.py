@@ -55,6 +55,13 @@ def demo(
             help="Also load the illustrative listening session and find its themes.",
         ),
     ] = True,
+    analyse: Annotated[
+        bool,
+        typer.Option(
+            "--analyse/--no-analyse",
+            help="Analyse the votes now; `./run` leaves it to the server, which analyses once it answers.",
+        ),
+    ] = True,
 ) -> None:
     """Add clearly simulated participants and votes (a 30-seat table, advisors, community voices, the public)."""
     from workingup.services import listening
@@ -82,7 +89,7 @@ def demo(
                     f"{len(themes.result.themes)} themes)."
                 )
             open_demo(session, target)
-            analysed = run_analysis(session, target)
+            analysed = run_analysis(session, target) if analyse else None
         console.print(
             f"Added {len(result.participant_ids):,} simulated participants and "
             f"{result.simulation.n_events:,} simulated votes to [bold]{target.slug}[/]; "
@@ -92,6 +99,10 @@ def demo(
             console.print(heard)
         if analysed is not None:
             console.print(f"Analysed it: {analysed[0].n_groups} opinion groups; the dashboard shows them.")
+        elif not analyse:
+            console.print(
+                "The server analyses the votes a few seconds after it starts; the dashboard then shows them."
+            )
         print_demo_login()
 
 

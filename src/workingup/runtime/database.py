@@ -75,3 +75,17 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+BUSY_ERROR = OperationalError
+"""The driver error a busy database raises (what `is_busy` tells apart from a broken one)."""
+_BUSY_SIGNS = ("database is locked", "database table is locked", "lock timeout", "canceling statement due to")
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` says the database was busy (another writer held the lock past the timeout), rather than
+    broken or unreachable: trying again shortly succeeds, so the web answers 503 (`web/busy.py`)."""
+    if not isinstance(error, OperationalError):
+        return False
+    text = str(error.orig if error.orig is not None else error).lower()
+    return any(sign in text for sign in _BUSY_SIGNS)

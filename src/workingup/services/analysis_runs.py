@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
@@ -22,6 +23,7 @@ from workingup.analysis import FORMAT, AnalysisResult, PreviousGroups
 from workingup.services.analysis import analyze_votes, load_votes
 from workingup.services.stored_analysis import StoredAnalysis
 from workingup.store import models
+from workingup.store.queries import all_dialogues
 
 log = logging.getLogger(__name__)
 KEEP = 5
@@ -117,22 +119,31 @@ def latest_run_id(session: Session, dialogue_id: int) -> int | None:
 
 
 def dialogues_needing_analysis(session: Session) -> list[int]:
-    """Dialogues with a vote newer than their latest analysis (or with votes and no analysis at all)."""
-    last_vote = (
-        select(models.Vote.dialogue_id, func.max(models.Vote.id).label("vote_id"))
-        .group_by(models.Vote.dialogue_id)
-        .subquery()
-    )
-    last_run = (
-        select(models.AnalysisRun.dialogue_id, func.max(models.AnalysisRun.created_at).label("at"))
-        .group_by(models.AnalysisRun.dialogue_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(last_vote.c.dialogue_id, models.Vote.created_at, last_run.c.at)
-        .join(models.Vote, models.Vote.id == last_vote.c.vote_id)
-        .outerjoin(last_run, last_run.c.dialogue_id == last_vote.c.dialogue_id)
-    ).all()
-    return sorted(
-        d for d, voted_at, run_at in rows if run_at is None or (voted_at is not None and voted_at > run_at)
+    """Dialogues with a vote newer than their latest analysis (or with votes and no analysis at all).
+
+    One indexed look-up per dialogue (its newest vote, its newest run) rather than a GROUP BY over every vote of
+    every dialogue, which read millions of index entries at each start when a big import sat beside the demo.
+    """
+    needing = []
+    for dialogue_id in (d.id for d in all_dialogues(session)):
+        voted_at = session.execute(
+            select(models.Vote.created_at)
+            .where(models.Vote.dialogue_id == dialogue_id)
+            .order_by(models.Vote.id.desc())
+            .limit(1)
+        ).first()
+        if voted_at is None:
+            continue
+        run = latest_run_created(session, dialogue_id)
+        if run is None or (voted_at[0] is not None and voted_at[0] > run):
+            needing.append(dialogue_id)
+    return needing
+
+
+def latest_run_created(session: Session, dialogue_id: int) -> datetime | None:
+    return session.scalar(
+        select(models.AnalysisRun.created_at)
+        .where(models.AnalysisRun.dialogue_id == dialogue_id)
+        .order_by(models.AnalysisRun.id.desc())
+        .limit(1)
     )

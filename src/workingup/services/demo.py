@@ -8,6 +8,7 @@ side, "none" carries no signal. Every person and vote written here has `simulate
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workingup.dialogues import load_definition
-from workingup.domain import Leaning, Role
+from workingup.domain import Leaning, Role, Stance
 from workingup.services.errors import ServiceError
 from workingup.services.progress import Progress, no_progress
 from workingup.simulation import SimulatedDialogue, simulate_dialogue
@@ -211,3 +212,76 @@ def open_demo(session: Session, dialogue: models.Dialogue) -> None:
     ensure_demo_facilitator(session, dialogue)
     dialogue.open_join = True
     dialogue.published = True
+
+
+SIMULATED_RESERVATION = "Simulated: agreed with most of what this rests on, not all of it."
+SIMULATED_BLOCK = "Simulated: disagreed with every statement this rests on."
+
+
+def simulated_stance(values: Sequence[int]) -> tuple[Stance, str]:
+    """What a simulated stakeholder says about a recommendation, from their votes on the statements it rests on.
+
+    Agreeing with (nearly) all of it endorses; leaning towards it endorses with a reservation; disagreeing with
+    every one of at least two blocks; anything else (passes, no votes, a split) stands aside. Without this the
+    demo's table never answered, and every recommendation read "Not adopted: 1 of 31" (issue 19).
+    """
+    if not values:
+        return Stance.STAND_ASIDE, ""
+    mean = sum(values) / len(values)
+    if mean >= 0.5:
+        return Stance.ENDORSE, ""
+    if mean > 0:
+        return Stance.RESERVATIONS, SIMULATED_RESERVATION
+    if len(values) >= 2 and all(v == -1 for v in values):
+        return Stance.BLOCK, SIMULATED_BLOCK
+    return Stance.STAND_ASIDE, ""
+
+
+def simulate_stances(session: Session, dialogue: models.Dialogue) -> int:
+    """Record every simulated stakeholder's stance on every current recommendation in the open round.
+
+    Only in the demo (a dialogue the demo account facilitates, `open_demo`): elsewhere simulated data is for
+    tests and benchmarks, which record their own stances. Real participants are never touched. Returns how many
+    stances were recorded.
+    """
+    from workingup.services import endorsements, recommendations
+
+    demo_account = session.scalar(
+        select(models.Facilitator.id)
+        .join(models.DialogueFacilitator, models.DialogueFacilitator.facilitator_id == models.Facilitator.id)
+        .where(models.DialogueFacilitator.dialogue_id == dialogue.id, models.Facilitator.is_demo.is_(True))
+    )
+    if demo_account is None:
+        return 0
+
+    people = list(
+        session.scalars(
+            select(models.Participant).where(
+                models.Participant.dialogue_id == dialogue.id,
+                models.Participant.simulated.is_(True),
+                models.Participant.role == Role.STAKEHOLDER,
+            )
+        )
+    )
+    if not people:
+        return 0
+    votes: dict[tuple[int, int], int] = {
+        (pid, sid): value
+        for pid, sid, value in session.execute(
+            select(
+                models.CurrentVote.participant_id, models.CurrentVote.statement_id, models.CurrentVote.value
+            ).where(
+                models.CurrentVote.dialogue_id == dialogue.id,
+                models.CurrentVote.participant_id.in_([p.id for p in people]),
+            )
+        )
+    }
+    recorded = 0
+    for recommendation in recommendations.all_of(session, dialogue):
+        basis = [b.statement_id for b in recommendation.current.basis]
+        for person in people:
+            values = [votes[(person.id, sid)] for sid in basis if (person.id, sid) in votes]
+            stance, text = simulated_stance(values)
+            endorsements.record(session, dialogue, person, recommendation.number, stance, text)
+            recorded += 1
+    return recorded

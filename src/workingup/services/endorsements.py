@@ -68,6 +68,9 @@ def open_round(
     log_activity(
         session, dialogue, "round_opened", f"Endorsement round {row.id} opened ({describe_rule(row)})"
     )
+    from workingup.services.demo import simulate_stances
+
+    simulate_stances(session, dialogue)  # a simulated table answers at once; real people never are
     return row
 
 

@@ -94,7 +94,7 @@ def queue(
     votes = dict(
         session.execute(
             select(models.CurrentVote.statement_id, func.count())
-            .where(models.CurrentVote.statement_id.in_(ids))
+            .where(models.CurrentVote.dialogue_id == dialogue.id, models.CurrentVote.statement_id.in_(ids))
             .group_by(models.CurrentVote.statement_id)
         ).all()
     )
@@ -118,15 +118,25 @@ def statement_texts(session: Session, dialogue: models.Dialogue) -> dict[int, st
 
 
 def most_voted(session: Session, dialogue: models.Dialogue, limit: int) -> list[tuple[str, int]]:
-    """(text, current votes) of the statements with the most current votes, most first, ties by id."""
-    votes = func.count(models.CurrentVote.participant_id)
-    rows = session.execute(
-        select(models.Statement.text, votes)
-        .join(models.CurrentVote, models.CurrentVote.statement_id == models.Statement.id)
-        .where(models.Statement.dialogue_id == dialogue.id)
-        .group_by(models.Statement.id, models.Statement.text)
-        .order_by(votes.desc(), models.Statement.id)
+    """(text, current votes) of the statements with the most current votes, most first, ties by id.
+
+    Counted from `current_vote` of this dialogue alone, which its (dialogue, statement) index answers without
+    reading the table: joined from `statement` instead, the count read every current vote of every dialogue once
+    per statement (issue 18: 32 s with a 2M-vote dialogue beside the demo).
+    """
+    votes = func.count().label("votes")
+    top = (
+        select(models.CurrentVote.statement_id, votes)
+        .where(models.CurrentVote.dialogue_id == dialogue.id)
+        .group_by(models.CurrentVote.statement_id)
+        .order_by(votes.desc(), models.CurrentVote.statement_id)
         .limit(limit)
+        .subquery()
+    )
+    rows = session.execute(
+        select(models.Statement.text, top.c.votes)
+        .join(top, top.c.statement_id == models.Statement.id)
+        .order_by(top.c.votes.desc(), models.Statement.id)
     ).all()
     return [(text, int(n)) for text, n in rows]
 

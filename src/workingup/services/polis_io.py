@@ -1,18 +1,26 @@
-"""Pol.is conversations in and out of the store: import is one transaction, export is lossless.
+"""Pol.is conversations in and out of the store: imports are all or nothing, export is lossless.
 
-The reader validates every file before a single row is written, and the import runs in one transaction, so a
-bad export either loads completely or leaves the database exactly as it was.
+The reader validates every file before a single row is written. `import_polis` writes in the caller's
+transaction; `import_polis_staged` (what `workingup import-polis` runs) writes in many short transactions into a
+dialogue no page or list can see, then gives it its slug in one last short one, and removes it if anything fails,
+so a bad export still loads completely or leaves no trace, and a server on the same SQLite file keeps answering
+(issue 18: one 159 s transaction made sign-in and join wait 30 s and fail).
 """
 
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from numpy.typing import NDArray
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workingup.domain import Moderation, Phase, Role
@@ -30,8 +38,16 @@ from workingup.services.errors import Conflict
 from workingup.services.progress import Progress, no_progress
 from workingup.store import models
 from workingup.store.bulk import insert_returning_ids
-from workingup.store.queries import dialogue_by_slug, vote_history
-from workingup.store.votes import insert_vote_events
+from workingup.store.queries import STAGING_PREFIX, dialogue_by_slug, vote_history
+from workingup.store.votes import insert_vote_events, refresh_current_votes, refresh_statistics
+
+Transaction = Callable[[], AbstractContextManager[Session]]
+"""Opens one transaction (commits when the block ends, rolls back when it raises): `Database.transaction`."""
+
+STAGED_VOTES = 20_000
+"""Votes per transaction of a staged import: each holds SQLite's write lock for a fraction of a second."""
+STAGED_PEOPLE = 2_000
+"""Participants one transaction of a staged import inserts (or, when it failed, removes with their votes)."""
 
 
 @dataclass(frozen=True)
@@ -92,17 +108,7 @@ def import_polis(
     participant_ids = insert_returning_ids(
         session,
         models.Participant,
-        [
-            {
-                "dialogue_id": dialogue.id,
-                "external_id": str(p.participant_id),
-                "external_ref": p.xid,
-                "external_group": p.group_id,
-                "role": Role.PUBLIC,
-                "created_at": now,
-            }
-            for p in conversation.participants
-        ],
+        _participant_rows(conversation, dialogue.id, now),
         on_batch=lambda n: progress(task, n, total),
     )
     participant_map = dict(
@@ -111,19 +117,7 @@ def import_polis(
     statement_ids = insert_returning_ids(
         session,
         models.Statement,
-        [
-            {
-                "dialogue_id": dialogue.id,
-                "external_id": str(c.comment_id),
-                "text": c.text,
-                "author_id": participant_map[c.author_id],
-                "moderation": Moderation.from_polis(c.moderated),
-                "is_meta": c.is_meta,
-                "is_seed": c.is_seed,
-                "created_at": _ms_to_datetime(c.timestamp_ms) or now,
-            }
-            for c in conversation.comments
-        ],
+        _statement_rows(conversation, dialogue.id, participant_map, now),
         on_batch=lambda n: progress(task, n, total),
     )
     comment_map = dict(zip((c.comment_id for c in conversation.comments), statement_ids, strict=True))
@@ -149,6 +143,185 @@ def import_polis(
         votes_source=conversation.votes_source,
         warnings=conversation.warnings,
     )
+
+
+def _participant_rows(
+    conversation: PolisConversation, dialogue_id: int, now: datetime
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "dialogue_id": dialogue_id,
+            "external_id": str(p.participant_id),
+            "external_ref": p.xid,
+            "external_group": p.group_id,
+            "role": Role.PUBLIC,
+            "created_at": now,
+        }
+        for p in conversation.participants
+    ]
+
+
+def _statement_rows(
+    conversation: PolisConversation, dialogue_id: int, participant_map: dict[int, int], now: datetime
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "dialogue_id": dialogue_id,
+            "external_id": str(c.comment_id),
+            "text": c.text,
+            "author_id": participant_map[c.author_id],
+            "moderation": Moderation.from_polis(c.moderated),
+            "is_meta": c.is_meta,
+            "is_seed": c.is_seed,
+            "created_at": _ms_to_datetime(c.timestamp_ms) or now,
+        }
+        for c in conversation.comments
+    ]
+
+
+def import_polis_staged(
+    transaction: Transaction,
+    folder: str | Path,
+    *,
+    slug: str | None = None,
+    progress: Progress = no_progress,
+) -> ImportSummary:
+    """`import_polis` in short transactions: a hidden staging dialogue, then one switch to the real slug.
+
+    Everything is validated before the first write; if anything fails afterwards (a constraint, the disk, an
+    interrupt), the staging dialogue is removed, in short transactions too, and the error raised again.
+    """
+    folder = Path(folder)
+    conversation = read_polis(folder)
+    slug = check_slug(slug or slug_for(folder))
+    now = datetime.now(UTC)
+    with transaction() as session:
+        if dialogue_by_slug(session, slug) is not None:
+            raise Conflict(f"a dialogue called {slug!r} already exists; choose another with --slug")
+        dialogue = models.Dialogue(
+            slug=f"{STAGING_PREFIX}{uuid.uuid4().hex}",
+            title=conversation.title or folder.name,
+            description=conversation.description,
+            ground_rules=[],
+            phase=Phase.ACTION_AGENDA,
+            source=f"polis:{folder.resolve().name}",
+        )
+        dialogue.phase_changes.append(models.PhaseChange(phase=Phase.ACTION_AGENDA, changed_at=now))
+        session.add(dialogue)
+        session.flush()
+        dialogue_id = dialogue.id
+    try:
+        total = len(conversation.participants) + len(conversation.comments) + 2 * len(conversation.vote_value)
+        task = f"Importing {folder.name}"
+        progress(task, 0, total)
+        participant_ids: list[int] = []
+        people = _participant_rows(conversation, dialogue_id, now)
+        for start in range(0, len(people), STAGED_PEOPLE):
+            with transaction() as session:
+                participant_ids += insert_returning_ids(
+                    session,
+                    models.Participant,
+                    people[start : start + STAGED_PEOPLE],
+                    on_batch=lambda n: progress(task, n, total),
+                )
+        participant_map = dict(
+            zip((p.participant_id for p in conversation.participants), participant_ids, strict=True)
+        )
+        with transaction() as session:
+            statement_ids = insert_returning_ids(
+                session,
+                models.Statement,
+                _statement_rows(conversation, dialogue_id, participant_map, now),
+                on_batch=lambda n: progress(task, n, total),
+            )
+        comment_map = dict(zip((c.comment_id for c in conversation.comments), statement_ids, strict=True))
+        n_votes = len(conversation.vote_value)
+        if n_votes:
+            voters = np.vectorize(participant_map.__getitem__, otypes=[np.int64])(
+                conversation.vote_participant
+            )
+            comments = np.vectorize(comment_map.__getitem__, otypes=[np.int64])(conversation.vote_comment)
+            times = [_ms_to_datetime(t) for t in conversation.vote_timestamp_ms.tolist()]
+            for start in range(0, n_votes, STAGED_VOTES):
+                stop = min(start + STAGED_VOTES, n_votes)
+                with transaction() as session:
+                    insert_vote_events(
+                        session,
+                        dialogue_id=dialogue_id,
+                        participant_ids=voters[start:stop],
+                        statement_ids=comments[start:stop],
+                        values=conversation.vote_value[start:stop],
+                        times=times[start:stop],
+                        on_batch=lambda n: progress(task, n, total),
+                        refresh=False,
+                    )
+            for low, high, events in _vote_ranges(voters, STAGED_VOTES):
+                with transaction() as session:
+                    refresh_current_votes(session, dialogue_id, (low, high))
+                progress(task, events, total)
+        with transaction() as session:  # fresh statistics before anyone reads it (PostgreSQL's planner)
+            refresh_statistics(session)
+        # The switch: the dialogue appears whole, or (a slug taken since) not at all.
+        with transaction() as session:
+            if dialogue_by_slug(session, slug) is not None:
+                raise Conflict(
+                    f"a dialogue called {slug!r} was made during the import; choose another with --slug"
+                )
+            session.get_one(models.Dialogue, dialogue_id).slug = slug
+    except BaseException:
+        discard_dialogue(transaction, dialogue_id)
+        raise
+    return ImportSummary(
+        slug=slug,
+        participants=len(participant_ids),
+        statements=len(statement_ids),
+        vote_events=n_votes,
+        votes_source=conversation.votes_source,
+        warnings=conversation.warnings,
+    )
+
+
+def _vote_ranges(voters: NDArray[np.int64], per_range: int) -> list[tuple[int, int, int]]:
+    """(lowest, highest participant id, vote events) of consecutive participant ranges of about `per_range` events
+    each (one participant's votes are never split), so each refresh transaction reads a bounded number of votes
+    whatever the participants' activity."""
+    ids, counts = np.unique(voters, return_counts=True)
+    ranges = []
+    start, events = 0, 0
+    for i, n in enumerate(counts.tolist()):
+        events += n
+        if events >= per_range or i == len(ids) - 1:
+            ranges.append((int(ids[start]), int(ids[i]), events))
+            start, events = i + 1, 0
+    return ranges
+
+
+def discard_dialogue(transaction: Transaction, dialogue_id: int) -> None:
+    """Remove a dialogue and everything in it, a few thousand participants' votes per transaction.
+
+    One cascading DELETE of millions of votes would hold SQLite's write lock as long as the import did.
+    """
+    with transaction() as session:
+        people = list(
+            session.scalars(
+                select(models.Participant.id)
+                .where(models.Participant.dialogue_id == dialogue_id)
+                .order_by(models.Participant.id)
+            )
+        )
+    for start in range(0, len(people), STAGED_PEOPLE):
+        low, high = people[start], people[min(start + STAGED_PEOPLE, len(people)) - 1]
+        with transaction() as session:
+            for table in (models.CurrentVote, models.Vote):
+                session.execute(
+                    delete(table).where(
+                        table.dialogue_id == dialogue_id, table.participant_id.between(low, high)
+                    )
+                )
+    with transaction() as session:
+        for table in (models.CurrentVote, models.Vote):  # votes of participants added after the list was read
+            session.execute(delete(table).where(table.dialogue_id == dialogue_id))
+        session.execute(delete(models.Dialogue).where(models.Dialogue.id == dialogue_id))
 
 
 def _polis_ids(external_ids: list[str | None], own_ids: list[int]) -> list[int]:

@@ -21,7 +21,7 @@ from workingup.services.analysis import DialogueAnalysis, analyze_dialogue
 from workingup.services.analysis_runs import latest_run
 from workingup.services.errors import NotFound, ServiceError
 from workingup.services.log import log_activity
-from workingup.services.stored_analysis import StoredAnalysis
+from workingup.services.stored_analysis import StoredAnalysis, parse
 from workingup.store import models
 from workingup.store.agenda import RecommendationBasisRow, RecommendationRow, RecommendationVersionRow
 
@@ -134,6 +134,83 @@ def snapshot_support(analysis: DialogueAnalysis, statement_id: int) -> SupportSn
     )
 
 
+def _stored_figures(support: Mapping[str, Any], j: int, sizes: Mapping[str, int]) -> tuple[GroupFigure, ...]:
+    """`_figures` from a stored `BlocSupport.to_dict()` (a NaN was stored as null)."""
+    return tuple(
+        GroupFigure(
+            name=name,
+            size=int(sizes.get(name, support["bloc_sizes"][g])),
+            agree=_float(support["agree"][g][j]),
+            trials=_float(support["trials"][g][j]),
+            mean=_float(support["mean"][g][j]),
+            lower=_float(support["lower"][g][j]),
+            upper=_float(support["upper"][g][j]),
+        )
+        for g, name in enumerate(support["bloc_names"])
+    )
+
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _optional(value: Any) -> float | None:
+    return None if value is None else _number(value)
+
+
+def stored_snapshots(raw: Mapping[str, Any], statement_ids: Sequence[int]) -> dict[int, SupportSnapshot]:
+    """`snapshot_support` of each statement from a stored analysis run's JSON (`DialogueAnalysis.to_dict`).
+
+    The same figures an analysis would give, read from what the background refresh already computed: drafting
+    ran a whole analysis per request before (6 s on the demo, even to answer a validation error). Statements the
+    run does not know (accepted since) are left out; the caller analyses afresh for those.
+    """
+    verdict = raw["convergence"]
+    result = raw["analysis"]
+    ids = [int(i) for i in verdict["statement_ids"]]
+    column = {sid: j for j, sid in enumerate(ids)}
+    counts_column = {int(sid): j for j, sid in enumerate(result["statements"]["id"])}
+    lenses = verdict["lenses"]
+    groups = lenses["groups"]
+    bridging = lenses["bridging"]
+    blocs = lenses["blocs"]
+    sizes = {g["name"]: int(g["size"]) for g in result["groups"]}
+    found = {}
+    for sid in statement_ids:
+        j = column.get(sid)
+        k = counts_column.get(sid)
+        if j is None or k is None:
+            continue
+        agree, disagree, passes = (int(result["statements"][key][k]) for key in ("agree", "disagree", "pass"))
+        found[sid] = SupportSnapshot(
+            statement_id=sid,
+            computed_at=raw["computed_at"],
+            verdict=str(verdict["verdict"][j]),
+            reason=verdict["reasons"][j],
+            votes=agree + disagree + passes,
+            agree=agree,
+            disagree=disagree,
+            passes=passes,
+            groups=_stored_figures(groups["support"], j, sizes),
+            gic=_optional(groups["gic"][j]),
+            gic_lower=_optional(groups["gic_lower"][j]),
+            gic_upper=_optional(groups["gic_upper"][j]),
+            bridging_status=str(bridging["status"][j]),
+            intercept=_optional(bridging["intercept"][j]),
+            factor=_optional(bridging["factor"][j]),
+            support_low=_optional(bridging["support_low"][j]),
+            support_high=_optional(bridging["support_high"][j]),
+            blocs=() if blocs is None else _stored_figures(blocs["support"], j, {}),
+            lenses={
+                "groups": bool(groups["passed"][j]),
+                "bridging": bool(bridging["passed"][j]),
+                "blocs": None if blocs is None else bool(blocs["passed"][j]),
+            },
+            level=float(groups["support"]["level"]),
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class Candidate:
     statement_id: int
@@ -236,7 +313,6 @@ def draft(
     recommendation = RecommendationRow(dialogue_id=dialogue.id, number=number)
     session.add(recommendation)
     session.flush()
-    analysis = analysis or analyze_dialogue(session, dialogue)
     version = _version(
         dialogue,
         recommendation,
@@ -252,7 +328,7 @@ def draft(
         note="first draft",
         author=author,
     )
-    version.basis.extend(_basis(statements, analysis))
+    version.basis.extend(_basis(session, dialogue, statements, analysis))
     session.add(version)
     session.flush()
     session.refresh(recommendation)
@@ -323,7 +399,7 @@ def revise(
             for b in current.basis
         )
     else:
-        version.basis.extend(_basis(statements, analysis or analyze_dialogue(session, dialogue)))
+        version.basis.extend(_basis(session, dialogue, statements, analysis))
     if _same(version, current):
         raise ServiceError(f"nothing changed: R{number} version {current.number} already says this")
     session.add(version)
@@ -487,24 +563,37 @@ def check_url(url: str) -> str:
 
 
 def _basis(
-    statements: Sequence[models.Statement], analysis: DialogueAnalysis
+    session: Session,
+    dialogue: models.Dialogue,
+    statements: Sequence[models.Statement],
+    analysis: DialogueAnalysis | None,
 ) -> list[RecommendationBasisRow]:
-    """The statements with their figures copied; refused for a statement nobody has voted on, since a
-    recommendation says the table supports it, and no vote is no support (it was drafted with empty figures)."""
-    rows = []
-    for i, s in enumerate(statements):
-        figures = snapshot_support(analysis, s.id)
-        if figures.votes == 0:
+    """Each statement's figures: from `analysis` when given, else from the latest stored analysis, and from a
+    fresh analysis only when no stored run knows every statement (none yet, or a statement accepted since).
+    Refused for a statement nobody has voted on, since a recommendation says the table supports it, and no vote
+    is no support (it was drafted with empty figures)."""
+    if analysis is not None:
+        figures = {s.id: snapshot_support(analysis, s.id) for s in statements}
+    else:
+        run = latest_run(session, dialogue.id)
+        raw = None if run is None else parse(run)
+        has_verdict = raw is not None and bool(raw.get("convergence"))
+        figures = stored_snapshots(raw, [s.id for s in statements]) if raw and has_verdict else {}
+        if len(figures) < len(statements):
+            fresh = analyze_dialogue(session, dialogue)
+            figures = {s.id: snapshot_support(fresh, s.id) for s in statements}
+    for s in statements:
+        if figures[s.id].votes == 0:
             raise ServiceError(
                 f"nobody has voted on statement {s.id} yet; a recommendation rests on statements the table "
                 "voted on"
             )
-        rows.append(
-            RecommendationBasisRow(
-                statement_id=s.id, position=i, statement_text=s.text, figures=figures.to_dict()
-            )
+    return [
+        RecommendationBasisRow(
+            statement_id=s.id, position=i, statement_text=s.text, figures=figures[s.id].to_dict()
         )
-    return rows
+        for i, s in enumerate(statements)
+    ]
 
 
 def _same(new: RecommendationVersionRow, old: RecommendationVersionRow) -> bool:

@@ -217,6 +217,8 @@ class Vote(Base):
         CheckConstraint("value IN (-1, 0, 1)", name="value"),
         Index("ix_vote_participant_statement", "participant_id", "statement_id"),
         Index("ux_vote_participant_request", "participant_id", "request_key", unique=True),
+        # The live alerts read one dialogue's recent votes (migration 0007).
+        Index("ix_vote_dialogue_created", "dialogue_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -239,7 +241,14 @@ class CurrentVote(Base):
     """
 
     __tablename__ = "current_vote"
-    __table_args__ = (CheckConstraint("value IN (-1, 0, 1)", name="value"),)
+    __table_args__ = (
+        CheckConstraint("value IN (-1, 0, 1)", name="value"),
+        # Counts per statement (and voters) of one dialogue read this index alone, never the table nor another
+        # dialogue's rows; counts of given statements (and a statement's cascade delete) use the second
+        # (migration 0007). Without participant_id here, counting a dialogue's voters fetched every row.
+        Index("ix_current_vote_dialogue_statement", "dialogue_id", "statement_id", "value", "participant_id"),
+        Index("ix_current_vote_statement", "statement_id", "value"),
+    )
 
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
@@ -247,7 +256,7 @@ class CurrentVote(Base):
     statement_id: Mapped[int] = mapped_column(
         ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True
     )
-    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"), index=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"))
     value: Mapped[int] = mapped_column(SmallInteger)
     vote_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     """The event that counts: the highest vote id for the pair, so concurrent writers cannot reorder history."""

@@ -13,13 +13,24 @@ from sqlalchemy.orm import Session
 from workingup.domain import Moderation, Role
 from workingup.store.models import CurrentVote, Dialogue, Participant, Statement, Vote
 
+STAGING_PREFIX = "~importing-"
+"""The slug of a dialogue an import is still writing: no valid slug starts with "~", so no URL or command reaches
+it, and no list shows it, until the import's last transaction gives it its real slug (services/polis_io.py)."""
+
 
 def dialogue_by_slug(session: Session, slug: str) -> Dialogue | None:
+    if slug.startswith(STAGING_PREFIX):
+        return None
     return session.scalars(select(Dialogue).where(Dialogue.slug == slug)).one_or_none()
 
 
 def all_dialogues(session: Session) -> list[Dialogue]:
-    return list(session.scalars(select(Dialogue).order_by(Dialogue.id)))
+    """Every dialogue but those an import is still writing."""
+    return list(
+        session.scalars(
+            select(Dialogue).where(Dialogue.slug.not_like(f"{STAGING_PREFIX}%")).order_by(Dialogue.id)
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from workingup import __version__
 from workingup.config import Settings
 from workingup.runtime.analyses import Analyses
 from workingup.runtime.database import Database
+from workingup.runtime.report_analyses import ReportAnalyses
 from workingup.runtime.vote_writer import VoteWriter
 from workingup.services.accounts import SessionPolicy
 from workingup.services.analysis_runs import dialogues_needing_analysis
@@ -24,6 +25,7 @@ from workingup.web.api import listening as listening_api
 from workingup.web.api import participant as participant_api
 from workingup.web.api import public as public_api
 from workingup.web.api import team as team_api
+from workingup.web.busy import install_busy_handler
 from workingup.web.errors import install_error_handlers
 from workingup.web.guard import RequestGuard
 from workingup.web.headers import SecurityHeaders
@@ -120,11 +122,13 @@ def create_app(
         limiters=make_limiters(rate_limits or RateLimits.from_settings(settings)),
         session_policy=SessionPolicy.of(settings),
         allow_demo_login=allow_demo_login,
+        report_analyses=ReportAnalyses(database),
     )
     # Where Starlette keeps its untyped State; nothing in Starlette or FastAPI reads app.state (web/state.py).
     app.state = state  # type: ignore[assignment]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app, render_error)
+    install_busy_handler(app, render_error)
     # Innermost: only what reaches the framework waits at the gate (web/admission.py).
     app.add_middleware(Admission, limit=admitted_for(database.engine))
     if vote_lane:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from workingup.services import records
+from workingup.services.analysis import DialogueAnalysis
 from workingup.services.polis_io import export_polis
 from workingup.web.tables import build_table, to_csv
 
@@ -26,12 +27,22 @@ REPORT_CSP = (
 """The report is one self-contained document with its own inline style and no script: nothing else may load."""
 
 
-def report_response(session: Session, dialogue: records.Dialogue, fmt: str, *, download: bool) -> Response:
-    """The final report in `fmt` (a key of REPORT_MEDIA), the same from the facilitator's page and the API."""
+def report_response(
+    session: Session,
+    dialogue: records.Dialogue,
+    fmt: str,
+    *,
+    download: bool,
+    analysis: DialogueAnalysis | None = None,
+) -> Response:
+    """The final report in `fmt` (a key of REPORT_MEDIA), the same from the facilitator's page and the API.
+
+    `analysis`: the dialogue's analysis, from the app's `ReportAnalyses` (computing one took most of the time).
+    """
     from workingup.report.build import build_report
     from workingup.report.render import render as render_report
 
-    payload = render_report(build_report(session, dialogue), fmt)
+    payload = render_report(build_report(session, dialogue, analysis=analysis), fmt)
     headers = {"Content-Security-Policy": REPORT_CSP}
     if download or fmt != "html":
         headers["Content-Disposition"] = f'attachment; filename="{dialogue.slug}-report.{fmt}"'

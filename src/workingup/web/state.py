@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from workingup.config import Settings
 from workingup.runtime.analyses import Analyses
 from workingup.runtime.database import Database
+from workingup.runtime.report_analyses import ReportAnalyses
 from workingup.runtime.vote_writer import VoteWriter
 from workingup.services.accounts import SessionPolicy
 from workingup.services.coordination_watch import Watchman
@@ -34,8 +35,17 @@ class AppState:
     allow_demo_login: bool = True
     """False when the server listens beyond the loopback interface: the demo password is published."""
     watchman: Watchman = field(default_factory=Watchman)
+    report_analyses: ReportAnalyses | None = None
+    """The analysis the final report draws, per dialogue and analysis version (set by create_app)."""
     clock: Callable[[], datetime] | None = None
     """The time a test moves instead of sleeping; None for the real clock."""
+
+
+def report_analyses(connection: HTTPConnection) -> ReportAnalyses:
+    state = app_state(connection)
+    if state.report_analyses is None:
+        state.report_analyses = ReportAnalyses(state.database)
+    return state.report_analyses
 
 
 def app_state(connection: HTTPConnection) -> AppState:

@@ -421,6 +421,7 @@ EN: dict[str, str] = {
     "report.download_pdf": "Download the PDF",
     "report.download_html": "Download the HTML file",
     "report.download_md": "Download the Markdown file",
+    "report.preparing": "Preparing the report's figures from the latest analysis ({seconds} s so far); this page reloads itself until they are ready. The links work now too, but take longer until then.",
     "report.privacy": "Aggregates never describe fewer than 5 people; nobody is named without recorded consent.",
     "tracker.title": "Action tracker",
     "tracker.public_title": "What became of the recommendations",

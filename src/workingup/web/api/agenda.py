@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from sqlalchemy.orm import Session
 
 from workingup.domain import MAX_ID, Role, Stance
@@ -59,6 +59,7 @@ from workingup.web.schemas_agenda import (
     VersionOut,
 )
 from workingup.web.security import ApiDialogueFacilitator, ApiParticipant
+from workingup.web.state import report_analyses
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
@@ -305,9 +306,10 @@ REPORT: dict[int | str, dict[str, Any]] = {
     summary="The final report: html, pdf or md",
 )
 def get_report(
-    fmt: Literal["html", "pdf", "md"], ctx: ApiDialogueFacilitator, session: SessionDep
+    request: Request, fmt: Literal["html", "pdf", "md"], ctx: ApiDialogueFacilitator, session: SessionDep
 ) -> Response:
-    return report_response(session, ctx.dialogue, fmt, download=False)
+    analysis = report_analyses(request).get(session, ctx.dialogue)
+    return report_response(session, ctx.dialogue, fmt, download=False, analysis=analysis)
 
 
 # --- the tracker (facilitators) ---------------------------------------------------------------------------------

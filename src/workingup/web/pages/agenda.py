@@ -27,7 +27,6 @@ from workingup.domain import (
     Stance,
 )
 from workingup.services import endorsements, recommendations, records, tracking
-from workingup.services.analysis import analyze_dialogue
 from workingup.services.dialogues import counts, get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
 from workingup.services.log import activity
@@ -35,6 +34,7 @@ from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.exports import REPORT_MEDIA, report_response
 from workingup.web.rendering import render
 from workingup.web.security import CsrfChecked, FacilitatorContext, PageFacilitator, page_participant
+from workingup.web.state import report_analyses
 from workingup.web.strings import catalogue
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -127,7 +127,6 @@ async def draft_recommendation(
         focus_area=str(form.get("focus_area", "")) or None,
         evidence=[{"text": evidence_text, "url": evidence_url}] if evidence_text or evidence_url else [],
         author=ctx.facilitator.display_name,
-        analysis=analyze_dialogue(session, ctx.dialogue),
     )
     return _back(request, "agenda_page", slug, "drafted")
 
@@ -184,20 +183,31 @@ def close_round(request: Request, slug: str, session: SessionDep, ctx: PageFacil
 
 @router.get("/f/{slug}/report", name="report_page")
 def report_page(request: Request, slug: str, session: SessionDep, ctx: PageFacilitator) -> Response:
-    return render(
+    """The report's links; opening the page starts preparing its analysis, and until that is ready the page
+    says so and reloads itself (a `Refresh` header), so the download that follows takes a second, not ten."""
+    preparation = report_analyses(request).prepare(session, ctx.dialogue.id)
+    response = render(
         request,
         "agenda/facilitator_report.html",
-        {**_base(ctx, "report_page", "", session), "formats": tuple(REPORT_MEDIA)},
+        {
+            **_base(ctx, "report_page", "", session),
+            "formats": tuple(REPORT_MEDIA),
+            "preparation": preparation,
+        },
     )
+    if not preparation.ready:
+        response.headers["Refresh"] = "2"
+    return response
 
 
 @router.get("/f/{slug}/report.{fmt}", name="report_file")
 def report_file(
-    slug: str, fmt: str, session: SessionDep, ctx: PageFacilitator, download: int = 0
+    request: Request, slug: str, fmt: str, session: SessionDep, ctx: PageFacilitator, download: int = 0
 ) -> Response:
     if fmt not in REPORT_MEDIA:
         raise ServiceError(f"a report format is one of {', '.join(REPORT_MEDIA)}, not {fmt!r}")
-    return report_response(session, ctx.dialogue, fmt, download=bool(download))
+    analysis = report_analyses(request).get(session, ctx.dialogue)
+    return report_response(session, ctx.dialogue, fmt, download=bool(download), analysis=analysis)
 
 
 # --- facilitator: the tracker ---------------------------------------------------------------------------------
