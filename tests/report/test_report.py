@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,11 @@ from workingup.report.markdown import render_markdown
 from workingup.report.model import ReportData
 from workingup.report.render import render, render_html, support_pct
 from workingup.runtime.database import Database
-from workingup.services import endorsements, recommendations, tracking
+from workingup.services import endorsements, recommendations, setup, tracking
 from workingup.services.analysis import analyze_dialogue
 from workingup.services.disclosure import MIN_GROUP
 from workingup.store import models
+from workingup.store.queries import dialogue_counts
 
 HOSTILE = "Fund apprenticeships <script>alert('x')</script> now'; DROP TABLE statement; --"
 RESERVATION = "Only if small employers get the same tax credit"
@@ -275,3 +277,27 @@ def test_predicted_support_and_verdicts_read_as_in_the_cli_and_dashboard(built: 
         verdicts = re.findall(r"Verdict:? ?(?:</td><td>)?\*{0,2}(?:<strong>)?([a-z ]+)", flat)
         assert verdicts
         assert set(verdicts) <= set(VERDICT_WORDS.values())
+
+
+def test_the_report_states_the_data_it_was_drawn_from_and_the_voting_cut_off(database: Database) -> None:
+    table, analysis = demo_table(database)
+    with database.sessions() as session:
+        d = dialogue(session, table)
+        counts = dialogue_counts(session, d.id)
+        open_report = build_report(session, d, analysis=analysis)
+    drawn = f"Drawn from {counts.current_votes:,} votes by {counts.voters:,} of {counts.participants:,} participants"
+    assert open_report.data_basis.startswith(drawn)
+    assert "Voting was still open" in open_report.data_basis
+    assert "may change" in open_report.data_basis
+    assert ("voting closed at", "still open") in open_report.method.counts
+    cut_off = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
+    with database.transaction() as session:
+        setup.close_voting(dialogue(session, table), now=cut_off)
+    with database.sessions() as session:
+        final = build_report(session, dialogue(session, table), analysis=analysis)
+    assert final.data_basis.startswith(drawn)
+    assert "Voting closed 2030-01-02 03:04 UTC: these are the final figures." in final.data_basis
+    assert "after the analysis are not in it" in final.data_basis  # analysed before the cut-off
+    assert ("voting closed at", "2030-01-02 03:04 UTC") in final.method.counts
+    assert html.escape(final.data_basis) in render_html(final)
+    assert "Voting closed 2030-01-02 03:04 UTC" in render_markdown(final)

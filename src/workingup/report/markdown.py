@@ -38,6 +38,8 @@ def render_markdown(data: ReportData) -> str:
         add(f"> **{md(data.banner)}**\n")
     add(f"# {md(data.title)}\n")
     add(f"Final report · generated {data.generated_at:%Y-%m-%d %H:%M} UTC\n")
+    if data.data_basis:
+        add(md(data.data_basis) + "\n")
     if data.description:
         add(md(data.description) + "\n")
 

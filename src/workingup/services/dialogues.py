@@ -10,7 +10,13 @@ from workingup.domain import DialogueDefinition, Moderation, Phase
 from workingup.services.errors import Conflict, NotFound, ServiceError
 from workingup.store import models
 from workingup.store.bulk import insert_returning_ids
-from workingup.store.queries import DialogueCounts, all_dialogues, dialogue_by_slug, dialogue_counts
+from workingup.store.queries import (
+    DialogueCounts,
+    all_dialogues,
+    dialogue_by_slug,
+    dialogue_counts,
+    has_simulated,
+)
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
 
@@ -111,3 +117,8 @@ def counts(session: Session, dialogue_id: int) -> DialogueCounts:
     A service, not a store query called from the web, so the web reaches the store only through services (the
     import rule in tests/test_layers.py)."""
     return dialogue_counts(session, dialogue_id)
+
+
+def any_simulated(session: Session, dialogue_id: int) -> bool:
+    """Whether the dialogue holds simulated participants or votes: every page about it then carries the banner."""
+    return has_simulated(session, dialogue_id)

@@ -13,8 +13,22 @@ class Conflict(ServiceError):
     pass
 
 
+class Invalid(ServiceError):
+    """A value in a form is refused; `field` names the form field it came from, so a page can show the message
+    beside that field (and the command line beside its option) instead of on an error page."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class Forbidden(ServiceError):
     """The caller is known but may not do this (a participant of another dialogue, a non-facilitator)."""
+
+
+class VotingClosed(Forbidden):
+    """The dialogue's voting has closed: no votes, no new participants, no new statements (403 on the web, as
+    every door already answers for a participant who may not act)."""
 
 
 class Unauthenticated(ServiceError):

@@ -119,6 +119,9 @@ def _dialogue(d: records.Dialogue) -> DialogueForFacilitator:
         published=d.published,
         require_sector=d.require_sector,
         require_leaning=d.require_leaning,
+        voting_open=d.voting_closed_at is None,
+        voting_closed_at=d.voting_closed_at,
+        voting_closes_in=d.voting_closes_in,
         focus_areas=[
             FocusAreaForFacilitator(
                 key=fa.key,
