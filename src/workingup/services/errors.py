@@ -14,12 +14,14 @@ class Conflict(ServiceError):
 
 
 class Invalid(ServiceError):
-    """A value in a form is refused; `field` names the form field it came from, so a page can show the message
-    beside that field (and the command line beside its option) instead of on an error page."""
+    """A value a person gave is refused; `field` names what they gave it in (a form's field), so a page shows the
+    message beside that field and keeps what was typed, and `option` is the command line's name for it, which
+    only the command line adds (a web page never tells anyone to pass a flag)."""
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, option: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.option = option
 
 
 class Forbidden(ServiceError):
