@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from workingup.web.glossary import ANCHORS, NAMES
 from workingup.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_token
 from workingup.web.strings import catalogue
 from workingup.web.tables import cell
@@ -17,6 +18,8 @@ HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["_"] = catalogue()
 templates.env.globals["csrf_field"] = CSRF_FIELD
+templates.env.globals["glossary_anchors"] = ANCHORS
+templates.env.globals["glossary_names"] = NAMES
 templates.env.filters["cell"] = cell
 templates.env.filters["thousands"] = lambda n: "{:,}".format(n)  # noqa: UP032 (used as a filter)
 

@@ -321,7 +321,7 @@ def vote_page(request: Request, slug: str, session: SessionDep, voted: int | Non
             "statement_area": area,
             "progress": participation.progress(session, dialogue, participant),
             "simulated": any_simulated(session, dialogue.id),
-            "notice": notice,
+            "vote_notice": notice,  # in the page's own status line, whose place is kept (no layout shift)
             "request_key": secrets.token_urlsafe(16),
         },
     )
