@@ -550,6 +550,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", f"{D}/tracker"): Row(public(Expect(200))),
     ("GET", f"{D}/tracker.csv"): Row(public(Expect(200))),
     ("GET", "/login"): Row(public(Expect(200))),
+    ("GET", "/glossary"): Row(public(Expect(200))),
     ("POST", "/login"): Row(
         public(back_to("/f")), form=lambda w: {"email": "alpha-fac@example.org", "password": PASSWORD}
     ),
