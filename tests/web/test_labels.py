@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.geometry import overlapping
 from tests.web.conftest import add_facilitator, csrf, sign_in_page
 from workingup.runtime.database import Database
 from workingup.services.demo import populate_demo
 from workingup.services.dialogues import get_dialogue
 from workingup.web.glossary import TERMS
+from workingup.web.opinion_map import label_box, statement_label_style
 from workingup.web.strings import EN, catalogue
 
 EMAIL = "labels@example.org"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
@@ -91,3 +95,38 @@ def test_counts_agree_in_number() -> None:
     assert _("agenda.stale", n=3) == "3 stances given on an earlier wording are not counted."
     assert "1 participants" not in _("dash.last_analysis", at="x", n="1", clustered="0", votes="1,000")
     assert "1,000 votes" in _("dash.last_analysis", at="x", n="1", clustered="0", votes="1,000")
+
+
+def test_every_number_on_the_map_is_listed_with_its_text_and_no_two_labels_overlap(dashboard: str) -> None:
+    svg = re.search(r"<svg xmlns=.*?</svg>", dashboard, re.S)
+    assert svg is not None
+    root = ET.fromstring(svg.group(0))
+    markers = root.findall(f"{SVG}g")
+    assert markers
+    listed = dict(re.findall(r'<li id="map-s-(\d+)" value="(\d+)">', dashboard))
+    boxes = []
+    for n, g in enumerate(markers, start=1):
+        sid = g.get("data-statement-id")
+        text = g.find(f"{SVG}text")
+        assert text is not None
+        assert text.text == str(n)  # short numbers 1, 2, 3… in the list's order, not ids
+        assert listed[str(sid)] == str(n)
+        size = float(text.get("font-size", 0))
+        assert size * 358 / 640 >= 13  # at 390 px the 640-wide map is about 358 px wide: still 13 px or more
+        boxes.append(
+            label_box(
+                float(text.get("x", 0)),
+                float(text.get("y", 0)),
+                text.get("text-anchor", "start"),
+                text.text,
+                statement_label_style(size),
+            )
+        )
+        entry = re.search(rf'<li id="map-s-{sid}" value="{n}">(.*?)</li>', dashboard, re.S)
+        assert entry is not None
+        title = g.find(f"{SVG}title")
+        assert title is not None
+        assert title.text is not None
+        assert htmllib.escape(title.text.split(": ", 1)[1], quote=False) in entry.group(1)
+    assert overlapping(boxes) == []
+    assert "listed with their text below the map" in dashboard
