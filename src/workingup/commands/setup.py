@@ -92,7 +92,9 @@ def demo(
             console.print(heard)
         if analysed is not None:
             console.print(f"Analysed it: {analysed[0].n_groups} opinion groups; the dashboard shows them.")
-        print_demo_login()
+        # The demo sign-in is the server's to print (it depends on the address it listens on): `./run` runs this
+        # command and then `serve`, and printed it twice.
+        console.print("The demo facilitator's sign-in is printed when the server starts (`workingup serve`).")
 
 
 def print_demo_login(*, enabled: bool = True) -> None:
