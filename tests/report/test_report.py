@@ -226,6 +226,9 @@ def test_the_pdf_is_valid_renders_and_says_everything(built: Built, pdf: Path, t
     assert len(raw.split("\f")) - 1 == len(pages)
     for page in raw.split("\f")[:-1]:
         assert "SIMULATED DATA" in page  # the banner is on every page
+    assert raw.split("\f")[0].count("SIMULATED DATA") == 1  # once on page 1: the running header skips it
+    assert "0 block" not in text  # no block is no warning
+    assert "stand aside, no block" in text
     for title in (built.titles[0], built.titles[2]):
         assert _flat(title) in text
     assert text.count(_flat(HOSTILE)) >= 2  # wording and statement: <script> and SQL shown as characters
@@ -234,6 +237,13 @@ def test_the_pdf_is_valid_renders_and_says_everything(built: Built, pdf: Path, t
     assert "Not adopted (blocked) — 1 block under unanimity" in text
     assert "Appendix: method" in text
     assert "What was left out or counted differently, and why" in text
+
+
+def test_rows_stay_whole_and_zero_blocks_are_not_a_warning(built: Built) -> None:
+    page = render_html(built.data)
+    assert re.search(r"tr, blockquote \{ break-inside: avoid; \}", page)  # no table row split across pages
+    assert '<span class="block">0 block' not in page
+    assert '<span class="block">1 block</span>' in page  # R2's block is still shown as one
 
 
 def test_markdown_and_html_carry_the_same_recommendations(built: Built) -> None:
