@@ -46,6 +46,35 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         assert setting.default in README, setting.default
 
 
+def test_the_readme_says_what_run_does() -> None:
+    """Issue 19: the README said a browser opens (none does), "2,000 members plus a 30-seat table" (2,048 people)
+    and left `./run --port` out; each claim is checked against what the code does."""
+    from workingup.commands import setup as setup_commands
+    from workingup.dialogues import load_definition
+    from workingup.services import demo
+
+    prose = " ".join(README.split("## Quick start", 1)[1].split("\n## ", 1)[0].split())
+    assert "browser opens" not in prose
+    assert "opens no browser" in prose
+    public = typer_default(setup_commands.demo, "public")
+    seats = sum(s.seats for s in load_definition().sectors)
+    total = public + seats + demo.N_ADVISORS + demo.N_COMMUNITY_VOICES
+    assert (
+        f"{total:,} simulated participants: a {seats}-seat table, {demo.N_ADVISORS} advisors, "
+        f"{demo.N_COMMUNITY_VOICES} community voices and {public:,} members of the public"
+    ) in prose
+    assert "`./run --port 8080`" in prose
+    assert 'exec workingup serve "$@"' in (ROOT / "run").read_text()  # what makes ./run --port work
+    assert "printed once" in prose
+
+
+def typer_default(command: object, name: str) -> int:
+    import inspect
+
+    default = inspect.signature(command).parameters[name].default  # type: ignore[arg-type]
+    return int(default)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -118,6 +147,9 @@ def test_run_serves_the_working_up_dialogue(tmp_path: Path) -> None:
         assert len(analysis["groups"]) >= 2
         assert "convergence" in {v["verdict"] for v in analysis["verdicts"]}
         assert sum(g["size"] for g in analysis["groups"]) == analysis["n_clustered"] > 0
+        os.killpg(process.pid, signal.SIGTERM)
+        printed = process.communicate(timeout=30)[0].decode()
+        assert printed.count("demo-only-not-secret") == 1, printed  # the README: "printed once"
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

@@ -18,6 +18,7 @@ from workingup.commands.polis import export_polis_command, import_polis_command
 from workingup.commands.serve import serve
 from workingup.commands.setup import demo, init
 from workingup.commands.stats import stats
+from workingup.commands.voting import voting_app
 
 app = typer.Typer(
     name="workingup",
@@ -36,6 +37,7 @@ app.command("export-polis")(export_polis_command)
 app.command()(stats)
 app.command("analyze")(analyze)
 app.command()(serve)
+app.add_typer(voting_app, name="voting")
 # Listening sessions and themes.
 app.add_typer(listen_app, name="listen")
 app.add_typer(themes_app, name="themes")

@@ -51,7 +51,14 @@ class MapStatement:
     x: float
     y: float
     title: str
-    """Shown as the marker's tooltip; the number shown on the map is the statement id."""
+    """Shown as the marker's tooltip (a pointer's extra; the page's list is what every reader gets)."""
+    label: str = ""
+    """What the map prints beside the marker: by default the statement id; the dashboard prints the statement's
+    number in the list beside the map (1, 2, 3…), short enough to stay large and apart."""
+
+    @property
+    def shown(self) -> str:
+        return self.label or str(self.id)
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,17 @@ STATEMENT_LABEL = LabelStyle(
         for dx, dy, a in _NEAR
     ),
 )
+
+
+def statement_label_style(font: float = FONT) -> LabelStyle:
+    """The statement labels' style at `font` px: the default spots scaled to the size, plus a ring further out,
+    so that larger labels (readable when a phone shrinks the map) still find a free spot in a cluster."""
+    k = font / FONT
+    near = tuple((dx * k, dy * k, a) for dx, dy, a in STATEMENT_LABEL.spots)
+    far = tuple((dx * 2, dy * 2 if dy else 0.0, a) for dx, dy, a in near[8:])
+    return LabelStyle(font=font, char=0.62 * font, spots=near + far, pad=0.0, marker=5.0 * k)
+
+
 GROUP_LABEL = LabelStyle(
     font=13,
     char=8.2,
@@ -190,6 +208,7 @@ def render_opinion_map(
     group_labels: Mapping[int, str] | None = None,
     axes: bool = False,
     empty_text: str | None = None,
+    statement_font: float = FONT,
 ) -> RenderedMap:
     """Draw the map; the parameters are each caller's choices, the picture's geometry is shared.
 
@@ -199,6 +218,8 @@ def render_opinion_map(
     several times faster than thousands of elements). max_points: above it an evenly spaced subset is drawn
     (the frame still fits everyone). group_labels: a text per group label, placed at the centre of the group's
     members with the same label placement as statements. empty_text: said when no participant has a position.
+    statement_font: the statement labels' size in the SVG's pixels (a page that shrinks the map to a phone's width
+    asks for larger ones); each label has a white halo so it stays legible over the dots.
     """
     xy = np.asarray(participant_xy, dtype=np.float64).reshape(-1, 2)
     lab = np.asarray(labels, dtype=np.int64).reshape(-1)
@@ -276,15 +297,21 @@ def render_opinion_map(
 
     if placed_statements:
         spots = place(np.array([[s.x, s.y] for s in placed_statements]))
-        marks = [(float(x), float(y), str(s.id)) for s, (x, y) in zip(placed_statements, spots, strict=True)]
+        marks = [(float(x), float(y), s.shown) for s, (x, y) in zip(placed_statements, spots, strict=True)]
+        style = statement_label_style(statement_font)
+        k = statement_font / FONT
         for s, (x, y, _), (tx, ty, anchor) in zip(
-            placed_statements, marks, place_labels(marks, width, height), strict=True
+            placed_statements, marks, place_labels(marks, width, height, style), strict=True
         ):
             parts.append(
                 f'<g class="statement" data-statement-id="{s.id}"><title>{escape(s.title)}</title>'
-                f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{INK}" '
+                # An invisible disc around the marker: a finger-sized target where a page makes markers tappable.
+                f'<circle class="hit" cx="{x:.1f}" cy="{y:.1f}" r="{12 * k:g}" fill="#ffffff" fill-opacity="0"/>'
+                f'<rect x="{x - 4 * k:.1f}" y="{y - 4 * k:.1f}" width="{8 * k:g}" height="{8 * k:g}" fill="{INK}" '
                 f'transform="rotate(45 {x:.1f} {y:.1f})"/>'
-                f'<text x="{tx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="{anchor}" fill="{INK}">{s.id}</text>'
+                f'<text x="{tx:.1f}" y="{ty:.1f}" font-size="{statement_font:g}" font-weight="bold" '
+                f'text-anchor="{anchor}" fill="{INK}" stroke="#ffffff" stroke-width="{3 * k:g}" '
+                f'paint-order="stroke">{escape(s.shown)}</text>'
                 "</g>"
             )
     parts.append("</svg>")

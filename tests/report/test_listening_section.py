@@ -95,6 +95,9 @@ def test_themes_show_sizes_quotes_and_what_came_from_them(database: Database) ->
     assert all(not t.statements for t in data.listening.themes[1:])
     html, markdown = render_html(data), render_markdown(data)
     for text in (html, markdown):
-        assert f"({theme.size} contributions)" in text
+        # A theme is named "Theme 1", its key words given as such: a bare "work, fair, car" read as a title.
+        assert f"Theme 1</strong> ({theme.size} contributions; its most telling words: " in text.replace(
+            "Theme 1**", "Theme 1</strong>"
+        )
         assert "Drawn from the listening session." in text
         assert "Recommendations resting on them: A recommendation resting on people" in text

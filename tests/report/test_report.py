@@ -23,10 +23,11 @@ from workingup.report.markdown import render_markdown
 from workingup.report.model import ReportData
 from workingup.report.render import render, render_html, support_pct
 from workingup.runtime.database import Database
-from workingup.services import endorsements, recommendations, tracking
+from workingup.services import endorsements, recommendations, setup, tracking
 from workingup.services.analysis import analyze_dialogue
 from workingup.services.disclosure import MIN_GROUP
 from workingup.store import models
+from workingup.store.queries import dialogue_counts
 from workingup.store.votes import insert_vote_events
 
 HOSTILE = "Fund apprenticeships <script>alert('x')</script> now'; DROP TABLE statement; --"
@@ -235,6 +236,9 @@ def test_the_pdf_is_valid_renders_and_says_everything(built: Built, pdf: Path, t
     assert len(raw.split("\f")) - 1 == len(pages)
     for page in raw.split("\f")[:-1]:
         assert "SIMULATED DATA" in page  # the banner is on every page
+    assert raw.split("\f")[0].count("SIMULATED DATA") == 1  # once on page 1: the running header skips it
+    assert "0 block" not in text  # no block is no warning
+    assert "stand aside, no block" in text
     for title in (built.titles[0], built.titles[2]):
         assert _flat(title) in text
     assert text.count(_flat(HOSTILE)) >= 2  # wording and statement: <script> and SQL shown as characters
@@ -243,6 +247,13 @@ def test_the_pdf_is_valid_renders_and_says_everything(built: Built, pdf: Path, t
     assert "Not adopted (blocked) — 1 block under unanimity" in text
     assert "Appendix: method" in text
     assert "What was left out or counted differently, and why" in text
+
+
+def test_rows_stay_whole_and_zero_blocks_are_not_a_warning(built: Built) -> None:
+    page = render_html(built.data)
+    assert re.search(r"tr, blockquote \{ break-inside: avoid; \}", page)  # no table row split across pages
+    assert '<span class="block">0 block' not in page
+    assert '<span class="block">1 block</span>' in page  # R2's block is still shown as one
 
 
 def test_markdown_and_html_carry_the_same_recommendations(built: Built) -> None:
@@ -286,6 +297,30 @@ def test_predicted_support_and_verdicts_read_as_in_the_cli_and_dashboard(built: 
         verdicts = re.findall(r"Verdict:? ?(?:</td><td>)?\*{0,2}(?:<strong>)?([a-z ]+)", flat)
         assert verdicts
         assert set(verdicts) <= set(VERDICT_WORDS.values())
+
+
+def test_the_report_states_the_data_it_was_drawn_from_and_the_voting_cut_off(database: Database) -> None:
+    table, analysis = demo_table(database)
+    with database.sessions() as session:
+        d = dialogue(session, table)
+        counts = dialogue_counts(session, d.id)
+        open_report = build_report(session, d, analysis=analysis)
+    drawn = f"Drawn from {counts.current_votes:,} votes by {counts.voters:,} of {counts.participants:,} participants"
+    assert open_report.data_basis.startswith(drawn)
+    assert "Voting was still open" in open_report.data_basis
+    assert "may change" in open_report.data_basis
+    assert ("voting closed at", "still open") in open_report.method.counts
+    cut_off = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
+    with database.transaction() as session:
+        setup.close_voting(dialogue(session, table), now=cut_off)
+    with database.sessions() as session:
+        final = build_report(session, dialogue(session, table), analysis=analysis)
+    assert final.data_basis.startswith(drawn)
+    assert "Voting closed 2030-01-02 03:04 UTC: these are the final figures." in final.data_basis
+    assert "after the analysis are not in it" in final.data_basis  # analysed before the cut-off
+    assert ("voting closed at", "2030-01-02 03:04 UTC") in final.method.counts
+    assert html.escape(final.data_basis) in render_html(final)
+    assert "Voting closed 2030-01-02 03:04 UTC" in render_markdown(final)
 
 
 def test_bidi_controls_are_removed_from_every_report_format() -> None:

@@ -556,6 +556,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", f"{D}/tracker"): Row(public(Expect(200))),
     ("GET", f"{D}/tracker.csv"): Row(public(Expect(200))),
     ("GET", "/login"): Row(public(Expect(200))),
+    ("GET", "/glossary"): Row(public(Expect(200))),
     ("POST", "/login"): Row(
         public(back_to("/f")), form=lambda w: {"email": "alpha-fac@example.org", "password": PASSWORD}
     ),
@@ -608,6 +609,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("POST", f"{F}/settings"): Row(
         facilitator_page(back_to(f"/f/{SLUG}?notice=saved")), form=lambda w: {"open_join": "yes"}
+    ),
+    # Only the closing phase (the last one, as it was): closing voting here would refuse the later cells' votes.
+    ("POST", f"{F}/voting"): Row(
+        facilitator_page(back_to(f"/f/{SLUG}?notice=saved")), form=lambda w: {"closes_in": "action"}
     ),
     ("POST", f"{F}/focus-areas"): Row(
         facilitator_page(back_to(f"/f/{SLUG}?notice=added")), form=lambda w: {"title": "Transport"}

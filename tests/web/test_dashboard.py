@@ -139,7 +139,7 @@ def test_a_coordinated_bloc_is_flagged_on_the_dashboard(
     html = client.post(f"/f/{demo}/analysis", data={"csrf_token": csrf(client)}).text
     alert = re.search(r'<div class="warning" role="note" id="coordination-alert">(.*?)</div>', html, re.S)
     assert alert is not None
-    assert "Coordinated voting: 8 participants in 1 bloc(s) vote as one" in alert.group(1)
+    assert "Coordinated voting: 8 participants in 1 bloc vote as one" in alert.group(1)
     assert "votes identically on 100% of the" in alert.group(1)  # identical copies, and the label says so
 
 

@@ -216,10 +216,12 @@ def run_statefully(world: dict[str, Any], *, examples_: int, steps: int) -> Stat
 
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
-            # Earlier chains may have closed the open link or made the profile fields required.
+            # Earlier chains may have closed the open link, made the profile fields required or closed voting
+            # (the settings' switch, or advancing into the closing phase).
             with app.state.database.transaction() as session:
                 dialogue = get_dialogue(session, SLUG)
                 dialogue.open_join, dialogue.require_sector, dialogue.require_leaning = True, False, False
+                dialogue.voting_closed_at = None
             self.world = {**world, "participant": join_api(client, SLUG).headers}
             run.scenarios += 1
 

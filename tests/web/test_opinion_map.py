@@ -10,7 +10,14 @@ import pytest
 
 from tests.geometry import overlapping
 from workingup.colours import GROUP_COLOURS, UNGROUPED
-from workingup.web.opinion_map import MapGroup, MapStatement, label_box, opinion_map_svg
+from workingup.web.opinion_map import (
+    LABEL_FONT,
+    MapGroup,
+    MapStatement,
+    label_box,
+    opinion_map_svg,
+    statement_label_style,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -57,7 +64,13 @@ def test_mismatched_inputs_are_refused() -> None:
 def _label_boxes(svg: str) -> list[tuple[float, float, float, float]]:
     root = ET.fromstring(svg)
     return [
-        label_box(float(t.get("x", 0)), float(t.get("y", 0)), t.get("text-anchor", "start"), t.text or "")
+        label_box(
+            float(t.get("x", 0)),
+            float(t.get("y", 0)),
+            t.get("text-anchor", "start"),
+            t.text or "",
+            statement_label_style(float(t.get("font-size", LABEL_FONT))),
+        )
         for t in root.iter(f"{SVG}text")
     ]
 
@@ -80,14 +93,18 @@ def test_labels_of_statements_close_together_do_not_cover_each_other() -> None:
     for left, top, right, bottom in boxes:
         assert 0 <= left <= right <= 640
         assert 0 <= top <= bottom <= 440
-    naive = [label_box(x + 7, y + 4, "start", str(100 + i)) for i, (x, y) in enumerate(_markers(svg))]
+    style = statement_label_style(LABEL_FONT)
+    naive = [label_box(x + 7, y + 4, "start", str(100 + i), style) for i, (x, y) in enumerate(_markers(svg))]
     assert overlapping(naive)  # the arrangement does crowd labels placed the old way
 
 
 def _markers(svg: str) -> list[tuple[float, float]]:
     root = ET.fromstring(svg)
     return [
-        (float(r.get("x", 0)) + 4, float(r.get("y", 0)) + 4)
+        (
+            float(r.get("x", 0)) + float(r.get("width", 8)) / 2,
+            float(r.get("y", 0)) + float(r.get("height", 8)) / 2,
+        )
         for g in root.iter(f"{SVG}g")
         for r in g.iter(f"{SVG}rect")
     ]

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from workingup.errors import UserError
-from workingup.services.errors import ServiceError
+from workingup.services.errors import Invalid, ServiceError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,7 +31,8 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except (UserError, ServiceError) as error:
-            errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+            hint = f" ({error.option})" if isinstance(error, Invalid) and error.option else ""
+            errors.print(f"[bold red]error:[/] {escape(str(error) + hint)}", highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper

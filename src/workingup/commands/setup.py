@@ -103,7 +103,9 @@ def demo(
             console.print(
                 "The server analyses the votes a few seconds after it starts; the dashboard then shows them."
             )
-        print_demo_login()
+        # The demo sign-in is the server's to print (it depends on the address it listens on): `./run` runs this
+        # command and then `serve`, and printed it twice.
+        console.print("The demo facilitator's sign-in is printed when the server starts (`workingup serve`).")
 
 
 def print_demo_login(*, enabled: bool = True) -> None:

@@ -136,7 +136,28 @@ def build_report(
         focus_sections=sections,
         not_adopted=tuple(i for i in items if i.outcome != Outcome.ADOPTED),
         method=_method(session, dialogue, analysis, counts, results, listening),
+        data_basis=data_basis(dialogue, counts, analysis.computed_at, now),
     )
+
+
+def data_basis(
+    dialogue: models.Dialogue, counts: DialogueCounts, analysed_at: datetime, now: datetime
+) -> str:
+    """The sentence under the report's title: the data it was drawn from, and whether that data could still change.
+
+    Why: a report made while voting is open describes a moment, not the dialogue's outcome; the reader must be able
+    to tell the two apart, and to match a report with the votes it counted."""
+    drawn = (
+        f"Drawn from {counts.current_votes:,} votes by {counts.voters:,} of {counts.participants:,} participants, "
+        f"analysed {analysed_at:%Y-%m-%d %H:%M} UTC."
+    )
+    closed = dialogue.voting_closed_at
+    if closed is None:
+        return f"{drawn} Voting was still open when this report was made ({now:%Y-%m-%d %H:%M} UTC): the figures may change."
+    late = (
+        " Votes cast before the cut-off but after the analysis are not in it." if analysed_at < closed else ""
+    )
+    return f"{drawn} Voting closed {closed:%Y-%m-%d %H:%M} UTC: these are the final figures.{late}"
 
 
 def _phases(dialogue: models.Dialogue) -> tuple[PhaseSpan, ...]:
@@ -403,6 +424,12 @@ def _method(
         ("votes that count (latest per participant and statement)", f"{counts.current_votes:,}"),
         ("vote events recorded (history)", f"{counts.vote_events:,}"),
         ("analysis run at", analysis.computed_at.strftime("%Y-%m-%d %H:%M UTC")),
+        (
+            "voting closed at",
+            dialogue.voting_closed_at.strftime("%Y-%m-%d %H:%M UTC")
+            if dialogue.voting_closed_at
+            else "still open",
+        ),
     )
     stale = sum(r.stale for r in results.recommendations)
     exclusions = [

@@ -40,6 +40,8 @@ def render_markdown(data: ReportData) -> str:
         add(f"> **{md(data.banner)}**\n")
     add(f"# {md(data.title)}\n")
     add(f"Final report · generated {data.generated_at:%Y-%m-%d %H:%M} UTC\n")
+    if data.data_basis:
+        add(md(data.data_basis) + "\n")
     if data.description:
         add(md(data.description) + "\n")
 
@@ -82,8 +84,8 @@ def render_markdown(data: ReportData) -> str:
             )
         if data.listening.themes:
             add("What people said, by theme (verbatim, anonymous), and what the dialogue drew from it:\n")
-            for t in data.listening.themes:
-                add(f"- **{md(t.label)}** ({t.size} contributions)")
+            for number, t in enumerate(data.listening.themes, start=1):
+                add(f"- **Theme {number}** ({t.size} contributions; its most telling words: {md(t.label)})")
                 out.extend(f"  > “{md(q)}”" for q in t.quotes)
                 if t.statements:
                     add(f"  Statements drawn from these words: {md('; '.join(t.statements))}.")
@@ -146,7 +148,7 @@ def _recommendation(rec: RecommendationItem) -> list[str]:
         md(rec.text) + "\n",
         f"**Asks to act:** {md(', '.join(rec.actors))}\n",
         f"**{md(rec.outcome_label)}** — {md(rec.explanation)}\\. {c['endorse']} endorse, {c['reservations']} endorse "
-        f"with reservations, {c['stand_aside']} stand aside, {c['block']} block, {c['no_answer']} did not answer "
+        f"with reservations, {c['stand_aside']} stand aside, {_blocks(c['block'])}, {c['no_answer']} did not answer "
         f"(table of {rec.table_size})\\."
         + (f" {rec.stale} stance(s) on an earlier wording not counted\\." if rec.stale else "")
         + "\n",
@@ -210,3 +212,8 @@ def _recommendation(rec: RecommendationItem) -> list[str]:
             )
         lines.append("")
     return lines
+
+
+def _blocks(n: int) -> str:
+    """ "no block", "1 block", "2 blocks": a count of zero is not a warning."""
+    return "no block" if n == 0 else f"{n} block" if n == 1 else f"{n} blocks"

@@ -182,6 +182,9 @@ class ReportData:
     not_adopted: tuple[RecommendationItem, ...]
     method: Method
     notes: tuple[str, ...] = field(default=())
+    data_basis: str = ""
+    """What the figures were drawn from: votes, participants, the voting cut-off and the analysis's time, so a
+    reader can tell whether the report could still move (voting open) or is final (voting closed)."""
 
     @property
     def banner(self) -> str | None:

@@ -63,7 +63,9 @@ def _in(name: str) -> BindParameter[Any]:
 
 # Built once: constructing and coercing these expressions for every batch was a third of a batch's CPU (cProfile
 # of `_statements`, 25 votes); the values come in as expanding parameters.
-_DIALOGUES = select(models.Dialogue.slug, models.Dialogue.id).where(models.Dialogue.slug.in_(_in("slugs")))
+_DIALOGUES = select(models.Dialogue.slug, models.Dialogue.id, models.Dialogue.voting_closed_at).where(
+    models.Dialogue.slug.in_(_in("slugs"))
+)
 _PARTICIPANTS = select(
     models.Participant.token_hash,
     models.Participant.id,
@@ -96,7 +98,12 @@ def _read_facts(session: Connection, requests: Sequence[VoteRequest]) -> Facts:
     An id beyond MAX_ID cannot name a statement and would overflow the driver's integer (a page's form may send
     any number): it is not looked up, so `vote_refusal` refuses it as an unknown statement, in its usual order."""
     facts = Facts()
-    facts.dialogues = dict(session.execute(_DIALOGUES, {"slugs": sorted({r.slug for r in requests})}).all())
+    for slug, dialogue_id, closed_at in session.execute(
+        _DIALOGUES, {"slugs": sorted({r.slug for r in requests})}
+    ):
+        facts.dialogues[slug] = dialogue_id
+        if closed_at is not None:
+            facts.closed[dialogue_id] = closed_at
     digests = sorted({r.token_hash for r in requests})
     facts.participants = {
         str(digest): (pid, did, consented is not None)
@@ -138,6 +145,7 @@ def _decide(facts: Facts, requests: Sequence[VoteRequest]) -> list[NewVote | Ser
                 participant[2],
                 r.statement_id,
                 facts.statements.get(r.statement_id),
+                closed_at=facts.closed.get(dialogue_id),
             )
         if refusal is not None:
             out.append(refusal)

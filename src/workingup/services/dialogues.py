@@ -11,7 +11,13 @@ from workingup.domain import DialogueDefinition, Moderation, Phase
 from workingup.services.errors import Conflict, NotFound, ServiceError
 from workingup.store import models
 from workingup.store.bulk import insert_returning_ids
-from workingup.store.queries import DialogueCounts, all_dialogues, dialogue_by_slug, dialogue_counts
+from workingup.store.queries import (
+    DialogueCounts,
+    all_dialogues,
+    dialogue_by_slug,
+    dialogue_counts,
+    has_simulated,
+)
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
 
@@ -131,3 +137,8 @@ def _forget_counts(session: Session, *_args: object) -> None:
 
 for _moment in ("after_flush", "after_commit", "after_rollback"):
     event.listen(Session, _moment, _forget_counts)
+
+
+def any_simulated(session: Session, dialogue_id: int) -> bool:
+    """Whether the dialogue holds simulated participants or votes: every page about it then carries the banner."""
+    return has_simulated(session, dialogue_id)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from workingup.domain import AdoptionRule, Leaning, Outcome, Role, Stance
 from workingup.services import recommendations
 from workingup.services.disclosure import Pool, count_by_pool, pool_groups, publishable_name
-from workingup.services.errors import Conflict, NotFound, ServiceError
+from workingup.services.errors import Conflict, Invalid, NotFound, ServiceError
 from workingup.services.log import log_activity
 from workingup.store import models
 from workingup.store.agenda import (
@@ -135,8 +135,8 @@ def record(
     try:
         stance = Stance(stance)
     except ValueError:
-        raise ServiceError(
-            f"a stance is one of {', '.join(s.value for s in Stance)}, not {stance!r}"
+        raise Invalid(
+            f"a stance is one of {', '.join(s.value for s in Stance)}, not {stance!r}", "stance"
         ) from None
     person = (
         participant
@@ -155,9 +155,9 @@ def record(
         raise ServiceError(f"R{row.number} was withdrawn")
     text = text.strip()
     if stance == Stance.BLOCK and not text:
-        raise ServiceError("a block needs its reason: the table must be able to see why")
+        raise Invalid("a block needs its reason: the table must be able to see why", "text", "--text")
     if stance == Stance.RESERVATIONS and not text:
-        raise ServiceError("endorsing with reservations needs the reservations")
+        raise Invalid("endorsing with reservations needs the reservations: write them", "text", "--text")
     endorsement = EndorsementRow(
         round_id=round_.id,
         recommendation_id=row.id,

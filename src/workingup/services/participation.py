@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from workingup.domain import MAX_ID, InvitationStatus, Leaning, Moderation, Role, StatementKind, VoteValue
 from workingup.services.duplicates import find_duplicate
-from workingup.services.errors import Forbidden, NotFound, ServiceError
+from workingup.services.errors import Forbidden, NotFound, ServiceError, VotingClosed
 from workingup.services.routing import choose_next
 from workingup.services.statement_rules import focus_area_id, statement_text
 from workingup.services.tokens import hash_token, new_token
@@ -53,9 +53,29 @@ def _check_profile(dialogue: models.Dialogue, profile: Profile) -> None:
         raise ServiceError("this dialogue asks every participant for their leaning")
 
 
+def voting_closed(closed_at: datetime | None, doing: str = "votes") -> VotingClosed | None:
+    """The refusal every door gives once a dialogue's voting closed (`closed_at` is `Dialogue.voting_closed_at`),
+    or None while it is open. Why joining and new statements close with the votes: a newcomer or a new statement
+    after the cut-off would change the figures the final report was drawn from."""
+    if closed_at is None:
+        return None
+    return VotingClosed(
+        f"voting in this dialogue closed on {closed_at:%Y-%m-%d at %H:%M} UTC: no more {doing} are taken, "
+        "and the results stay as they were then"
+    )
+
+
+def check_open(dialogue: models.Dialogue, doing: str = "votes") -> None:
+    """Raise `VotingClosed` when the dialogue's voting has closed."""
+    refusal = voting_closed(dialogue.voting_closed_at, doing)
+    if refusal is not None:
+        raise refusal
+
+
 def _new_participant(
     session: Session, dialogue: models.Dialogue, role: Role, profile: Profile, name: str | None
 ) -> Joined:
+    check_open(dialogue, "participants")
     _check_profile(dialogue, profile)
     token = new_token()
     participant = models.Participant(
@@ -205,11 +225,17 @@ def vote_refusal(
     consented: bool,
     statement_id: int,
     statement: tuple[int, Moderation] | None,
+    *,
+    closed_at: datetime | None,
 ) -> ServiceError | None:
     """Why this vote may not be recorded, or None: the rules of voting, shared by `check_vote` and the vote
-    writer, which checks a whole batch of requests against rows it read in a few queries."""
+    writer, which checks a whole batch of requests against rows it read in a few queries. `closed_at` is when the
+    dialogue's voting closed (None: open)."""
     if participant_dialogue_id != dialogue_id:
         return Forbidden("you are not a participant of this dialogue")
+    closed = voting_closed(closed_at)
+    if closed is not None:
+        return closed
     if not consented:
         return Forbidden("please agree to the ground rules before voting")
     if statement is None or statement[0] != dialogue_id:
@@ -236,6 +262,7 @@ def check_vote(
         participant.consented_at is not None,
         statement_id,
         None if statement is None else (statement.dialogue_id, statement.moderation),
+        closed_at=dialogue.voting_closed_at,
     )
     if refusal is not None:
         raise refusal
@@ -333,6 +360,7 @@ def submit_statement(
         raise Forbidden("you are not a participant of this dialogue")
     if participant.consented_at is None:
         raise Forbidden("please agree to the ground rules before writing statements")
+    check_open(dialogue, "statements")
     text = statement_text(text)
     focus_id = focus_area_id(dialogue, focus_area)
     existing = session.scalars(

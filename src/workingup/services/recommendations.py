@@ -19,7 +19,7 @@ from workingup.analysis.blocs import BlocSupport
 from workingup.domain import Horizon, Moderation, RecommendationType
 from workingup.services.analysis import DialogueAnalysis, analyze_dialogue
 from workingup.services.analysis_runs import latest_run
-from workingup.services.errors import NotFound, ServiceError
+from workingup.services.errors import Invalid, NotFound, ServiceError
 from workingup.services.log import log_activity
 from workingup.services.stored_analysis import StoredAnalysis, parse
 from workingup.store import models
@@ -464,9 +464,11 @@ def _statements(
     session: Session, dialogue: models.Dialogue, statement_ids: Sequence[int]
 ) -> list[models.Statement]:
     if not statement_ids:
-        raise ServiceError("a recommendation rests on at least one statement")
+        raise Invalid(
+            "a recommendation rests on at least one statement: choose one", "statements", "--statement"
+        )
     if len(set(statement_ids)) != len(statement_ids):
-        raise ServiceError("a statement is listed twice")
+        raise Invalid("a statement is listed twice", "statements", "--statement")
     found = []
     for sid in statement_ids:
         row = session.get(models.Statement, sid)
@@ -496,19 +498,21 @@ def _version(
 ) -> RecommendationVersionRow:
     wording = (text if text is not None else " ".join(s.text.strip() for s in statements)).strip()
     if not wording:
-        raise ServiceError("a recommendation needs text")
+        raise Invalid("a recommendation needs text", "text", "--text")
     heading = (title if title is not None else _title_from(wording)).strip()
     if not heading:
-        raise ServiceError("a recommendation needs a title")
+        raise Invalid("a recommendation needs a title", "title", "--title")
     if len(heading) > 300:
-        raise ServiceError("a recommendation's title is at most 300 characters")
+        raise Invalid("a recommendation's title is at most 300 characters", "title", "--title")
     cleaned_actors = [a.strip() for a in actors if a.strip()]
     if not cleaned_actors:
-        raise ServiceError(
-            "name at least one actor the recommendation asks to act (e.g. employers, Congress)"
+        raise Invalid(
+            "name at least one actor the recommendation asks to act (e.g. employers, Congress)",
+            "actors",
+            "--actor",
         )
     if len({a.casefold() for a in cleaned_actors}) != len(cleaned_actors):
-        raise ServiceError("an actor is listed twice")
+        raise Invalid("an actor is listed twice", "actors", "--actor")
     focus_id = _focus_area_id(dialogue, statements, focus_area)
     return RecommendationVersionRow(
         recommendation_id=recommendation.id,
@@ -538,9 +542,13 @@ def _focus_area_id(
     if len(areas) == 1:
         return areas.pop()
     if not areas:
-        raise ServiceError("the statements have no focus area; name one (--focus-area)")
-    raise ServiceError(
-        "the statements belong to different focus areas; name the recommendation's (--focus-area)"
+        raise Invalid(
+            "the statements have no focus area; choose the recommendation's", "focus_area", "--focus-area"
+        )
+    raise Invalid(
+        "the statements belong to different focus areas; choose the recommendation's",
+        "focus_area",
+        "--focus-area",
     )
 
 
@@ -550,7 +558,7 @@ def _evidence_item(item: dict[str, str]) -> dict[str, str]:
     if url:
         check_url(url)
     if not text and not url:
-        raise ServiceError("an evidence item needs a description or a link")
+        raise Invalid("an evidence item needs a description or a link", "evidence", "--evidence")
     return {"text": text, "url": url}
 
 
@@ -558,7 +566,9 @@ def check_url(url: str) -> str:
     """Only web links: a `javascript:` or `data:` link in a report or page would be a way to run code."""
     lowered = url.strip().lower()
     if not (lowered.startswith(("https://", "http://"))) or any(c.isspace() for c in url.strip()):
-        raise ServiceError(f"a link must be an http(s) address without spaces, not {url!r}")
+        raise Invalid(
+            f"a link must be an http(s) address without spaces, not {url!r}", "evidence", "--evidence"
+        )
     return url.strip()
 
 

@@ -99,6 +99,13 @@ class Dialogue(Base):
     """Whether anyone with the dialogue's open link may join (as a member of the public), not only invitees."""
     require_sector: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     require_leaning: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    voting_closed_at: Mapped[datetime | None] = mapped_column(default=None, nullable=True)
+    """When voting (and joining, and submitting statements) closed; None while it is open. A facilitator's switch,
+    or the move into `voting_closes_in`: the final report states this cut-off, so its figures cannot move."""
+    voting_closes_in: Mapped[Phase | None] = mapped_column(
+        _enum(Phase, "voting_close_phase"), default=Phase.ACTION, server_default="action", nullable=True
+    )
+    """The phase whose start closes voting (None: only the switch closes it); the last phase by default."""
     source: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

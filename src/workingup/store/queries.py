@@ -108,6 +108,16 @@ class DialogueCounts:
         return self.simulated_participants > 0 or self.simulated_votes > 0
 
 
+def has_simulated(session: Session, dialogue_id: int) -> bool:
+    """Whether any participant or vote of the dialogue is simulated: two index-bounded EXISTS, cheap enough for
+    every page that must carry the simulated-data banner (counting every vote, as `dialogue_counts` does, is not)."""
+    participants = select(Participant.id).where(
+        Participant.dialogue_id == dialogue_id, Participant.simulated.is_(True)
+    )
+    votes = select(Vote.id).where(Vote.dialogue_id == dialogue_id, Vote.simulated.is_(True))
+    return bool(session.scalar(select(participants.exists() | votes.exists())))
+
+
 def dialogue_counts(session: Session, dialogue_id: int) -> DialogueCounts:
     by_role: dict[Role, int] = dict(
         session.execute(

@@ -51,6 +51,8 @@ class Facts:
     """What the checks of a batch need, in the shapes the vote writer's rules read."""
 
     dialogues: dict[str, int] = field(default_factory=dict)
+    closed: dict[int, datetime] = field(default_factory=dict)
+    """dialogue id -> when its voting closed (only dialogues whose voting is closed)"""
     participants: dict[str, tuple[int, int, bool]] = field(default_factory=dict)
     """token digest -> (participant id, its dialogue id, consented)"""
     facilitators: set[str] = field(default_factory=set)

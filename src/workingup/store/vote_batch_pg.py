@@ -37,12 +37,12 @@ from workingup.store.vote_batch import Facts, NewVote, StoredVote
 # Every lookup is a LATERAL subquery with LIMIT 1, so each is an index seek per request: as plain joins the
 # planner hashed whole tables (a scan of every vote ever cast, per batch, to find a few request keys).
 FACTS = """
-SELECT i.ord, d.id, p.id, p.dialogue_id, p.consented,
+SELECT i.ord, d.id, d.voting_closed_at, p.id, p.dialogue_id, p.consented,
        p.id IS NULL AND EXISTS (SELECT FROM facilitator_session f WHERE f.token_hash = i.digest),
        s.dialogue_id, s.moderation, e.id, e.statement_id, e.value
 FROM unnest(%(slugs)s::text[], %(digests)s::text[], %(statements)s::bigint[], %(keys)s::text[])
      WITH ORDINALITY AS i(slug, digest, statement_id, request_key, ord)
-LEFT JOIN LATERAL (SELECT id FROM dialogue WHERE slug = i.slug LIMIT 1) AS d ON true
+LEFT JOIN LATERAL (SELECT id, voting_closed_at FROM dialogue WHERE slug = i.slug LIMIT 1) AS d ON true
 LEFT JOIN LATERAL (
     SELECT id, dialogue_id, consented_at IS NOT NULL AS consented FROM participant
     WHERE token_hash = i.digest LIMIT 1
@@ -142,6 +142,7 @@ async def read_facts(
         (
             ord_,
             dialogue,
+            closed_at,
             participant,
             p_dialogue,
             consented,
@@ -155,6 +156,8 @@ async def read_facts(
         i = int(ord_) - 1
         if dialogue is not None:
             facts.dialogues[slugs[i]] = int(dialogue)
+            if closed_at is not None:
+                facts.closed[int(dialogue)] = closed_at
         if participant is not None:
             facts.participants[digests[i]] = (int(participant), int(p_dialogue), bool(consented))
         elif facilitator:

@@ -80,6 +80,16 @@ class VerdictRow:
 
 
 @dataclass(frozen=True)
+class MapEntry:
+    """A statement on the opinion map: the number printed beside its marker, its text, and why it is there."""
+
+    number: int
+    statement_id: int
+    text: str
+    why: str
+
+
+@dataclass(frozen=True)
 class AnalysisView:
     run_at: datetime
     n_participants: int
@@ -93,6 +103,8 @@ class AnalysisView:
     group_agree: dict[int, dict[str, int | None]]
     """statement id → group name → percent agreeing in that group (None when nobody in it has voted)"""
     map_svg: str
+    map_statements: list[MapEntry]
+    """The statements numbered on the map, in their numbers' order: the page lists them beside the map."""
     verdicts: list[VerdictRow]
     """Every statement's convergence verdict, strongest first (excluded statements left out)."""
     verdict_counts: dict[str, int]
@@ -185,11 +197,21 @@ def analysis_view(session: Session, dialogue: records.Dialogue) -> AnalysisView 
     ]
 
     placed: dict[int, str] = {}
+    why: dict[int, list[str]] = {}
     for g in groups:
         for r in g.representative[:3]:
             placed.setdefault(r.statement_id, r.text)
-    for s in consensus(data.consensus_agree)[:3] + divisive[:3]:
-        placed.setdefault(s.statement_id, s.text)
+            why.setdefault(r.statement_id, []).append(_("dash.map_why_group", name=g.name))
+    for reason, items in (
+        ("dash.map_why_majority", consensus(data.consensus_agree)[:3]),
+        ("dash.map_why_divisive", divisive[:3]),
+    ):
+        for s in items:
+            placed.setdefault(s.statement_id, s.text)
+            why.setdefault(s.statement_id, []).append(_(reason))
+    at = {sid: (st.x[index[sid]], st.y[index[sid]]) for sid in placed}
+    placed = {sid: text for sid, text in placed.items() if None not in at[sid]}  # a statement without a place
+    numbers = {sid: n for n, sid in enumerate(placed, start=1)}
     participants = data.participants
     xy = [
         [x if x is not None else float("nan"), y if y is not None else float("nan")]
@@ -197,11 +219,16 @@ def analysis_view(session: Session, dialogue: records.Dialogue) -> AnalysisView 
     ]
     labels = [-1 if g is None else g for g in participants.group]
     map_statements = [
-        MapStatement(sid, x, y, f"#{sid}: {text}")
+        MapStatement(
+            sid,
+            float(at[sid][0] or 0.0),
+            float(at[sid][1] or 0.0),
+            f"{numbers[sid]}: {text}",
+            label=str(numbers[sid]),
+        )
         for sid, text in placed.items()
-        for x, y in [(st.x[index[sid]], st.y[index[sid]])]
-        if x is not None and y is not None
     ]
+    entries = [MapEntry(numbers[sid], sid, text, "; ".join(why[sid])) for sid, text in placed.items()]
     sizes = ", ".join(f"{g.name} ({g.size})" for g in groups)
     svg = opinion_map_svg(
         xy,
@@ -225,6 +252,7 @@ def analysis_view(session: Session, dialogue: records.Dialogue) -> AnalysisView 
         divisive=divisive,
         group_agree=group_agree,
         map_svg=svg,
+        map_statements=entries,
         verdicts=verdicts,
         verdict_counts=verdict_counts,
         coordinated=coordinated,

@@ -12,9 +12,28 @@ from collections.abc import Sequence
 
 from numpy.typing import ArrayLike
 
-from workingup.opinion_map import MapGroup, MapStatement, label_box, place_labels, render_opinion_map
+from workingup.opinion_map import (
+    MapGroup,
+    MapStatement,
+    label_box,
+    place_labels,
+    render_opinion_map,
+    statement_label_style,
+)
 
-__all__ = ["MapGroup", "MapStatement", "label_box", "opinion_map_svg", "place_labels"]
+__all__ = [
+    "LABEL_FONT",
+    "MapGroup",
+    "MapStatement",
+    "label_box",
+    "opinion_map_svg",
+    "place_labels",
+    "statement_label_style",
+]
+
+LABEL_FONT = 24
+"""The statement numbers' size in the map's own pixels: the map is 640 wide and a phone shows it about 358 CSS
+pixels wide, so 24 stays above 13 px there (11, the shared default, was about 6)."""
 
 
 def opinion_map_svg(
@@ -28,6 +47,7 @@ def opinion_map_svg(
     width: int = 640,
     height: int = 440,
     element_id: str = "opinion-map",
+    label_font: float = LABEL_FONT,
 ) -> str:
     """The map as an SVG element (a string of markup, every text escaped)."""
     return render_opinion_map(
@@ -41,4 +61,5 @@ def opinion_map_svg(
         colours={g.label: g.colour for g in groups},
         dots="circles",
         statements=statements,
+        statement_font=label_font,
     ).svg

@@ -11,7 +11,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from workingup.bidi import controls_marked, finalize
-from workingup.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
+from workingup.web.glossary import ANCHORS, NAMES
+from workingup.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_token
 from workingup.web.strings import catalogue
 from workingup.web.tables import cell
 
@@ -34,15 +35,28 @@ templates.env.finalize = finalize  # every {{ … }} of every page: no bidi over
 templates.env.filters["as_submitted"] = as_submitted
 templates.env.globals["_"] = catalogue()
 templates.env.globals["csrf_field"] = CSRF_FIELD
+templates.env.globals["glossary_anchors"] = ANCHORS
+templates.env.globals["glossary_names"] = NAMES
 templates.env.filters["cell"] = cell
 templates.env.filters["thousands"] = lambda n: "{:,}".format(n)  # noqa: UP032 (used as a filter)
+
+
+def _who(request: Request) -> dict[str, bool]:
+    """What the site's header needs to know of a visitor a page did not authenticate (an error page, a public
+    page): whether this browser holds a facilitator session (the header links to facilitation, not "Sign in")
+    or has joined a dialogue (a participant is not asked to sign in: their cookie is who they are). Only the
+    cookies' presence is read: the links lead to pages that check them."""
+    return {
+        "signed_in": SESSION_COOKIE in request.cookies,
+        "joined": any(name.startswith("wu_p") for name in request.cookies),
+    }
 
 
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     token, is_new = csrf_token(request)
-    values = {"csrf_token": token, **(context or {})}
+    values = {"csrf_token": token, **_who(request), **(context or {})}
     response = templates.TemplateResponse(request, name, values, status_code=status_code)
     if is_new:
         response.set_cookie(

@@ -90,6 +90,8 @@ class DialoguePublic(Schema):
     ground_rules: list[str]
     focus_areas: list[FocusAreaPublic]
     open_join: bool
+    voting_open: bool
+    voting_closed_at: datetime | None = Field(description="When voting closed; null while it is open.")
     results_published: bool
     simulated_data: bool
     counts: CountsPublic
@@ -264,6 +266,11 @@ class DialogueForFacilitator(Schema):
     published: bool
     require_sector: bool
     require_leaning: bool
+    voting_open: bool
+    voting_closed_at: datetime | None = Field(description="When voting closed; null while it is open.")
+    voting_closes_in: Phase | None = Field(
+        description="The phase whose start closes voting; null: only the facilitators' switch closes it."
+    )
     focus_areas: list[FocusAreaForFacilitator]
     phase_changes: list[PhaseChangeOut]
 
@@ -273,6 +280,13 @@ class SettingsIn(Schema):
     published: bool | None = None
     require_sector: bool | None = None
     require_leaning: bool | None = None
+    voting_open: bool | None = Field(
+        default=None,
+        description="false closes voting now (no more votes, participants or statements); true opens it again.",
+    )
+    voting_closes_in: Phase | Literal["never"] | None = Field(
+        default=None, description="The phase whose start closes voting, or never (only the switch closes it)."
+    )
 
 
 class PhaseAdvanceIn(Schema):

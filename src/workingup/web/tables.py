@@ -36,6 +36,9 @@ class DataTable:
     numeric: frozenset[int] = field(default_factory=frozenset)
     ids: list[int] = field(default_factory=list)
     """The id of the item on each row, when rows stand for items a page acts on."""
+    help: str = ""
+    """The glossary entry (a `glossary.*` key, web/glossary.py) saying what the table's figures mean; shown in a
+    `<details>` beside the table, which opens with a tap, a click or the keyboard (no hover needed)."""
 
 
 def cell(value: Any) -> str:
@@ -289,6 +292,7 @@ def tables_of(view: AnalysisView) -> dict[str, DataTable]:
             for r in g.representative
         ],
         numeric=frozenset({1, 4, 6}),
+        help="glossary.representative",
     )
     consensus = DataTable(
         "consensus",
@@ -300,6 +304,7 @@ def tables_of(view: AnalysisView) -> dict[str, DataTable]:
             for s in view.consensus_disagree
         ],
         numeric=frozenset({2}),
+        help="glossary.majority",
     )
     group_consensus = DataTable(
         "group-consensus",
@@ -310,6 +315,7 @@ def tables_of(view: AnalysisView) -> dict[str, DataTable]:
             for s in view.group_consensus
         ],
         numeric=frozenset(range(1, 2 + len(names))),
+        help="glossary.gic",
     )
     divisive = DataTable(
         "divisive",
@@ -320,12 +326,14 @@ def tables_of(view: AnalysisView) -> dict[str, DataTable]:
             for s in view.divisive
         ],
         numeric=frozenset(range(1, 2 + len(names))),
+        help="glossary.spread",
     )
     verdicts = DataTable(
         "verdicts",
         _("dash.table_verdicts"),
         (_("mod.statement"), _("dash.verdict_col"), _("dash.reason")),
         [(v.text, _(f"verdict.{v.verdict}"), v.reason) for v in view.verdicts],
+        help="glossary.verdict",
     )
     return {
         "groups": groups,

@@ -126,7 +126,7 @@ def test_facilitator_moderates_advances_the_phase_and_opens_the_dashboard(
     pages.check(page, "11-moderation")
     page.locator(f"#s-{pending_id}").check()
     page.get_by_role("button", name="Accept selected").click()
-    assert "statements changed." in page.get_by_role("status").first.inner_text()
+    assert page.get_by_role("status").first.inner_text() == "1 statement changed."
 
     page.get_by_role("link", name="Setup").click()
     pages.check(page, "12-setup")

@@ -103,7 +103,7 @@ def get_facilitator_self(facilitator: ApiFacilitator, session: SessionDep) -> Fa
 
 
 def _dialogue(d: records.Dialogue) -> DialogueForFacilitator:
-    return out(DialogueForFacilitator, d, next_phase=d.phase.next())
+    return out(DialogueForFacilitator, d, next_phase=d.phase.next(), voting_open=d.voting_closed_at is None)
 
 
 @router.get(

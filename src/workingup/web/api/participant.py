@@ -115,6 +115,7 @@ def update_own_profile(body: ProfileIn, ctx: ApiParticipant, session: SessionDep
     summary="The next statement to vote on, chosen by the routing priority; null when none is left",
 )
 def get_next_statement(request: Request, ctx: ApiParticipant, session: SessionDep) -> NextStatementOut:
+    participation.check_open(ctx.dialogue)  # no card to offer once voting closed: say why, not "none left"
     priority = app_state(request).analyses.priority(session, ctx.dialogue.id, ctx.participant.id)
     statement = participation.next_statement(
         session, ctx.dialogue, ctx.participant, random.Random(), priority

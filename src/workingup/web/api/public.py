@@ -45,6 +45,8 @@ def dialogue_public(session: SessionDep, dialogue: records.Dialogue) -> Dialogue
             for fa in dialogue.focus_areas
         ],
         open_join=dialogue.open_join,
+        voting_open=dialogue.voting_closed_at is None,
+        voting_closed_at=dialogue.voting_closed_at,
         results_published=dialogue.published,
         simulated_data=totals.any_simulated,
         counts=CountsPublic(

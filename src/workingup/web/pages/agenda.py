@@ -28,7 +28,7 @@ from workingup.domain import (
 )
 from workingup.services import endorsements, recommendations, records, tracking
 from workingup.services.dialogues import counts, get_dialogue
-from workingup.services.errors import Forbidden, ServiceError
+from workingup.services.errors import Forbidden, Invalid, ServiceError
 from workingup.services.log import activity
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.exports import REPORT_MEDIA, report_response
@@ -77,6 +77,19 @@ def _date(value: str, what: str) -> date | None:
 def agenda_page(
     request: Request, slug: str, session: SessionDep, ctx: PageFacilitator, notice: str = ""
 ) -> Response:
+    return _agenda(request, session, ctx, notice)
+
+
+def _agenda(
+    request: Request,
+    session: Session,
+    ctx: FacilitatorContext,
+    notice: str,
+    draft: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The agenda page; after a refused draft, `draft` holds what was typed and the error with its field, so the
+    form comes back filled in with the message beside the field (nothing typed is lost)."""
     results = endorsements.results(session, ctx.dialogue)
     outcomes = {r.number: r for r in results.recommendations}
     rows = recommendations.all_of(session, ctx.dialogue)
@@ -95,7 +108,9 @@ def agenda_page(
             "horizons": HORIZON_LABELS,
             "stances": list(Stance),
             "rules": list(AdoptionRule),
+            "draft": draft or {},
         },
+        status_code=status_code,
     )
 
 
@@ -104,31 +119,60 @@ async def draft_recommendation(
     request: Request, slug: str, session: SessionDep, ctx: PageFacilitator
 ) -> Response:
     form = await request.form()
+    typed: dict[str, Any] = {
+        name: str(form.get(name, ""))
+        for name in (
+            "title",
+            "text",
+            "kind",
+            "horizon",
+            "actors",
+            "focus_area",
+            "evidence_text",
+            "evidence_url",
+        )
+    }
+    typed["statements"] = [str(v) for v in form.getlist("statements")]
     try:
-        statement_ids = [int(str(v)) for v in form.getlist("statements")]
-    except ValueError:
-        raise ServiceError("statement ids must be numbers") from None
+        return _draft(request, session, ctx, typed)
+    except ServiceError as error:
+        if isinstance(error, Forbidden):
+            raise
+        session.rollback()  # the refusal answers normally: nothing of this request is kept
+        field = error.field if isinstance(error, Invalid) else ""
+        draft = {**typed, "error": str(error), "field": field}
+        return _agenda(request, session, ctx, "", draft, 400)
+
+
+def _draft(request: Request, session: Session, ctx: FacilitatorContext, typed: dict[str, Any]) -> Response:
     try:
-        kind = RecommendationType(str(form.get("kind", "")))
-        horizon = Horizon(str(form.get("horizon", "")))
+        statement_ids = [int(v) for v in typed["statements"]]
     except ValueError:
-        raise ServiceError("choose the recommendation's type and horizon") from None
-    evidence_url = str(form.get("evidence_url", "")).strip()
-    evidence_text = str(form.get("evidence_text", "")).strip()
+        raise Invalid("statement ids must be numbers", "statements") from None
+    try:
+        kind = RecommendationType(typed["kind"])
+    except ValueError:
+        raise Invalid("choose the recommendation's type", "kind") from None
+    try:
+        horizon = Horizon(typed["horizon"])
+    except ValueError:
+        raise Invalid("choose the recommendation's horizon", "horizon") from None
+    evidence_url = typed["evidence_url"].strip()
+    evidence_text = typed["evidence_text"].strip()
     recommendations.draft(
         session,
         ctx.dialogue,
         statement_ids=statement_ids,
         kind=kind,
         horizon=horizon,
-        actors=str(form.get("actors", "")).split(","),
-        title=str(form.get("title", "")).strip() or None,
-        text=str(form.get("text", "")).strip() or None,
-        focus_area=str(form.get("focus_area", "")) or None,
+        actors=typed["actors"].split(","),
+        title=typed["title"].strip() or None,
+        text=typed["text"].strip() or None,
+        focus_area=typed["focus_area"] or None,
         evidence=[{"text": evidence_text, "url": evidence_url}] if evidence_text or evidence_url else [],
         author=ctx.facilitator.display_name,
     )
-    return _back(request, "agenda_page", slug, "drafted")
+    return _back(request, "agenda_page", ctx.dialogue.slug, "drafted")
 
 
 @router.post("/f/{slug}/agenda/recommendations/{number}/revise", dependencies=[CsrfChecked])
@@ -329,6 +373,20 @@ def _joined(request: Request, session: Session, slug: str) -> tuple[records.Dial
 @router.get("/d/{slug}/agenda", name="endorse_page")
 def endorse_page(request: Request, slug: str, session: SessionDep, notice: str = "") -> Response:
     dialogue, participant = _joined(request, session, slug)
+    return _endorse_page(request, session, dialogue, participant, notice)
+
+
+def _endorse_page(
+    request: Request,
+    session: Session,
+    dialogue: records.Dialogue,
+    participant: records.Participant,
+    notice: str,
+    typed: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The endorsement page; after a refused stance, `typed` holds the recommendation's number, the stance and
+    text that were sent and the error, shown beside that recommendation's field with what was typed kept."""
     results = endorsements.results(session, dialogue)
     current = endorsements.stances_of(session, dialogue, participant)
     rows = recommendations.all_of(session, dialogue)
@@ -345,7 +403,9 @@ def endorse_page(request: Request, slug: str, session: SessionDep, notice: str =
             "stances": list(Stance),
             "fates": tracking.statement_fates(session, dialogue, participant.id),
             "simulated": counts(session, dialogue.id).any_simulated,
+            "typed": typed or {},
         },
+        status_code=status_code,
     )
 
 
@@ -359,7 +419,13 @@ def endorse(
     text: Annotated[str, Form()] = "",
 ) -> Response:
     dialogue, participant = _joined(request, session, slug)
-    endorsements.record(session, dialogue, participant, recommendation, stance, text)
+    try:
+        endorsements.record(session, dialogue, participant, recommendation, stance, text)
+    except Invalid as error:
+        session.rollback()  # the refusal answers normally: nothing of this request is kept
+        typed = {"number": recommendation.strip(), "stance": stance, "text": text, "error": str(error)}
+        typed["field"] = error.field
+        return _endorse_page(request, session, dialogue, participant, "", typed, 400)
     return _back(request, "endorse_page", slug, "stance_recorded")
 
 

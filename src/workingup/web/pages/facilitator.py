@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from workingup.domain import Phase, Role, StatementKind
 from workingup.services import accounts, moderation, roster, setup, team
-from workingup.services.dialogues import counts, dialogue_by_id
+from workingup.services.dialogues import any_simulated, counts, dialogue_by_id
 from workingup.services.errors import NotFound, ServiceError
 from workingup.web.analysis_view import analysis_view
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
@@ -83,12 +83,13 @@ def _take_once(request: Request, response: Response, name: str, slug: str, keys:
             response.delete_cookie(key, path=path)
 
 
-def _base(ctx: FacilitatorContext, current: str, notice: str | None) -> dict[str, object]:
+def _base(ctx: FacilitatorContext, current: str, notice: str | None, session: Session) -> dict[str, object]:
     return {
         "dialogue": ctx.dialogue,
         "facilitator": ctx.facilitator,
         "current": current,
         "notice": _(f"notice.{notice}") if notice and f"notice.{notice}" in _.messages else None,
+        "simulated": any_simulated(session, ctx.dialogue.id),
     }
 
 
@@ -183,8 +184,9 @@ def setup_page(
         request,
         "facilitator/setup.html",
         {
-            **_base(ctx, "setup_page", notice),
+            **_base(ctx, "setup_page", notice, session),
             "next_phase": ctx.dialogue.phase.next(),
+            "all_phases": list(Phase),
             "phases": phases_table(session, ctx.dialogue, {}),
             "team": team.members(session, ctx.dialogue),
             "pending_colleagues": team.pending(session, ctx.dialogue),
@@ -320,6 +322,24 @@ def change_settings(
     return _back(request, "setup_page", slug, "saved")
 
 
+@router.post("/f/{slug}/voting", dependencies=[CsrfChecked])
+def switch_voting(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    ctx: PageFacilitator,
+    open: Annotated[str, Form()] = "",
+    closes_in: Annotated[str | None, Form()] = None,
+) -> Response:
+    """The voting switch (`open` = "yes" or "no") and the closing phase (`closes_in`), each when sent."""
+    settings = setup.DialogueSettings(
+        voting_open={"yes": True, "no": False}.get(open), voting_closes_in=closes_in
+    )
+    setup.change_settings(ctx.dialogue, settings)
+    notice = {"yes": "voting_opened", "no": "voting_closed"}.get(open, "saved")
+    return _back(request, "setup_page", slug, notice)
+
+
 @router.post("/f/{slug}/focus-areas", dependencies=[CsrfChecked])
 def add_focus_area(
     request: Request,
@@ -358,7 +378,7 @@ def roster_page(
         request,
         "facilitator/roster.html",
         {
-            **_base(ctx, "roster_page", notice),
+            **_base(ctx, "roster_page", notice, session),
             "audit": roster.balance_audit(session, ctx.dialogue),
             "balance": balance_table(session, ctx.dialogue, {}),
             "people": people_table(session, ctx.dialogue, {}),
@@ -445,7 +465,7 @@ def moderation_page(
     params = {k: request.query_params[k] for k in FILTER_KEYS if k in request.query_params}
     params.setdefault("status", "unmoderated")
     table, result = statements_table(session, ctx.dialogue, params, page)
-    base = _base(ctx, "moderation_page", notice)
+    base = _base(ctx, "moderation_page", notice, session)
     if notice == "moderated":
         base["notice"] = _("mod.done", n=changed)
     return render(
@@ -507,7 +527,7 @@ def dashboard_page(
         request,
         "facilitator/dashboard.html",
         {
-            **_base(ctx, "dashboard_page", notice),
+            **_base(ctx, "dashboard_page", notice, session),
             "analysis": view,
             "tables": tables_of(view) if view is not None else None,
             "counts": counts(session, ctx.dialogue.id),

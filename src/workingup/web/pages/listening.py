@@ -56,7 +56,7 @@ def listening_page(
         request,
         "facilitator/listening.html",
         {
-            **_base(ctx, "listening_page", notice),
+            **_base(ctx, "listening_page", notice, session),
             "sessions": listening.sessions_of(session, ctx.dialogue),
             "run": run,
             "themes": themes,

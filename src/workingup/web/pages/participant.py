@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from workingup.domain import Leaning, VoteValue
 from workingup.services import accounts, participation, records, statement_rules, voting
-from workingup.services.dialogues import dialogue_by_id, get_dialogue
+from workingup.services.dialogues import any_simulated, dialogue_by_id, get_dialogue
 from workingup.services.errors import Forbidden, ServiceError
 from workingup.services.tokens import hash_token
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
@@ -50,9 +50,14 @@ def _profile_from_form(sector: str, leaning: str, consent: str) -> participation
 
 
 def _profile_context(
-    dialogue: records.Dialogue, profile: participation.Profile | records.Participant
+    session: Session, dialogue: records.Dialogue, profile: participation.Profile | records.Participant
 ) -> dict[str, object]:
-    return {"dialogue": dialogue, "leanings": list(Leaning), "profile": profile}
+    return {
+        "dialogue": dialogue,
+        "leanings": list(Leaning),
+        "profile": profile,
+        "simulated": any_simulated(session, dialogue.id),
+    }
 
 
 def _participant_or_join(request: Request, session: Session, slug: str) -> ParticipantContext | Response:
@@ -78,7 +83,7 @@ def join_page(request: Request, slug: str, session: SessionDep) -> Response:
         request,
         "join.html",
         {
-            **_profile_context(dialogue, participation.Profile()),
+            **_profile_context(session, dialogue, participation.Profile()),
             "action": request.url_for("join_page", slug=slug),
         },
     )
@@ -107,7 +112,10 @@ def join_submit(
         raise
     except ServiceError as error:
         session.rollback()  # the refusal answers normally: nothing of this request is kept
-        context = {**_profile_context(dialogue, profile), "action": request.url_for("join_page", slug=slug)}
+        context = {
+            **_profile_context(session, dialogue, profile),
+            "action": request.url_for("join_page", slug=slug),
+        }
         return render(request, "join.html", {**context, "error": str(error)}, status_code=400)
     response = RedirectResponse(request.url_for("vote_page", slug=slug), status_code=303)
     set_cookie(request, response, participant_cookie(dialogue.id), joined.token, COOKIE_AGE)
@@ -119,19 +127,22 @@ def invitation_page(request: Request, token: str, session: SessionDep) -> Respon
     invitation = participation.invitation_for_token(session, token)
     dialogue = dialogue_by_id(session, invitation.dialogue_id)
     return render(
-        request, "join.html", _invitation_context(request, dialogue, invitation, participation.Profile())
+        request,
+        "join.html",
+        _invitation_context(request, session, dialogue, invitation, participation.Profile()),
     )
 
 
 def _invitation_context(
     request: Request,
+    session: Session,
     dialogue: records.Dialogue,
     invitation: records.Invitation,
     profile: participation.Profile,
 ) -> dict[str, object]:
     fixed = next((s.label for s in dialogue.sectors if s.key == invitation.sector), None)
     return {
-        **_profile_context(dialogue, profile),
+        **_profile_context(session, dialogue, profile),
         "role": invitation.role,
         "fixed_sector": fixed,
         "action": request.url.path,
@@ -155,8 +166,9 @@ def invitation_submit(
         joined = participation.accept_invitation(session, token, profile)
     except ServiceError as error:
         session.rollback()  # the refusal answers normally: nothing of this request is kept
-        context = _invitation_context(request, dialogue, invitation, profile)
-        return render(request, "join.html", {**context, "error": str(error)}, status_code=400)
+        context = _invitation_context(request, session, dialogue, invitation, profile)
+        status = 403 if isinstance(error, Forbidden) else 400  # voting closed
+        return render(request, "join.html", {**context, "error": str(error)}, status_code=status)
     response = RedirectResponse(request.url_for("vote_page", slug=dialogue.slug), status_code=303)
     set_cookie(request, response, participant_cookie(dialogue.id), joined.token, COOKIE_AGE)
     return response
@@ -176,7 +188,7 @@ def _profile_page(
         request,
         "profile.html",
         {
-            **_profile_context(context.dialogue, participant),
+            **_profile_context(session, context.dialogue, participant),
             "participant": participant,
             "fixed_sector": fixed,
             "consented_at": participant.consented_at,
@@ -308,7 +320,8 @@ def vote_page(request: Request, slug: str, session: SessionDep, voted: int | Non
             "statement": statement,
             "statement_area": area,
             "progress": participation.progress(session, dialogue, participant),
-            "notice": notice,
+            "simulated": any_simulated(session, dialogue.id),
+            "vote_notice": notice,  # in the page's own status line, whose place is kept (no layout shift)
             "request_key": secrets.token_urlsafe(16),
         },
     )
@@ -335,9 +348,10 @@ def vote_submit(
 # --- submitting -------------------------------------------------------------------------------------------------
 
 
-def _submit_context(dialogue: records.Dialogue, **extra: object) -> dict[str, object]:
+def _submit_context(session: Session, dialogue: records.Dialogue, **extra: object) -> dict[str, object]:
     return {
         "dialogue": dialogue,
+        "simulated": any_simulated(session, dialogue.id),
         "min_length": statement_rules.MIN_STATEMENT_LENGTH,
         "max_length": statement_rules.MAX_STATEMENT_LENGTH,
         "text": "",
@@ -352,7 +366,7 @@ def submit_page(request: Request, slug: str, session: SessionDep, sent: int = 0)
     if isinstance(context, Response):
         return context
     notice = _("submit.thanks") if sent else None
-    return render(request, "submit.html", _submit_context(context.dialogue, notice=notice))
+    return render(request, "submit.html", _submit_context(session, context.dialogue, notice=notice))
 
 
 @router.post("/d/{slug}/statements/new", dependencies=[CsrfChecked])
@@ -380,13 +394,20 @@ def submit_statement(
         )
     except ServiceError as error:
         session.rollback()  # the refusal answers normally: nothing of this request is kept
+        status = 403 if isinstance(error, Forbidden) else 400  # voting closed, or not consented
         return render(
-            request, "submit.html", _submit_context(context.dialogue, error=str(error), **form), 400
+            request,
+            "submit.html",
+            _submit_context(session, context.dialogue, error=str(error), **form),
+            status,
         )
     if result.statement is None:  # a likely duplicate, not sent: nothing to keep
         session.rollback()
         return render(
-            request, "submit.html", _submit_context(context.dialogue, duplicate=result.duplicate, **form), 409
+            request,
+            "submit.html",
+            _submit_context(session, context.dialogue, duplicate=result.duplicate, **form),
+            409,
         )
     return _redirect(str(request.url_for("submit_page", slug=slug)), sent=1)
 
@@ -406,6 +427,7 @@ def my_votes_page(request: Request, slug: str, session: SessionDep, changed: int
         {
             "dialogue": context.dialogue,
             "votes": participation.my_votes(session, context.participant),
+            "simulated": any_simulated(session, context.dialogue.id),
             "notice": notice,
         },
     )

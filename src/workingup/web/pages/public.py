@@ -12,6 +12,7 @@ from workingup.services.dialogues import counts, get_dialogue, list_dialogues
 from workingup.services.disclosure import MIN_GROUP
 from workingup.services.results import PUBLIC_SIDES, public_results
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
+from workingup.web.glossary import TERMS
 from workingup.web.rendering import render
 from workingup.web.security import page_facilitator, page_participant
 
@@ -60,3 +61,9 @@ def dialogue_page(request: Request, slug: str, session: SessionDep, left: int = 
             "left": bool(left),
         },
     )
+
+
+@router.get("/glossary", name="glossary_page")
+def glossary_page(request: Request) -> Response:
+    """What every figure means, for anyone (public: the published results use the same words)."""
+    return render(request, "glossary.html", {"terms": TERMS})
