@@ -35,6 +35,7 @@ from workingup.web.pages import facilitator as facilitator_pages
 from workingup.web.pages import listening as listening_pages
 from workingup.web.pages import participant as participant_pages
 from workingup.web.pages import public as public_pages
+from workingup.web.pages import public_face as public_face_pages
 from workingup.web.ratelimit import RateLimits
 from workingup.web.rendering import HERE, render_error
 from workingup.web.state import AppState
@@ -139,6 +140,7 @@ def create_app(
         agenda_api.router,
         listening_api.router,
         public_pages.router,
+        public_face_pages.router,
         participant_pages.router,
         facilitator_pages.router,
         listening_pages.router,
