@@ -112,7 +112,8 @@ class CountRow:
 def count_svg(rows: Sequence[CountRow], element_id: str, title: str, hidden_text: str) -> str:
     """Horizontal bars of people counted (the table's balance): a planned number, when given, is an outline."""
     scale = max([1, *(r.count or 0 for r in rows), *(r.planned for r in rows)])
-    height = ROW * len(rows) + 6
+    row = 2 * ROW - 4
+    height = row * len(rows) + 4
     words = []
     for r in rows:
         if r.count is None:
@@ -128,28 +129,28 @@ def count_svg(rows: Sequence[CountRow], element_id: str, title: str, hidden_text
         f'<title id="{escape(element_id)}-t">{escape(title)}</title>',
         f'<desc id="{escape(element_id)}-d">{escape("; ".join(words))}.</desc>',
     ]
-    label_width = LABEL + 40
-    bar = WIDTH - label_width - 56
+    # Each row: the label and its figure on one line, the bar under them, so a long sector name is never cut
+    # at 390 px (about 50 characters fit the line).
     for i, r in enumerate(rows):
-        y = 3 + i * ROW
-        mid = y + ROW / 2
-        parts.append(f'<text x="0" y="{mid + 4:.1f}" fill="#111827">{escape(_clip(r.label, 24))}</text>')
-        if r.planned:
-            parts.append(
-                f'<rect x="{label_width}" y="{y + 4}" width="{bar * r.planned / scale:.1f}" height="{ROW - 8}" '
-                f'fill="none" stroke="#6b7280" stroke-dasharray="3 2"/>'
-            )
-        if r.count is not None:
-            parts.append(
-                f'<rect x="{label_width}" y="{y + 4}" width="{bar * r.count / scale:.1f}" height="{ROW - 8}" '
-                f'fill="{r.colour}"/>'
-            )
+        y = 2 + i * row
         figure = (
             hidden_text if r.count is None else (f"{r.count} / {r.planned}" if r.planned else str(r.count))
         )
-        parts.append(
-            f'<text x="{WIDTH}" y="{mid + 4:.1f}" text-anchor="end" fill="#111827">{escape(figure)}</text>'
-        )
+        parts += [
+            f'<text x="0" y="{y + FONT}" fill="#111827">{escape(_clip(r.label, 46))}</text>',
+            f'<text x="{WIDTH}" y="{y + FONT}" text-anchor="end" fill="#111827">{escape(figure)}</text>',
+            f'<rect x="0" y="{y + FONT + 4}" width="{WIDTH}" height="{ROW - 8}" fill="{TRACK}"/>',
+        ]
+        if r.planned:
+            parts.append(
+                f'<rect x="0" y="{y + FONT + 4}" width="{WIDTH * r.planned / scale:.1f}" height="{ROW - 8}" '
+                f'fill="none" stroke="#4b5563" stroke-dasharray="3 2"/>'
+            )
+        if r.count is not None:
+            parts.append(
+                f'<rect x="0" y="{y + FONT + 4}" width="{WIDTH * r.count / scale:.1f}" height="{ROW - 8}" '
+                f'fill="{r.colour}"/>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
