@@ -54,7 +54,7 @@ def published(database: Database) -> Iterator[dict[str, list[str]]]:
                 if i % 3 == 0:
                     set_name_consent(session, person, False)
                 unnamed.append(person.display_name)
-    yield {"named": named, "unnamed": unnamed}
+    return {"named": named, "unnamed": unnamed}
 
 
 def _public_pages(client: TestClient) -> dict[str, str]:
@@ -74,7 +74,8 @@ def _public_pages(client: TestClient) -> dict[str, str]:
 def test_no_name_without_consent_on_any_public_page(
     client: TestClient, published: dict[str, list[str]]
 ) -> None:
-    assert len(published["named"]) >= 10 and len(published["unnamed"]) >= 10
+    assert len(published["named"]) >= 10
+    assert len(published["unnamed"]) >= 10
     pages = _public_pages(client)
     for url, text in pages.items():
         leaked = [name for name in published["unnamed"] if name in text]
@@ -90,19 +91,22 @@ def test_stakeholders_page_counts_the_unnamed_and_draws_the_balance(
 ) -> None:
     html = client.get(f"/d/{SLUG}/stakeholders").text
     not_named = sum(int(n) for n in re.findall(r"(\d+) not named", html))
-    table_unnamed = [n for n in published["unnamed"]]
+    table_unnamed = list(published["unnamed"])
     assert not_named > 0
     assert not_named < len(table_unnamed)  # advisors and community voices are not in the sectors' counts
-    assert 'id="balance-sectors"' in html and 'id="balance-leanings"' in html
+    assert 'id="balance-sectors"' in html
+    assert 'id="balance-leanings"' in html
     desc = re.search(r'<desc id="balance-sectors-d">(.*?)</desc>', html, re.S)
-    assert desc is not None and "Employers: 5 of 5 planned seats filled" in desc.group(1)
+    assert desc is not None
+    assert "Employers: 5 of 5 planned seats filled" in desc.group(1)
     # The leanings picture never counts fewer than five (pools or "fewer than 5"), and no person's leaning
     # is printed beside their name.
     leanings = re.search(r'<desc id="balance-leanings-d">(.*?)</desc>', html, re.S)
     assert leanings is not None
     for count in re.findall(r": (\d+)", leanings.group(1)):
         assert int(count) >= 5
-    assert "Left-leaning</li>" not in html and "(left)" not in html.lower()
+    assert "Left-leaning</li>" not in html
+    assert "(left)" not in html.lower()
 
 
 def test_front_page_leads_with_the_agreed_statements_then_divisions_map_and_table_link(
@@ -120,7 +124,8 @@ def test_front_page_leads_with_the_agreed_statements_then_divisions_map_and_tabl
     with database.sessions() as session:
         dialogue = get_dialogue(session, SLUG)
         summary = public_summary(session, dialogue, public_results(session, dialogue))
-    assert summary.agreed and summary.divided
+    assert summary.agreed
+    assert summary.divided
     assert all(f.verdict == "convergence" for f in summary.agreed)
     section = html[agreed:divides]
     for finding in summary.agreed:
@@ -141,15 +146,19 @@ def test_front_page_leads_with_the_agreed_statements_then_divisions_map_and_tabl
     assert f"{summary.agreed_total} statements agreed across the divide" in html
 
 
-def test_full_results_filter_by_focus_area_and_sort(client: TestClient, published: dict[str, list[str]]) -> None:
+def test_full_results_filter_by_focus_area_and_sort(
+    client: TestClient, published: dict[str, list[str]]
+) -> None:
     everything = client.get(f"/d/{SLUG}/results").text
     areas = load_definition().focus_areas
     assert everything.count("<caption>") == len(areas)
     one = client.get(f"/d/{SLUG}/results", params={"area": areas[1].key}).text
-    assert one.count("<caption>") == 1 and areas[1].title in one.split("<caption>")[1]
+    assert one.count("<caption>") == 1
+    assert areas[1].title in one.split("<caption>")[1]
     ranked = client.get(f"/d/{SLUG}/results", params={"sort": "voters", "area": areas[0].key}).text
     voters = [int(n) for n in re.findall(r'</th>\s*<td class="num">(\d+)</td>', ranked)]
-    assert len(voters) > 3 and voters == sorted(voters, reverse=True)
+    assert len(voters) > 3
+    assert voters == sorted(voters, reverse=True)
     # An unknown area or sort falls back to everything in order, never an error.
     assert client.get(f"/d/{SLUG}/results", params={"area": "nope", "sort": "x"}).text.count("<caption>") == 3
 
@@ -162,9 +171,12 @@ def test_headline_image_is_a_png_and_unpublished_results_stay_hidden(
         populate_demo(session, dialogue, public=60, seed=7)
         run_analysis(session, dialogue)
     image = client.get(f"/d/{SLUG}/headline.png")
-    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
     assert image.content.startswith(b"\x89PNG\r\n\x1a\n")
     html = client.get(f"/d/{SLUG}").text
-    assert 'id="agreed"' not in html and "have not published the results" in html
+    assert 'id="agreed"' not in html
+    assert "have not published the results" in html
     results = client.get(f"/d/{SLUG}/results").text
-    assert "<table" not in results and "have not published the results" in results
+    assert "<table" not in results
+    assert "have not published the results" in results
