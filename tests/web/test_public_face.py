@@ -4,7 +4,6 @@ behind its link, the stakeholders page, and that no name without consent reaches
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,7 +24,7 @@ SLUG = "working-up"
 
 
 @pytest.fixture
-def published(database: Database) -> Iterator[dict[str, list[str]]]:
+def published(database: Database) -> dict[str, list[str]]:
     """The demo dialogue, analysed and published, with a mix of consents to be named.
 
     Every stakeholder and advisor gets a real-looking name; every other one of them consents to be named, one
