@@ -179,3 +179,49 @@ def test_headline_image_is_a_png_and_unpublished_results_stay_hidden(
     results = client.get(f"/d/{SLUG}/results").text
     assert "<table" not in results
     assert "have not published the results" in results
+
+
+def test_facilitator_edits_the_story_and_the_public_page_shows_it(
+    database: Database, client: TestClient
+) -> None:
+    from tests.web.conftest import add_facilitator, csrf, sign_in_page
+
+    with database.transaction() as session:
+        install_definition(session, load_definition())
+    page = client.get(f"/d/{SLUG}").text
+    assert "Too many Americans work hard" in page  # the definition's story, before anyone edits it
+    assert "planned 2017-03" in page
+    assert client.get(f"/f/{SLUG}/story", follow_redirects=False).status_code == 303  # sign-in first
+    add_facilitator(database, "story@example.org", SLUG)
+    sign_in_page(client, "story@example.org")
+    form = client.get(f"/f/{SLUG}/story").text
+    assert 'name="date_action_agenda" value="2017-03"' in form
+    fields = {
+        "csrf_token": csrf(client),
+        "challenge": "Mobility for every worker.",
+        "next_steps": "The table meets in March.",
+        "supporters": "The Example Foundation",
+        "contacts": "Ana Diaz — ana@example.org",
+        "date_convene": "2027-02",
+        "text_convene": "Seating the table.",
+        "date_action": "soon",
+    }
+    refused = client.post(f"/f/{SLUG}/story", data=fields)
+    assert refused.status_code == 400
+    assert "not &#39;soon&#39;" in refused.text
+    assert "Mobility for every worker." in refused.text  # the facilitator's work is kept in the form
+    assert "Too many Americans work hard" in client.get(f"/d/{SLUG}").text  # and nothing was stored
+    without_csrf = client.post(f"/f/{SLUG}/story", data={**fields, "csrf_token": "x", "date_action": ""})
+    assert without_csrf.status_code == 403
+    saved = client.post(f"/f/{SLUG}/story", data={**fields, "date_action": ""}, follow_redirects=False)
+    assert saved.status_code == 303
+    public = client.get(f"/d/{SLUG}").text
+    for text in (
+        "Mobility for every worker.",
+        "The table meets in March.",
+        "The Example Foundation",
+        "Ana Diaz",
+    ):
+        assert text in public
+    assert "planned 2027-02" in public
+    assert "planned 2017-03" not in public

@@ -100,6 +100,8 @@ class Dialogue(Base):
     require_sector: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     require_leaning: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     source: Mapped[str] = mapped_column(String(300), default="")
+    story: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """The public story (domain.Story as JSON: services/story.py reads and writes it); None until one is set."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     focus_areas: Mapped[list[FocusArea]] = relationship(

@@ -36,6 +36,7 @@ from workingup.web.pages import listening as listening_pages
 from workingup.web.pages import participant as participant_pages
 from workingup.web.pages import public as public_pages
 from workingup.web.pages import public_face as public_face_pages
+from workingup.web.pages import story as story_pages
 from workingup.web.ratelimit import RateLimits
 from workingup.web.rendering import HERE, render_error
 from workingup.web.state import AppState
@@ -141,6 +142,7 @@ def create_app(
         listening_api.router,
         public_pages.router,
         public_face_pages.router,
+        story_pages.router,
         participant_pages.router,
         facilitator_pages.router,
         listening_pages.router,

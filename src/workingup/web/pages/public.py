@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from workingup.domain import Moderation
+from workingup.services import story as stories
 from workingup.services.dialogues import counts, get_dialogue, list_dialogues
 from workingup.services.disclosure import MIN_GROUP
 from workingup.services.results import public_results
@@ -48,6 +49,8 @@ def dialogue_page(request: Request, slug: str, session: SessionDep, left: int = 
             "accepted": Moderation.ACCEPTED,
             "results": results,
             "view": view,
+            "story": stories.story_of(dialogue),
+            "steps": stories.timeline(dialogue),
             "share_label": share_label,
             "og_description": og_description(view.summary.agreed_total, results.voters)
             if view is not None and results is not None and view.summary.analysed
