@@ -225,3 +225,42 @@ def test_facilitator_edits_the_story_and_the_public_page_shows_it(
         assert text in public
     assert "planned 2027-02" in public
     assert "planned 2017-03" not in public
+
+
+def test_only_the_widget_may_be_framed_and_only_by_the_configured_sites(database: Database) -> None:
+    from tests.web.conftest import GENEROUS, csrf
+    from workingup.config import Settings
+    from workingup.web.app import create_app
+
+    with database.transaction() as session:
+        dialogue = install_definition(session, load_definition())
+        dialogue.open_join = True
+    settings = Settings.from_env({"WORKINGUP_EMBED_ORIGINS": "https://partner.example.org"})
+    with TestClient(create_app(database, settings=settings, rate_limits=GENEROUS)) as client:
+        widget = client.get(f"/d/{SLUG}/widget")
+        assert (
+            "frame-ancestors 'self' https://partner.example.org;" in widget.headers["content-security-policy"]
+        )
+        assert "x-frame-options" not in widget.headers
+        for other in (f"/d/{SLUG}", f"/d/{SLUG}/join", f"/d/{SLUG}/widgets", "/login"):
+            page = client.get(other)
+            assert "frame-ancestors 'none'" in page.headers["content-security-policy"], other
+            assert page.headers["x-frame-options"] == "DENY", other
+        # The widget's forms are CSRF-checked like every form: without the browser's value, nobody joins.
+        refused = client.post(f"/d/{SLUG}/widget/join", data={"consent": "yes", "csrf_token": "forged"})
+        assert refused.status_code == 403
+        joined = client.post(f"/d/{SLUG}/widget/join", data={"consent": "yes", "csrf_token": csrf(client)})
+        assert joined.url.path == f"/d/{SLUG}/widget"
+        statement = re.search(r'name="statement_id" value="(\d+)"', joined.text)
+        assert statement is not None
+        voted = client.post(
+            f"/d/{SLUG}/widget/vote",
+            data={"csrf_token": csrf(client), "statement_id": statement.group(1), "value": "1"},
+        )
+        assert "Vote recorded" in voted.text
+    with database.sessions() as session:
+        votes = session.scalars(select(models.CurrentVote)).all()
+    assert [(v.statement_id, v.value) for v in votes] == [(int(statement.group(1)), 1)]
+    with TestClient(create_app(database, rate_limits=GENEROUS)) as default:
+        policy = default.get(f"/d/{SLUG}/widget").headers["content-security-policy"]
+        assert "frame-ancestors 'self';" in policy  # no setting: only this site itself

@@ -89,4 +89,8 @@ PUBLIC: dict[str, str] = {
     "story.contacts": "Contacts",
     "story.contacts_hint": "One per line: a name, then “ — ” and how to reach them. Published as written.",
     "story.save": "Save the story",
+    "widget.title": "Take part: {title}",
+    "widget.consent": "I agree to the ground rules",
+    "widget.join": "Join and start voting",
+    "widget.consent_first": "Agree to the ground rules on the dialogue's site to start voting",
 }
