@@ -1,6 +1,8 @@
 """In chromium at 1280 px and 390 px: the public page's first screen shows what the dialogue agrees on, the full
 table's link comes within three screen-heights, the stakeholders page names only the people who consented and
-draws the balance of the table, and every page is axe-clean (no serious or critical violation).
+draws the balance of the table, and every page is axe-clean (no serious or critical violation). The
+participation widget works in a frame on a page of another origin (a second local server) that the setting
+allows, and shows nothing on an origin it does not allow; no other page can be framed.
 
 This module runs its own server on its own database (the demo dialogue with a mix of consents to be named), so
 renaming people here cannot change what the other browser tests see. Screenshots go to artifacts/screenshots/;
@@ -15,14 +17,16 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.web.browser.conftest import ROOT, SCREENSHOTS, Pages, _free_port
+from workingup.config import Settings
 from workingup.dialogues import load_definition
 from workingup.domain import Role
 from workingup.runtime.database import Database
@@ -45,13 +49,49 @@ class PublicServer:
     url: str
     named: list[str]
     unnamed: list[str]
+    database: Database
+    partner: str
+    """Another origin (another local server) whose pages the widget's frame-ancestors allows."""
+    stranger: str
+    """A third origin, not allowed to frame anything."""
 
 
-def serve(database: Database) -> tuple[str, uvicorn.Server, threading.Thread]:
+def embedding_page(app_url: str, path: str) -> bytes:
+    """Another site's page with the documented snippet (docs/embed.md), framing `path` of the app."""
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Partner site</title></head><body>"
+        "<main><h1>Our members take part</h1>"
+        f"<iframe id='widget' src='{app_url}{path}' title='Take part in the Working Up dialogue' "
+        "width='100%' height='420'></iframe></main></body></html>"
+    ).encode()
+
+
+def host(pages: dict[str, bytes]) -> tuple[str, ThreadingHTTPServer]:
+    """A second local web server (another origin: another port) serving fixed pages."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+def serve(database: Database, settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
     """The app on a free port in a thread, as tests/web/browser/conftest.py's live server."""
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(database), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(database, settings=settings), host="127.0.0.1", port=port, log_level="warning"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -90,12 +130,19 @@ def public_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
                 named.append(person.display_name)
             else:
                 unnamed.append(person.display_name)
-    url, server, thread = serve(database)
+    pages: dict[str, bytes] = {}
+    partner, partner_server = host(pages)
+    stranger, stranger_server = host(pages)
+    url, server, thread = serve(database, Settings.from_env({"WORKINGUP_EMBED_ORIGINS": partner}))
+    pages["/widget.html"] = embedding_page(url, f"/d/{SLUG}/widget")
+    pages["/front.html"] = embedding_page(url, f"/d/{SLUG}")
     try:
-        yield PublicServer(url, named, unnamed)
+        yield PublicServer(url, named, unnamed, database, partner, stranger)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        partner_server.shutdown()
+        stranger_server.shutdown()
         database.close()
 
 
@@ -172,4 +219,60 @@ def test_stakeholders_page_names_only_who_consented_and_draws_the_balance(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     _shot(pages, page, f"public-stakeholders-{size}")
     context.close()
+    assert not pages.violations, pages.violations
+
+
+def _frame_url(page: Any) -> str:
+    handle = page.locator("iframe#widget").element_handle()
+    frame = handle.content_frame() if handle else None
+    return frame.url if frame else ""
+
+
+def test_the_widget_works_from_another_origin_and_nowhere_else(
+    browser: Any, public_server: PublicServer, pages: Pages
+) -> None:
+    def votes() -> int:
+        with public_server.database.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(models.CurrentVote)) or 0)
+
+    before = votes()
+    # No bypass of the Content-Security-Policy here: the browser enforces frame-ancestors as it would anywhere.
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{public_server.partner}/widget.html")
+    widget = page.frame_locator("iframe#widget")
+    widget.get_by_label("I agree to the ground rules").check()
+    widget.get_by_role("button", name="Join and start voting").click()
+    statement = widget.locator("#statement-text")
+    first = statement.get_attribute("data-statement-id")
+    assert first is not None
+    widget.get_by_role("button", name="Agree", exact=True).click()
+    assert widget.get_by_role("status").inner_text().startswith("Vote recorded")
+    assert statement.get_attribute("data-statement-id") != first  # the next statement, still in the frame
+    assert page.url == f"{public_server.partner}/widget.html"  # the visitor never left the partner's page
+    assert votes() == before + 1
+    page.screenshot(path=str(SCREENSHOTS / "widget-on-partner-site.png"))
+    if os.environ.get("WORKINGUP_SCREENSHOTS_TO_DOCS"):
+        shutil.copy(SCREENSHOTS / "widget-on-partner-site.png", DOCS / "widget-on-partner-site.png")
+
+    # The allowed partner cannot frame any other page (the front page keeps frame-ancestors 'none').
+    page.goto(f"{public_server.partner}/front.html")
+    assert not _frame_url(page).startswith(public_server.url)
+    assert (
+        page.frame_locator("iframe#widget").get_by_role("heading", name="What the dialogue agrees on").count()
+        == 0
+    )
+    # A site the setting does not name cannot frame the widget either.
+    page.goto(f"{public_server.stranger}/widget.html")
+    assert not _frame_url(page).startswith(public_server.url)
+    assert page.frame_locator("iframe#widget").get_by_role("button").count() == 0
+    context.close()
+    assert votes() == before + 1
+
+    # The widget itself, opened directly, is axe-clean at a phone's width.
+    direct = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = direct.new_page()
+    page.goto(f"{public_server.url}/d/{SLUG}/widget")
+    pages.check(page, "public-widget-phone")
+    direct.close()
     assert not pages.violations, pages.violations
