@@ -40,3 +40,12 @@ def test_routing_is_by_the_verdict_unless_polis_is_asked_for() -> None:
     assert Settings.from_env({"WORKINGUP_ROUTING": " Polis "}).routing == "polis"
     with pytest.raises(ValueError, match="WORKINGUP_ROUTING must be one of verdict, polis"):
         Settings.from_env({"WORKINGUP_ROUTING": "random"})
+
+
+def test_embed_origins_are_bare_origins_or_refused() -> None:
+    assert Settings.from_env({}).embed_origins == ()
+    both = Settings.from_env({"WORKINGUP_EMBED_ORIGINS": " https://www.example.org/  http://127.0.0.1:8001,"})
+    assert both.embed_origins == ("https://www.example.org", "http://127.0.0.1:8001")
+    for wrong in ("https://www.example.org/page", "www.example.org", "https://a.org; script-src *", "'self'"):
+        with pytest.raises(ValueError, match="WORKINGUP_EMBED_ORIGINS holds origins like"):
+            Settings.from_env({"WORKINGUP_EMBED_ORIGINS": wrong})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -70,6 +71,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Which statement a participant sees next: verdict (where a vote from their side of the divide would settle "
         "a convergence verdict most) or polis (Pol.is's priority). benchmarks/bridging/README.md compares them.",
     ),
+    Setting(
+        "WORKINGUP_EMBED_ORIGINS",
+        "",
+        "Sites allowed to show the participation widget (/d/{slug}/widget) in a frame: origins such as "
+        "https://www.example.org, separated by spaces. Empty: only this site itself. No other page may be framed.",
+    ),
 )
 
 ROUTINGS = ("verdict", "polis")
@@ -93,6 +100,8 @@ class Settings:
     access_log: bool
     routing: str
     """One of ROUTINGS."""
+    embed_origins: tuple[str, ...]
+    """Origins whose pages may frame the participation widget (its CSP frame-ancestors)."""
 
     @classmethod
     def defaults(cls) -> Settings:
@@ -125,7 +134,21 @@ class Settings:
             trusted_proxies=_addresses("WORKINGUP_TRUSTED_PROXIES", values["WORKINGUP_TRUSTED_PROXIES"]),
             access_log=_switch("WORKINGUP_ACCESS_LOG", values["WORKINGUP_ACCESS_LOG"]),
             routing=_choice("WORKINGUP_ROUTING", values["WORKINGUP_ROUTING"], ROUTINGS),
+            embed_origins=_origins("WORKINGUP_EMBED_ORIGINS", values["WORKINGUP_EMBED_ORIGINS"]),
         )
+
+
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(name: str, value: str) -> tuple[str, ...]:
+    """Space- or comma-separated origins (scheme, host, optional port; no path): each goes into a CSP header, so
+    anything else (a quote, a semicolon, a path) is refused at start-up rather than written into a policy."""
+    origins = tuple(o.rstrip("/") for o in value.replace(",", " ").split())
+    for origin in origins:
+        if not ORIGIN.fullmatch(origin):
+            raise UserError(f"{name} holds origins like https://www.example.org, not {origin!r}")
+    return origins
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:

@@ -212,6 +212,55 @@ class SeedStatement:
 
 
 @dataclass(frozen=True, slots=True)
+class Milestone:
+    """One phase on the public timeline: when it is planned (an ISO date, "2017", "2017-03" or "2017-03-15";
+    empty when not planned) and what happens in it, in plain words."""
+
+    phase: Phase
+    date: str = ""
+    text: str = ""
+
+
+def milestone_date(text: str) -> str:
+    """A timeline date as written ("2017", "2017-03" or "2017-03-15"), checked to be a real date; "" stays "".
+
+    A month or a year is allowed because a dialogue plans its later phases to the season, not the day."""
+    import datetime as _dt
+
+    value = text.strip()
+    if not value:
+        return ""
+    formats = {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}
+    try:
+        if len(value) not in formats:
+            raise ValueError
+        _dt.datetime.strptime(value, formats[len(value)])
+    except ValueError:
+        raise UserError(f"a timeline date is YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}") from None
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Whom the public can ask about the dialogue, and how (published as the facilitators write it)."""
+
+    name: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """The public story of a dialogue: its challenge, its phases on a timeline, what happens next, who supports
+    it and whom to contact. Part of the dialogue's definition; facilitators edit it (services/story.py)."""
+
+    challenge: str = ""
+    timeline: tuple[Milestone, ...] = ()
+    next_steps: str = ""
+    supporters: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DialogueDefinition:
     """Everything that defines a dialogue before it is convened: what a dialogue file holds."""
 
@@ -222,6 +271,7 @@ class DialogueDefinition:
     focus_areas: tuple[FocusArea, ...]
     sectors: tuple[Sector, ...]
     statements: tuple[SeedStatement, ...] = field(default=())
+    story: Story = field(default=Story())
 
 
 # --- From consensus to action (issue 6): endorsement, adoption, commitments ------------------------------------

@@ -555,6 +555,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", D): Row(public(Expect(200))),
     ("GET", f"{D}/tracker"): Row(public(Expect(200))),
     ("GET", f"{D}/tracker.csv"): Row(public(Expect(200))),
+    ("GET", f"{D}/results"): Row(public(Expect(200))),
+    ("GET", f"{D}/stakeholders"): Row(public(Expect(200))),
+    ("GET", f"{D}/headline.png"): Row(public(Expect(200))),
+    # the participation widget: joining and voting as on the participant pages, answered back to the widget
+    ("GET", f"{D}/widget"): Row(public(Expect(200))),
+    ("POST", f"{D}/widget/join"): Row(
+        public(back_to(f"/d/{SLUG}/widget")), form=lambda w: {"consent": "yes"}
+    ),
+    ("POST", f"{D}/widget/vote"): Row(
+        {**public(back_to(f"/d/{SLUG}/widget")), PART: back_to(f"/d/{SLUG}/widget?voted=0")},
+        form=lambda w: {"statement_id": w.ids["statement_id"], "value": 0},
+    ),
     ("GET", "/login"): Row(public(Expect(200))),
     ("GET", "/glossary"): Row(public(Expect(200))),
     ("POST", "/login"): Row(
@@ -606,6 +618,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", F): Row(facilitator_page(Expect(200))),
     ("POST", f"{F}/phase"): Row(
         facilitator_page(back_to(f"/f/{SLUG}?notice=advanced")), form=lambda w: {"expected": "assessment"}
+    ),
+    ("GET", f"{F}/story"): Row(facilitator_page(Expect(200))),
+    ("POST", f"{F}/story"): Row(
+        facilitator_page(back_to(f"/f/{SLUG}/story?notice=saved")), form=lambda w: {"challenge": "Mobility."}
     ),
     ("POST", f"{F}/settings"): Row(
         facilitator_page(back_to(f"/f/{SLUG}?notice=saved")), form=lambda w: {"open_join": "yes"}

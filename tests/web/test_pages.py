@@ -40,7 +40,7 @@ def test_dialogue_page_shows_focus_areas_and_results_only_once_published(
 
     with database.transaction() as session:
         get_dialogue(session, "working-up").published = True
-    html = client.get("/d/working-up").text
+    html = client.get("/d/working-up/results").text
     assert "have not published the results" not in html
     row = re.search(re.escape(first.text) + r".*?</tr>", html, re.S)
     assert row is not None
@@ -79,7 +79,7 @@ def test_statement_text_is_escaped(database: Database, client: TestClient) -> No
                 moderation="accepted",
             )
         )
-    html = client.get("/d/working-up").text
+    html = client.get("/d/working-up/results").text
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#39;; DROP TABLE vote;--" in html
 
@@ -107,7 +107,7 @@ def test_a_statement_accepted_after_the_last_analysis_shows_as_hidden_per_group(
                 dialogue_id=dialogue.id, text="Accepted after the analysis ran.", moderation="accepted"
             )
         )
-    page = client.get("/d/working-up")
+    page = client.get("/d/working-up/results")
     assert page.status_code == 200
     row = re.search(r"Accepted after the analysis ran\..*?</tr>", page.text, re.S)
     assert row is not None

@@ -8,12 +8,14 @@ error pages (401, 403, 404, 422), the flags of each cookie the app sets, and a s
 from __future__ import annotations
 
 from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
 from tests.web.conftest import PASSWORD, add_facilitator, csrf
 from workingup.runtime.database import Database
+from workingup.web.headers import WIDGET_PATH
 from workingup.web.security import CSRF_COOKIE, SESSION_COOKIE
 
 EMAIL = "headers@example.org"
@@ -24,6 +26,12 @@ def assert_security_headers(response: Response, path: str) -> None:
     headers = response.headers
     where = f"{response.request.method} {path} ({response.status_code})"
     assert headers.get("x-content-type-options") == "nosniff", where
+    if WIDGET_PATH.match(urlsplit(path).path):
+        # The participation widget is the one page other sites may frame: this site and the configured origins.
+        assert "x-frame-options" not in headers, where
+        assert "frame-ancestors 'self'" in headers.get("content-security-policy", ""), where
+        assert "frame-ancestors 'none'" not in headers.get("content-security-policy", ""), where
+        return
     assert headers.get("x-frame-options") == "DENY", where
     assert headers.get("referrer-policy") in ("same-origin", "no-referrer", "strict-origin"), where
     if not path.startswith("/static/"):

@@ -12,13 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from workingup.domain import (
+    Contact,
     DialogueDefinition,
     FocusArea,
     Horizon,
     InquiryArea,
+    Milestone,
+    Phase,
     Sector,
     SeedStatement,
     StatementKind,
+    Story,
+    milestone_date,
 )
 from workingup.errors import UserError
 
@@ -128,4 +133,32 @@ def _parse(data: dict[str, Any], source: str) -> DialogueDefinition:
         focus_areas=tuple(focus_areas),
         sectors=sectors,
         statements=tuple(statements),
+        story=_story(data.get("story", {}), f"{source}: story"),
+    )
+
+
+def _story(data: dict[str, Any], where: str) -> Story:
+    """The optional [story] table: challenge, [[story.timeline]] (phase, date, text), next_steps, supporters,
+    [[story.contacts]] (name, detail)."""
+    timeline = []
+    for i, entry in enumerate(data.get("timeline", []), start=1):
+        at = f"{where}.timeline[{i}]"
+        try:
+            phase = Phase(_require(entry, "phase", at))
+            date = milestone_date(str(entry.get("date", "")))
+        except ValueError as error:
+            raise DefinitionError(f"{at}: {error}") from None
+        timeline.append(Milestone(phase, date, str(entry.get("text", "")).strip()))
+    if len({m.phase for m in timeline}) != len(timeline):
+        raise DefinitionError(f"{where}: each phase appears on the timeline at most once")
+    contacts = tuple(
+        Contact(_require(c, "name", f"{where}.contacts[{i}]"), str(c.get("detail", "")).strip())
+        for i, c in enumerate(data.get("contacts", []), start=1)
+    )
+    return Story(
+        challenge=str(data.get("challenge", "")).strip(),
+        timeline=tuple(timeline),
+        next_steps=str(data.get("next_steps", "")).strip(),
+        supporters=tuple(str(s).strip() for s in data.get("supporters", ()) if str(s).strip()),
+        contacts=contacts,
     )

@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from workingup.domain import DialogueDefinition, Moderation, Phase
+from workingup.services import story
 from workingup.services.errors import Conflict, NotFound, ServiceError
 from workingup.store import models
 from workingup.store.bulk import insert_returning_ids
@@ -47,6 +48,7 @@ def install_definition(session: Session, definition: DialogueDefinition) -> mode
         ground_rules=list(definition.ground_rules),
         phase=Phase.ASSESSMENT,
         source=f"definition:{definition.slug}",
+        story=story.to_json(definition.story),
     )
     dialogue.phase_changes.append(models.PhaseChange(phase=Phase.ASSESSMENT))
     for position, sector in enumerate(definition.sectors):

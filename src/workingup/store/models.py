@@ -107,6 +107,8 @@ class Dialogue(Base):
     )
     """The phase whose start closes voting (None: only the switch closes it); the last phase by default."""
     source: Mapped[str] = mapped_column(String(300), default="")
+    story: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """The public story (domain.Story as JSON: services/story.py reads and writes it); None until one is set."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     focus_areas: Mapped[list[FocusArea]] = relationship(

@@ -37,6 +37,9 @@ from workingup.web.pages import facilitator as facilitator_pages
 from workingup.web.pages import listening as listening_pages
 from workingup.web.pages import participant as participant_pages
 from workingup.web.pages import public as public_pages
+from workingup.web.pages import public_face as public_face_pages
+from workingup.web.pages import story as story_pages
+from workingup.web.pages import widget as widget_pages
 from workingup.web.ratelimit import RateLimits
 from workingup.web.rendering import HERE, render_error
 from workingup.web.state import AppState
@@ -143,6 +146,9 @@ def create_app(
         agenda_api.router,
         listening_api.router,
         public_pages.router,
+        public_face_pages.router,
+        story_pages.router,
+        widget_pages.router,
         participant_pages.router,
         facilitator_pages.router,
         listening_pages.router,
@@ -151,7 +157,9 @@ def create_app(
     ):
         app.include_router(router)
 
-    app.add_middleware(SecurityHeaders)  # outermost: the guard's refusals carry the headers too
+    app.add_middleware(
+        SecurityHeaders, embed_origins=settings.embed_origins
+    )  # outermost: the guard's refusals carry the headers too
     install_openapi_links(app)  # which answer feeds which next call (web/openapi_links.py)
 
     @app.get("/healthz", include_in_schema=False)

@@ -20,6 +20,7 @@ from workingup.domain import (
     Stance,
     StatementKind,
 )
+from workingup.web.strings_public import PUBLIC
 
 EN: dict[str, str] = {
     # site
@@ -629,4 +630,4 @@ class Catalogue:
 def catalogue(language: str = "en") -> Catalogue:
     if language != "en":
         raise ValueError(f"no translation for {language!r} yet")
-    return Catalogue({**EN, **LABELS})
+    return Catalogue({**EN, **PUBLIC, **LABELS})

@@ -1,21 +1,28 @@
-"""The public pages: the list of dialogues and each dialogue's description, focus areas and published results."""
+"""The public pages: the list of dialogues and each dialogue's front page.
+
+The front page leads with what the dialogue agrees on once results are published (web/public_view.py), then
+where it divides and the opinion map; the full table is a page of its own (web/pages/public_face.py).
+"""
 
 from __future__ import annotations
-
-from itertools import groupby
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from workingup.domain import Moderation
+from workingup.services import story as stories
 from workingup.services.dialogues import counts, get_dialogue, list_dialogues
 from workingup.services.disclosure import MIN_GROUP
-from workingup.services.results import PUBLIC_SIDES, public_results
+from workingup.services.results import public_results
 from workingup.web.deps import SessionDep, UnitOfWorkRoute
 from workingup.web.glossary import TERMS
+from workingup.web.public_charts import share_label
+from workingup.web.public_view import public_view
 from workingup.web.rendering import render
 from workingup.web.security import page_facilitator, page_participant
+from workingup.web.strings import catalogue
 
+_ = catalogue()
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 
@@ -33,18 +40,7 @@ def home(request: Request, session: SessionDep) -> Response:
 def dialogue_page(request: Request, slug: str, session: SessionDep, left: int = 0) -> Response:
     dialogue = get_dialogue(session, slug)
     results = public_results(session, dialogue) if dialogue.published else None
-    order = {fa.title: i for i, fa in enumerate(dialogue.focus_areas)}
-    by_area = (
-        [
-            (area, list(rows))
-            for area, rows in groupby(
-                sorted(results.statements, key=lambda r: order.get(r.focus_area or "", len(order))),
-                key=lambda r: r.focus_area,
-            )
-        ]
-        if results is not None
-        else []
-    )
+    view = public_view(session, dialogue, results) if results is not None else None
     return render(
         request,
         "dialogue.html",
@@ -53,8 +49,13 @@ def dialogue_page(request: Request, slug: str, session: SessionDep, left: int = 
             "counts": counts(session, dialogue.id),
             "accepted": Moderation.ACCEPTED,
             "results": results,
-            "results_by_area": by_area,
-            "sides": PUBLIC_SIDES,
+            "view": view,
+            "story": stories.story_of(dialogue),
+            "steps": stories.timeline(dialogue),
+            "share_label": share_label,
+            "og_description": og_description(view.summary.agreed_total, results.voters)
+            if view is not None and results is not None and view.summary.analysed
+            else None,
             "min_group": MIN_GROUP,
             "joined": page_participant(request, session, dialogue) is not None,
             "facilitator": page_facilitator(request, session),
@@ -67,3 +68,10 @@ def dialogue_page(request: Request, slug: str, session: SessionDep, left: int = 
 def glossary_page(request: Request) -> Response:
     """What every figure means, for anyone (public: the published results use the same words)."""
     return render(request, "glossary.html", {"terms": TERMS})
+
+
+def og_description(agreed: int, voters: int | None) -> str | None:
+    """The social preview's sentence: only figures the page itself shows (no count of voters under MIN_GROUP)."""
+    if voters is None:
+        return None
+    return _("public.og_description", agreed=agreed, voters=f"{voters:,}")
