@@ -405,18 +405,7 @@ def _split_bloc(
         classes = split_scripts(matrix, found, min_size=min_size)
         if len(classes.groups) == 1:
             break
-        scored = [
-            follow_script(
-                matrix,
-                script_of(matrix, group),
-                model,
-                group,
-                min_shared=min_shared,
-                min_agreement=min_agreement,
-                min_posterior=min_posterior,
-            )
-            for group in classes.groups
-        ]
+        scored = _followers_of(matrix, classes.groups, model, min_shared, min_agreement, min_posterior)
         # One mixture over the sub-scripts decides who follows the campaign (coordination_script.joint_posterior:
         # the posterior of following any of them), the class model which sub-script; a follower must also match
         # that sub-script on `min_agreement` of their votes on it.
@@ -434,6 +423,29 @@ def _split_bloc(
     return result
 
 
+def _followers_of(
+    matrix: VoteMatrix,
+    groups: list[NDArray[np.int64]],
+    model: OpinionModel,
+    min_shared: int,
+    min_agreement: float,
+    min_posterior: float,
+) -> list[Followers]:
+    """Everyone scored against each group's script (its modal votes), the group's own fidelity as the copy rate."""
+    return [
+        follow_script(
+            matrix,
+            script_of(matrix, group),
+            model,
+            group,
+            min_shared=min_shared,
+            min_agreement=min_agreement,
+            min_posterior=min_posterior,
+        )
+        for group in groups
+    ]
+
+
 def _score(
     matrix: VoteMatrix,
     sources: list[NDArray[np.int64]],
@@ -448,18 +460,7 @@ def _score(
     likelihood ratio), blocs under `min_size` dropped;
     and who leans towards any script (a positive likelihood ratio on enough of its statements)."""
     n_p = matrix.n_participants
-    scored = [
-        follow_script(
-            matrix,
-            script_of(matrix, members),
-            model,
-            members,
-            min_shared=min_shared,
-            min_agreement=min_agreement,
-            min_posterior=min_posterior,
-        )
-        for members in sources
-    ]
+    scored = _followers_of(matrix, sources, model, min_shared, min_agreement, min_posterior)
     best = np.full(n_p, -np.inf)
     owner = np.full(n_p, -1, dtype=np.int64)
     leaning = np.zeros(n_p, dtype=bool)

@@ -69,25 +69,36 @@ def _ms_to_datetime(ms: int | None) -> datetime | None:
     return None if ms is None or ms < 0 else datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def import_polis(
-    session: Session, folder: str | Path, *, slug: str | None = None, progress: Progress = no_progress
-) -> ImportSummary:
-    """Read and validate `folder`, then write it as a new dialogue; the caller's transaction makes it atomic."""
-    folder = Path(folder)
-    # The slug first: refusing a bad or taken name costs nothing, reading a large export does.
+def _free_slug(session: Session, folder: Path, slug: str | None) -> str:
+    """The new dialogue's slug, refused before the export is read: a bad or taken name costs nothing to refuse,
+    reading a large export does."""
     slug = check_slug(slug or slug_for(folder))
     if dialogue_by_slug(session, slug) is not None:
         raise Conflict(f"a dialogue called {slug!r} already exists; choose another with --slug")
+    return slug
+
+
+def _read_with_votes(folder: Path) -> PolisConversation:
+    """The export, refused when it has no votes: some open-data exports are comments only; imported, they made a
+    dialogue of "0 votes (from none)" and the command said it had succeeded (issue 19). Nothing is written."""
     conversation = read_polis(folder)
     if conversation.votes_source == NO_VOTES:
-        # Some open-data exports are comments only; imported, they made a dialogue of "0 votes (from none)" and
-        # the command said it had succeeded (issue 19). Nothing is written.
         raise PolisFormatError(
             str(folder),
             None,
             f"has no {VOTES} and no {PARTICIPANT_VOTES}, so there are no votes to import "
             "(is this the whole export?)",
         )
+    return conversation
+
+
+def import_polis(
+    session: Session, folder: str | Path, *, slug: str | None = None, progress: Progress = no_progress
+) -> ImportSummary:
+    """Read and validate `folder`, then write it as a new dialogue; the caller's transaction makes it atomic."""
+    folder = Path(folder)
+    slug = _free_slug(session, folder, slug)
+    conversation = _read_with_votes(folder)
 
     now = datetime.now(UTC)
     dialogue = models.Dialogue(
@@ -192,11 +203,12 @@ def import_polis_staged(
     interrupt), the staging dialogue is removed, in short transactions too, and the error raised again.
     """
     folder = Path(folder)
-    conversation = read_polis(folder)
-    slug = check_slug(slug or slug_for(folder))
+    with transaction() as session:
+        slug = _free_slug(session, folder, slug)
+    conversation = _read_with_votes(folder)
     now = datetime.now(UTC)
     with transaction() as session:
-        if dialogue_by_slug(session, slug) is not None:
+        if dialogue_by_slug(session, slug) is not None:  # taken while the export was read
             raise Conflict(f"a dialogue called {slug!r} already exists; choose another with --slug")
         dialogue = models.Dialogue(
             slug=f"{STAGING_PREFIX}{uuid.uuid4().hex}",
