@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -78,7 +77,7 @@ def test_a_lock_held_elsewhere_delays_votes_but_not_the_loop(database: Database)
     path = database.engine.url.database
     assert path is not None
 
-    async def main() -> tuple[float, int]:
+    async def main() -> int:
         writer = VoteWriter(database)
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
@@ -86,21 +85,18 @@ def test_a_lock_held_elsewhere_delays_votes_but_not_the_loop(database: Database)
             task = asyncio.create_task(
                 writer.write(VoteRequest(slug, hash_token(tokens[0]), statements[0], 1, "k"))
             )
-            longest, last = 0.0, time.monotonic()
-            for _ in range(60):  # ~0.3 s of ticks: each must come soon after the one before
+            for _ in range(60):  # ~0.3 s of the loop's own ticks while the lock is held elsewhere
                 await asyncio.sleep(0.005)
-                now = time.monotonic()
-                longest, last = max(longest, now - last), now
             assert not task.done()
             other.execute("COMMIT")
             receipt = await asyncio.wait_for(task, 5)
             assert receipt.statement_id == statements[0]
-            return longest, writer.deferrals
+            return writer.deferrals
         finally:
             other.close()
             await writer.close()
 
-    _longest, deferrals = aio.run(main())
+    deferrals = aio.run(main())
     # The writer deferred (went back to the loop) instead of waiting for the lock in it; how long the loop's
     # ticks took is a timing, for benchmarks/load (vote p99 under contention), not an assertion here: on a loaded
     # machine it failed with no fault in the code.

@@ -39,33 +39,41 @@ _CATEGORIES = 4
 @dataclass(frozen=True)
 class ScriptClasses:
     """The scripts a bloc's members follow: `groups` (members per class of at least `min_size`; one group, the
-    members themselves, when BIC finds a single script) and the fitted model, to place anyone else."""
+    members themselves, when BIC finds a single script) and the fitted model of those groups, to place anyone
+    else."""
 
     groups: list[NDArray[np.int64]]
     statements: NDArray[np.int64]
     """Matrix columns the model describes."""
     log_theta: NDArray[np.float64]
-    """Shape (classes, statements, 4): log P(category | class)."""
+    """Shape (groups, statements, 4): log P(category | group)."""
     log_weight: NDArray[np.float64]
-    kept: NDArray[np.int64]
-    """For each group, its class in the model."""
 
     def classify(self, matrix: VoteMatrix, participants: NDArray[np.int64]) -> NDArray[np.int64]:
         """The group (index into `groups`) each participant's votes are most likely under. O(n × S × classes)."""
-        participants = np.asarray(participants, dtype=np.int64)
         if len(self.groups) == 1:
             return np.zeros(len(participants), dtype=np.int64)
-        log_theta = self.log_theta[self.kept]
-        log_weight = self.log_weight[self.kept]
-        return np.concatenate(
-            [
-                np.argmax(
-                    _log_joint(_indicator(_codes(matrix, chunk, self.statements)), log_theta, log_weight),
-                    axis=1,
-                )
-                for chunk in np.array_split(participants, max(1, len(participants) // 50_000 + 1))
-            ]
-        ).astype(np.int64)
+        return _most_likely(matrix, participants, self.statements, self.log_theta, self.log_weight)
+
+
+def _most_likely(
+    matrix: VoteMatrix,
+    participants: NDArray[np.int64],
+    statements: NDArray[np.int64],
+    log_theta: NDArray[np.float64],
+    log_weight: NDArray[np.float64],
+) -> NDArray[np.int64]:
+    """The class each participant's votes are most likely under, in chunks of 50,000 participants."""
+    participants = np.asarray(participants, dtype=np.int64)
+    chunks = np.array_split(participants, max(1, len(participants) // 50_000 + 1))
+    return np.concatenate(
+        [
+            np.argmax(
+                _log_joint(_indicator(_codes(matrix, chunk, statements)), log_theta, log_weight), axis=1
+            )
+            for chunk in chunks
+        ]
+    ).astype(np.int64)
 
 
 def split_scripts(
@@ -85,7 +93,7 @@ def split_scripts(
     class)."""
     members = np.asarray(members, dtype=np.int64)
     statements = _statements(matrix, members, max_statements)
-    whole = ScriptClasses([members], statements, np.zeros((1, 0)), np.zeros(1), np.zeros(1, dtype=np.int64))
+    whole = ScriptClasses([members], statements, np.zeros((1, len(statements), _CATEGORIES)), np.zeros(1))
     if len(members) < 2 * min_size or max_classes < 2 or len(statements) == 0:
         return whole
     rng = np.random.default_rng(random_state)
@@ -110,18 +118,13 @@ def split_scripts(
     _, log_theta, log_weight = best
     if len(log_weight) == 1:
         return whole
-    every = np.arange(len(log_weight))
-    label = ScriptClasses([members] * len(every), statements, log_theta, log_weight, every).classify(
-        matrix, members
-    )
-    kept = np.flatnonzero(np.bincount(label, minlength=len(every)) >= min_size)
+    label = _most_likely(matrix, members, statements, log_theta, log_weight)
+    kept = np.flatnonzero(np.bincount(label, minlength=len(log_weight)) >= min_size)
     if len(kept) < 2:
         return whole
-    classes = ScriptClasses([members] * len(kept), statements, log_theta, log_weight, kept)
-    label = classes.classify(matrix, members)
-    return ScriptClasses(
-        [members[label == c] for c in range(len(kept))], statements, log_theta, log_weight, kept
-    )
+    log_theta, log_weight = log_theta[kept], log_weight[kept]
+    label = _most_likely(matrix, members, statements, log_theta, log_weight)
+    return ScriptClasses([members[label == c] for c in range(len(kept))], statements, log_theta, log_weight)
 
 
 def _statements(matrix: VoteMatrix, members: NDArray[np.int64], max_statements: int) -> NDArray[np.int64]:

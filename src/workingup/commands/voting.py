@@ -6,13 +6,16 @@ report) must be able to freeze the figures the report is drawn from, as the setu
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from workingup.commands.errors import friendly_errors
-from workingup.commands.options import DatabaseOption, DialogueOption, opened
+from workingup.commands.options import DatabaseOption, DialogueOption, in_dialogue
+
+if TYPE_CHECKING:
+    from workingup.services.records import Dialogue
 
 console = Console(soft_wrap=True)
 voting_app = typer.Typer(
@@ -20,27 +23,25 @@ voting_app = typer.Typer(
 )
 
 
-def _state(slug: str, closed_at: object, closes_in: object) -> str:
+def _state(target: Dialogue) -> str:
     from workingup.domain import Phase
 
+    closed_at, closes_in = target.voting_closed_at, target.voting_closes_in
     state = f"closed since {closed_at:%Y-%m-%d %H:%M} UTC" if closed_at else "open"
     rule = (
         f"closes when it enters {closes_in.label!r}"
         if isinstance(closes_in, Phase)
         else "closes only by hand"
     )
-    return f"Voting in {slug} is {state}; it {rule}."
+    return f"Voting in {target.slug} is {state}; it {rule}."
 
 
 @voting_app.command("status")
 @friendly_errors
 def voting_status(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """Say whether voting is open and which phase closes it."""
-    from workingup.services.dialogues import get_dialogue
-
-    with opened(database) as db, db.transaction() as session:
-        target = get_dialogue(session, dialogue)
-        console.print(_state(target.slug, target.voting_closed_at, target.voting_closes_in))
+    with in_dialogue(database, dialogue) as (_session, target):
+        console.print(_state(target))
 
 
 @voting_app.command("close")
@@ -48,12 +49,10 @@ def voting_status(database: DatabaseOption = None, dialogue: DialogueOption = No
 def voting_close(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """Close voting now: no more participants, votes or statements; the results stay as they are."""
     from workingup.services import setup
-    from workingup.services.dialogues import get_dialogue
 
-    with opened(database) as db, db.transaction() as session:
-        target = get_dialogue(session, dialogue)
+    with in_dialogue(database, dialogue, write=True) as (_session, target):
         setup.close_voting(target)
-        console.print(_state(target.slug, target.voting_closed_at, target.voting_closes_in))
+    console.print(_state(target))
 
 
 @voting_app.command("open")
@@ -61,12 +60,10 @@ def voting_close(database: DatabaseOption = None, dialogue: DialogueOption = Non
 def voting_open(database: DatabaseOption = None, dialogue: DialogueOption = None) -> None:
     """Open voting again (closed by mistake, or a second round of voting)."""
     from workingup.services import setup
-    from workingup.services.dialogues import get_dialogue
 
-    with opened(database) as db, db.transaction() as session:
-        target = get_dialogue(session, dialogue)
+    with in_dialogue(database, dialogue, write=True) as (_session, target):
         setup.reopen_voting(target)
-        console.print(_state(target.slug, target.voting_closed_at, target.voting_closes_in))
+    console.print(_state(target))
 
 
 @voting_app.command("closes-in")
@@ -80,9 +77,7 @@ def voting_closes_in(
 ) -> None:
     """Choose the phase whose start closes voting (the last phase, action, unless changed)."""
     from workingup.services import setup
-    from workingup.services.dialogues import get_dialogue
 
-    with opened(database) as db, db.transaction() as session:
-        target = get_dialogue(session, dialogue)
+    with in_dialogue(database, dialogue, write=True) as (_session, target):
         setup.set_voting_closes_in(target, setup.voting_closes_in(phase))
-        console.print(_state(target.slug, target.voting_closed_at, target.voting_closes_in))
+    console.print(_state(target))

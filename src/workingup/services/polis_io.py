@@ -92,15 +92,10 @@ def _read_with_votes(folder: Path) -> PolisConversation:
     return conversation
 
 
-def import_polis(
-    session: Session, folder: str | Path, *, slug: str | None = None, progress: Progress = no_progress
-) -> ImportSummary:
-    """Read and validate `folder`, then write it as a new dialogue; the caller's transaction makes it atomic."""
-    folder = Path(folder)
-    slug = _free_slug(session, folder, slug)
-    conversation = _read_with_votes(folder)
-
-    now = datetime.now(UTC)
+def _new_dialogue(
+    session: Session, conversation: PolisConversation, folder: Path, slug: str, now: datetime
+) -> models.Dialogue:
+    """The imported conversation's dialogue, in the action phase (its votes are in), flushed for its id."""
     dialogue = models.Dialogue(
         slug=slug,
         title=conversation.title or folder.name,
@@ -112,6 +107,19 @@ def import_polis(
     dialogue.phase_changes.append(models.PhaseChange(phase=Phase.ACTION_AGENDA, changed_at=now))
     session.add(dialogue)
     session.flush()
+    return dialogue
+
+
+def import_polis(
+    session: Session, folder: str | Path, *, slug: str | None = None, progress: Progress = no_progress
+) -> ImportSummary:
+    """Read and validate `folder`, then write it as a new dialogue; the caller's transaction makes it atomic."""
+    folder = Path(folder)
+    slug = _free_slug(session, folder, slug)
+    conversation = _read_with_votes(folder)
+
+    now = datetime.now(UTC)
+    dialogue = _new_dialogue(session, conversation, folder, slug, now)
 
     total = len(conversation.participants) + len(conversation.comments) + len(conversation.vote_value)
     task = f"Importing {folder.name}"
@@ -208,20 +216,10 @@ def import_polis_staged(
     conversation = _read_with_votes(folder)
     now = datetime.now(UTC)
     with transaction() as session:
-        if dialogue_by_slug(session, slug) is not None:  # taken while the export was read
-            raise Conflict(f"a dialogue called {slug!r} already exists; choose another with --slug")
-        dialogue = models.Dialogue(
-            slug=f"{STAGING_PREFIX}{uuid.uuid4().hex}",
-            title=conversation.title or folder.name,
-            description=conversation.description,
-            ground_rules=[],
-            phase=Phase.ACTION_AGENDA,
-            source=f"polis:{folder.resolve().name}",
-        )
-        dialogue.phase_changes.append(models.PhaseChange(phase=Phase.ACTION_AGENDA, changed_at=now))
-        session.add(dialogue)
-        session.flush()
-        dialogue_id = dialogue.id
+        _free_slug(session, folder, slug)  # not taken while the export was read
+        dialogue_id = _new_dialogue(
+            session, conversation, folder, f"{STAGING_PREFIX}{uuid.uuid4().hex}", now
+        ).id
     try:
         total = len(conversation.participants) + len(conversation.comments) + 2 * len(conversation.vote_value)
         task = f"Importing {folder.name}"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar, overload
+from weakref import WeakKeyDictionary
 
 from workingup.analysis import FORMAT
 from workingup.analysis.priority import VerdictRouting
@@ -263,5 +264,16 @@ class StoredAnalysis:
     @classmethod
     def of(cls, run: models.AnalysisRun) -> StoredAnalysis:
         """Read a stored run; ValueError when it is in another format (KeyError or TypeError on first use of a
-        part it lacks)."""
-        return cls(parse(run))
+        part it lacks).
+
+        Read once per loaded run: a stored run never changes, and one page reads it in several places (the public
+        page: its groups, its verdicts and its map), each of which parsed the whole JSON again. Keyed by the
+        loaded row (and the text it was read from, should the row be given another), so the reading lives as long as
+        the session that loaded it."""
+        found = _read.get(run)
+        if found is None or found[0] is not run.result:
+            found = _read[run] = (run.result, cls(parse(run)))
+        return found[1]
+
+
+_read: WeakKeyDictionary[models.AnalysisRun, tuple[str, StoredAnalysis]] = WeakKeyDictionary()
